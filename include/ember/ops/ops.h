@@ -1,0 +1,164 @@
+#pragma once
+// The public op API: free functions with libtorch's names. Every op checks its arguments, picks
+// the kernel for the inputs' device, and records its backward when autograd needs it.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "ember/tensor/tensor.h"
+
+namespace ember {
+
+// ---- factories ----
+Tensor empty(IntArrayRef size, const TensorOptions& options = {});
+Tensor zeros(IntArrayRef size, const TensorOptions& options = {});
+Tensor ones(IntArrayRef size, const TensorOptions& options = {});
+Tensor full(IntArrayRef size, double value, const TensorOptions& options = {});
+Tensor empty_like(const Tensor& t);
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+Tensor full_like(const Tensor& t, double value);
+Tensor rand_like(const Tensor& t);
+Tensor randn_like(const Tensor& t);
+// [start, end) by step; the dtype defaults to int64 when every argument is integral, as in PyTorch.
+Tensor arange(double end, const TensorOptions& options = {});
+Tensor arange(double start, double end, double step = 1, const TensorOptions& options = {});
+Tensor arange(int64_t end, const TensorOptions& options = dtype(kInt64));
+Tensor arange(int end, const TensorOptions& options = dtype(kInt64));
+Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options = {});
+Tensor eye(int64_t n, const TensorOptions& options = {});
+Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {});
+// tensor({1, 2, 3}) is float32; tensor({1.0, 2.0}, dtype(kFloat64)); nested lists via tensor(values).view(...).
+Tensor tensor(std::initializer_list<double> values, const TensorOptions& options = {});
+Tensor tensor(const std::vector<double>& values, const TensorOptions& options = {});
+Tensor tensor(const std::vector<float>& values, const TensorOptions& options = {});
+Tensor tensor(const std::vector<int64_t>& values, const TensorOptions& options = dtype(kInt64));
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& options = {});
+Tensor scalar_tensor(double value, const TensorOptions& options = {});
+// Wraps memory owned by the caller (no copy). `deleter`, if given, runs when the last view dies.
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {},
+                 std::function<void(void*)> deleter = {});
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options = {},
+                 std::function<void(void*)> deleter = {});
+
+// ---- random (Philox 4x32-10; reproducible after manual_seed) ----
+void manual_seed(uint64_t seed);
+Tensor rand(IntArrayRef size, const TensorOptions& options = {});
+Tensor randn(IntArrayRef size, const TensorOptions& options = {});
+Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& options = dtype(kInt64));
+Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options = dtype(kInt64));
+// Each element is 1 with probability p[i] (p in [0, 1]); same dtype as p.
+Tensor bernoulli(const Tensor& p);
+Tensor bernoulli(const Tensor& p, double scalar_p);
+Tensor randperm(int64_t n, const TensorOptions& options = dtype(kInt64));
+
+// ---- elementwise (NumPy broadcasting) ----
+Tensor add(const Tensor& a, const Tensor& b, double alpha = 1);
+Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, double b);
+Tensor sub(const Tensor& a, double b);
+Tensor mul(const Tensor& a, double b);
+Tensor div(const Tensor& a, double b);
+Tensor neg(const Tensor& x);
+Tensor pow(const Tensor& x, double exponent);
+Tensor pow(const Tensor& x, const Tensor& exponent);
+Tensor pow(double base, const Tensor& exponent);
+Tensor square(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor log_sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor relu(const Tensor& x);
+// log(1 + exp(beta x)) / beta, computed without overflow for large |x|; linear above `threshold`
+// (in units of beta x) as in PyTorch.
+Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+Tensor clamp_min(const Tensor& x, double min);
+Tensor clamp_max(const Tensor& x, double max);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& x);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+// cond ? a : b elementwise, broadcasting all three.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, double b);
+Tensor where(const Tensor& condition, double a, const Tensor& b);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+bool equal(const Tensor& a, const Tensor& b);
+
+// ---- reductions ----
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor max(const Tensor& x);
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor min(const Tensor& x);
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor argmax(const Tensor& x);
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& x);
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+Tensor norm(const Tensor& x);
+// Sums `x` over the broadcast dims so that it has shape `shape` (the adjoint of expand).
+Tensor sum_to_size(const Tensor& x, IntArrayRef shape);
+
+// ---- linear algebra ----
+Tensor mm(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
+// beta * self + alpha * (a @ b), a and b 2-D.
+Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta = 1, double alpha = 1);
+
+// ---- shape and indexing ----
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// out = copy of x with out[index[i][j]][j] += src[i][j] (dim 0); the adjoint of gather.
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// out = copy of x with rows index[i] (along dim) += src's slice i; the adjoint of index_select.
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
+Tensor permute(const Tensor& x, IntArrayRef dims);
+Tensor reshape(const Tensor& x, IntArrayRef shape);
+Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor squeeze(const Tensor& x);
+Tensor squeeze(const Tensor& x, int64_t dim);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+Tensor expand(const Tensor& x, IntArrayRef shape);
+// The shape both shapes broadcast to; ShapeError naming `op` and both shapes if they do not.
+Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");
+
+}  // namespace ember

@@ -1,0 +1,10 @@
+#pragma once
+// EMBER_HD marks a function usable from host and device code: the arithmetic of every
+// elementwise op lives in such functors so the CPU loop and the CUDA kernel share it.
+#if defined(__CUDACC__)
+#define EMBER_HD __host__ __device__
+#define EMBER_HOST_DEVICE_INLINE __host__ __device__ __forceinline__
+#else
+#define EMBER_HD
+#define EMBER_HOST_DEVICE_INLINE inline
+#endif

@@ -1,0 +1,47 @@
+#pragma once
+#include "ember/tensor/device.h"
+#include "ember/tensor/dtype.h"
+
+namespace ember {
+
+// Options for factories: TensorOptions().dtype(kFloat64).device(kCUDA).requires_grad(true),
+// or the shorthands ember::dtype(..), ember::device(..), ember::requires_grad().
+class TensorOptions {
+public:
+    TensorOptions() = default;
+    TensorOptions(ScalarType t) : dtype_(t) {}
+    TensorOptions(Device d) : device_(d) {}
+    TensorOptions(DeviceType d) : device_(d) {}
+
+    TensorOptions dtype(ScalarType t) const {
+        TensorOptions o = *this;
+        o.dtype_ = t;
+        return o;
+    }
+    TensorOptions device(Device d) const {
+        TensorOptions o = *this;
+        o.device_ = d;
+        return o;
+    }
+    TensorOptions device(DeviceType d, int index = 0) const { return device(Device(d, index)); }
+    TensorOptions requires_grad(bool r) const {
+        TensorOptions o = *this;
+        o.requires_grad_ = r;
+        return o;
+    }
+    ScalarType dtype() const { return dtype_; }
+    Device device() const { return device_; }
+    bool requires_grad() const { return requires_grad_; }
+
+private:
+    ScalarType dtype_ = kFloat32;
+    Device device_;
+    bool requires_grad_ = false;
+};
+
+inline TensorOptions dtype(ScalarType t) { return TensorOptions().dtype(t); }
+inline TensorOptions device(Device d) { return TensorOptions().device(d); }
+inline TensorOptions device(DeviceType d) { return TensorOptions().device(Device(d)); }
+inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+
+}  // namespace ember

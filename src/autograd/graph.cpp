@@ -1,0 +1,112 @@
+// Recording: grad mode, edges, saved tensors, accumulation into leaves.
+#include <atomic>
+
+#include "ember/autograd/node.h"
+#include "ember/ops/ops.h"
+
+namespace ember {
+
+namespace {
+thread_local bool t_grad_enabled = true;
+}
+bool GradMode::is_enabled() { return t_grad_enabled; }
+void GradMode::set_enabled(bool enabled) { t_grad_enabled = enabled; }
+
+namespace autograd {
+
+uint64_t next_sequence_nr() {
+    static std::atomic<uint64_t> counter{0};
+    return counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+Edge gradient_edge(const Tensor& t) {
+    if (!t.defined() || !t.requires_grad()) return {};
+    TensorImpl* impl = t.impl();
+    if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+    // A leaf: share one accumulator between every use of the leaf alive at the same time.
+    std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
+    if (!acc) {
+        acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+        impl->grad_accumulator = acc;
+    }
+    return {acc, 0};
+}
+
+void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
+             const std::vector<Tensor*>& outputs) {
+    node->sequence_nr = next_sequence_nr();
+    node->next_edges.reserve(inputs.size());
+    for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
+    if (outputs.size() > 1) node->output_meta.reserve(outputs.size());
+    uint32_t nr = 0;
+    for (Tensor* out : outputs) {
+        TensorImpl* impl = out->impl();
+        impl->requires_grad = true;
+        impl->grad_fn = node;
+        impl->output_nr = nr++;
+        if (outputs.size() > 1) node->output_meta.push_back({impl->sizes, impl->dtype, impl->device});
+    }
+}
+
+[[noreturn]] void throw_backward_twice(const std::string& node_name) {
+    throw AutogradError(str_cat(
+        "backward: trying to backward through ", node_name,
+        " a second time, but its saved tensors were already freed. Specify retain_graph=true on the first "
+        "backward (or autograd::grad) call if you need to backward through the graph again."));
+}
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+    if (!t.defined()) return;
+    version_ = t._version();
+    // An output is saved without its history (see the class comment); an input as it is.
+    data_ = is_output ? make_view(t, t.sizes(), t.strides(), t.storage_offset()) : t;
+    if (is_output) data_.impl()->is_view = t.impl()->is_view;
+}
+
+Tensor SavedTensor::unpack(const Node& owner) const {
+    if (!data_.defined()) return data_;
+    uint32_t now = data_._version();
+    if (now != version_) [[unlikely]] {
+        throw AutogradError(str_cat(
+            "backward of ", owner.name(), ": one of the tensors saved for the gradient computation (",
+            describe(data_), ") has been modified by an in-place operation: it is at version ", now,
+            " but was saved at version ", version_,
+            ". Use an out-of-place op, or clone() the tensor before modifying it."));
+    }
+    if (!is_output_) return data_;
+    Tensor alias = make_view(data_, data_.sizes(), data_.strides(), data_.storage_offset());
+    TensorImpl* impl = alias.impl();
+    impl->requires_grad = true;
+    impl->grad_fn = std::const_pointer_cast<Node>(owner.shared_from_this());
+    impl->output_nr = 0;
+    return alias;
+}
+
+std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
+    Tensor& incoming = grads[0];
+    if (!incoming.defined()) return {};
+    TensorImpl* leaf = leaf_.get();
+    if (!leaf->grad) {
+        // Keep the incoming tensor when nobody else holds it; otherwise copy, so that a later
+        // in-place accumulation never writes into a tensor the user still sees.
+        bool exclusive = incoming.impl_ptr().use_count() == 1 && incoming.storage().use_count() == 1 &&
+                         incoming.is_contiguous() && !GradMode::is_enabled();
+        Tensor g = GradMode::is_enabled() ? incoming : (exclusive ? incoming.detach() : incoming.detach().clone());
+        leaf->grad = g.impl_ptr();
+    } else if (GradMode::is_enabled()) {
+        // create_graph: the accumulated gradient must itself be differentiable, so add out of place.
+        leaf->grad = (Tensor(leaf->grad) + incoming).impl_ptr();
+    } else {
+        Tensor(leaf->grad).add_(incoming);
+    }
+    return {};
+}
+
+}  // namespace autograd
+}  // namespace ember
+
+namespace ember::autograd {
+Node::~Node() {
+    for (Edge& e : next_edges) release_node(std::move(e.fn));
+}
+}  // namespace ember::autograd

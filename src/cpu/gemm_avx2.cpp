@@ -1,0 +1,121 @@
+// AVX2/FMA micro-kernels for src/cpu/gemm.cpp (used on CPUs without AVX-512, or when forced).
+//
+// Shape fp32: 6 x 16 (MR x NR): 12 ymm accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers;
+// per k: 2 loads + 6 broadcasts for 12 FMAs. fp64: 6 x 8, same register layout with 4-lane vectors.
+// Edge tiles (mr < 6 or nr < NR) go through a small stack tile so no element outside C is touched.
+// Compiled without global -m flags; see gemm_avx512.cpp for the linkage rules.
+#include <cstdint>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#define EMBER_AVX2 __attribute__((target("avx2,fma")))
+
+namespace ember::cpu::detail {
+namespace {
+
+template <typename T>
+EMBER_AVX2 inline void update_edge(const T* tile, int64_t ldt, T* c, int64_t ldc, T alpha, T beta, int64_t mr,
+                                   int64_t nr) {
+    for (int64_t r = 0; r < mr; ++r)
+        for (int64_t j = 0; j < nr; ++j) {
+            const T v = alpha * tile[r * ldt + j];
+            c[r * ldc + j] = beta == T(0) ? v : v + beta * c[r * ldc + j];
+        }
+}
+
+}  // namespace
+
+EMBER_AVX2 void sgemm_ukernel_avx2(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, float alpha,
+                                   float beta, int64_t mr, int64_t nr) {
+    constexpr int MR = 6, NR = 16;
+    __m256 c0[MR], c1[MR];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+        c0[r] = _mm256_setzero_ps();
+        c1[r] = _mm256_setzero_ps();
+    }
+    for (int64_t k = 0; k < kc; ++k) {
+        const __m256 b0 = _mm256_load_ps(pb);
+        const __m256 b1 = _mm256_load_ps(pb + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+            const __m256 a = _mm256_broadcast_ss(pa + r);
+            c0[r] = _mm256_fmadd_ps(a, b0, c0[r]);
+            c1[r] = _mm256_fmadd_ps(a, b1, c1[r]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
+    if (mr == MR && nr == NR) {
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+            float* cr = c + r * ldc;
+            __m256 v0 = _mm256_mul_ps(c0[r], valpha), v1 = _mm256_mul_ps(c1[r], valpha);
+            if (beta != 0.0f) {
+                v0 = _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(cr), v0);
+                v1 = _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(cr + 8), v1);
+            }
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        }
+        return;
+    }
+    alignas(32) float tile[MR * NR];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+        _mm256_store_ps(tile + r * NR, c0[r]);
+        _mm256_store_ps(tile + r * NR + 8, c1[r]);
+    }
+    update_edge(tile, NR, c, ldc, alpha, beta, mr, nr);
+}
+
+EMBER_AVX2 void dgemm_ukernel_avx2(int64_t kc, const double* pa, const double* pb, double* c, int64_t ldc,
+                                   double alpha, double beta, int64_t mr, int64_t nr) {
+    constexpr int MR = 6, NR = 8;
+    __m256d c0[MR], c1[MR];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+        c0[r] = _mm256_setzero_pd();
+        c1[r] = _mm256_setzero_pd();
+    }
+    for (int64_t k = 0; k < kc; ++k) {
+        const __m256d b0 = _mm256_load_pd(pb);
+        const __m256d b1 = _mm256_load_pd(pb + 4);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+            const __m256d a = _mm256_broadcast_sd(pa + r);
+            c0[r] = _mm256_fmadd_pd(a, b0, c0[r]);
+            c1[r] = _mm256_fmadd_pd(a, b1, c1[r]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    const __m256d valpha = _mm256_set1_pd(alpha), vbeta = _mm256_set1_pd(beta);
+    if (mr == MR && nr == NR) {
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; ++r) {
+            double* cr = c + r * ldc;
+            __m256d v0 = _mm256_mul_pd(c0[r], valpha), v1 = _mm256_mul_pd(c1[r], valpha);
+            if (beta != 0.0) {
+                v0 = _mm256_fmadd_pd(vbeta, _mm256_loadu_pd(cr), v0);
+                v1 = _mm256_fmadd_pd(vbeta, _mm256_loadu_pd(cr + 4), v1);
+            }
+            _mm256_storeu_pd(cr, v0);
+            _mm256_storeu_pd(cr + 4, v1);
+        }
+        return;
+    }
+    alignas(32) double tile[MR * NR];
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+        _mm256_store_pd(tile + r * NR, c0[r]);
+        _mm256_store_pd(tile + r * NR + 4, c1[r]);
+    }
+    update_edge(tile, NR, c, ldc, alpha, beta, mr, nr);
+}
+
+}  // namespace ember::cpu::detail
+
+#endif  // x86

@@ -1,0 +1,136 @@
+// CPU reductions over the 2-D picture of kernels::Reduce2D, and the row-wise softmax.
+#include <cmath>
+#include <limits>
+
+#include "cpu/kernels.h"
+#include "cpu/loops.h"
+
+namespace ember::cpu {
+
+using namespace ember::kernels;
+
+namespace {
+
+template <typename T>
+T sum_row(const T* x, int64_t n, int64_t stride) {
+    if (stride == 1) {
+        // Several accumulators break the dependency chain so the loop vectorises; the rounding
+        // error grows like sqrt(n) per lane, as in a blocked pairwise sum.
+        T acc = 0;
+#pragma omp simd reduction(+ : acc)
+        for (int64_t i = 0; i < n; ++i) acc += x[i];
+        return acc;
+    }
+    T acc = 0;
+    for (int64_t i = 0; i < n; ++i) acc += x[i * stride];
+    return acc;
+}
+
+template <typename T, bool IsMax>
+void extreme_row(const T* x, int64_t n, int64_t stride, T* value, int64_t* index) {
+    // NaN wins (as in PyTorch): the first NaN is the result.
+    T best = x[0];
+    int64_t at = 0;
+    if (!(best != best)) {
+        for (int64_t i = 1; i < n; ++i) {
+            T v = x[i * stride];
+            if (v != v) {
+                best = v;
+                at = i;
+                break;
+            }
+            if (IsMax ? v > best : v < best) {
+                best = v;
+                at = i;
+            }
+        }
+    }
+    if (value) *value = best;
+    if (index) *index = at;
+}
+
+template <typename T>
+void reduce_typed(ReduceOp op, const Reduce2D& r) {
+    const T* in = reinterpret_cast<const T*>(r.in);
+    T* out = reinterpret_cast<T*>(r.out);
+    if (op == ReduceOp::Sum) {
+        if (r.inner_stride != 1 && r.outer_stride == 1) {
+            // Column layout (e.g. a bias gradient summed over the batch): accumulate whole rows so
+            // the inner loop runs over contiguous outputs.
+            parallel_for(r.outer, 4096, [&](int64_t b, int64_t e) {
+                for (int64_t o = b; o < e; ++o) out[o] = 0;
+                for (int64_t k = 0; k < r.inner; ++k) {
+                    const T* row = in + k * r.inner_stride;
+#pragma omp simd
+                    for (int64_t o = b; o < e; ++o) out[o] += row[o];
+                }
+            });
+            return;
+        }
+        parallel_for(r.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, r.inner)),
+                     [&](int64_t b, int64_t e) {
+                         for (int64_t o = b; o < e; ++o) out[o] = sum_row(in + o * r.outer_stride, r.inner, r.inner_stride);
+                     });
+        return;
+    }
+    bool is_max = op == ReduceOp::Max || op == ReduceOp::ArgMax;
+    parallel_for(r.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, r.inner)),
+                 [&](int64_t b, int64_t e) {
+                     for (int64_t o = b; o < e; ++o) {
+                         const T* row = in + o * r.outer_stride;
+                         T* v = out ? out + o : nullptr;
+                         int64_t* ix = r.indices ? r.indices + o : nullptr;
+                         if (is_max)
+                             extreme_row<T, true>(row, r.inner, r.inner_stride, v, ix);
+                         else
+                             extreme_row<T, false>(row, r.inner, r.inner_stride, v, ix);
+                     }
+                 });
+}
+
+template <typename T>
+void softmax_rows(bool log, const T* in, T* out, int64_t outer, int64_t inner) {
+    parallel_for(outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, inner)), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+            const T* x = in + o * inner;
+            T* y = out + o * inner;
+            // Shift by the row maximum so no exponential overflows: softmax(x) = softmax(x - max).
+            T m = -std::numeric_limits<T>::infinity();
+            for (int64_t i = 0; i < inner; ++i) m = x[i] > m ? x[i] : m;
+            if (!std::isfinite(m)) m = std::isnan(m) ? m : (m > 0 ? m : T(0));
+            T s = 0;
+            if (log) {
+#pragma omp simd reduction(+ : s)
+                for (int64_t i = 0; i < inner; ++i) s += std::exp(x[i] - m);
+                T lse = m + std::log(s);
+#pragma omp simd
+                for (int64_t i = 0; i < inner; ++i) y[i] = x[i] - lse;
+            } else {
+                for (int64_t i = 0; i < inner; ++i) {
+                    y[i] = std::exp(x[i] - m);
+                    s += y[i];
+                }
+                T inv = T(1) / s;
+#pragma omp simd
+                for (int64_t i = 0; i < inner; ++i) y[i] *= inv;
+            }
+        }
+    });
+}
+
+}  // namespace
+
+void reduce_kernel(ReduceOp op, const Reduce2D& r) {
+    if (op == ReduceOp::Sum)
+        dispatch_numeric(r.dtype, "sum", [&]<typename T>() { reduce_typed<T>(op, r); });
+    else
+        dispatch_numeric(r.dtype, "max/min", [&]<typename T>() { reduce_typed<T>(op, r); });
+}
+
+void softmax_kernel(bool log, ScalarType dtype, const void* in, void* out, int64_t outer, int64_t inner) {
+    dispatch_floating(dtype, log ? "log_softmax" : "softmax", [&]<typename T>() {
+        softmax_rows<T>(log, static_cast<const T*>(in), static_cast<T*>(out), outer, inner);
+    });
+}
+
+}  // namespace ember::cpu

@@ -1,0 +1,152 @@
+// Matrix products. A strided operand whose rows or columns are contiguous is handed to GEMM as
+// it is, with a transpose flag; only an operand with neither layout is copied.
+#include "ops/internal.h"
+
+namespace ember {
+
+using namespace detail;
+using autograd::Node;
+using autograd::SavedTensor;
+using Grads = std::vector<Tensor>;
+
+namespace {
+
+// How GEMM reads a [rows, cols] matrix view: transposed or not, and its leading dimension.
+struct GemmOperand {
+    Tensor t;
+    bool trans = false;
+    int64_t ld = 1;
+};
+
+GemmOperand as_gemm_operand(const Tensor& m) {
+    const int64_t r = m.size(0), c = m.size(1);
+    const int64_t s0 = m.stride(0), s1 = m.stride(1);
+    if ((s1 == 1 || c == 1) && s0 >= std::max<int64_t>(1, c)) return {m, false, std::max<int64_t>(s0, 1)};
+    if ((s0 == 1 || r == 1) && s1 >= std::max<int64_t>(1, r)) return {m, true, std::max<int64_t>(s1, 1)};
+    Tensor cm = m.contiguous();
+    return {cm, false, std::max<int64_t>(c, 1)};
+}
+
+void check_matmul_args(const char* op, const Tensor& a, const Tensor& b) {
+    check_defined(op, a, "first operand");
+    check_defined(op, b, "second operand");
+    check_same_device(op, a, b);
+    EMBER_CHECK(a.dtype() == b.dtype(), DTypeError, op, ": expected operands of the same dtype, got ", describe(a),
+                " and ", describe(b));
+    check_floating(op, a);
+}
+
+// C[M,N] = A[M,K] B[K,N] into a fresh contiguous C (no autograd).
+void gemm_into(const Tensor& C, const Tensor& A, const Tensor& B, double beta = 0) {
+    const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
+    if (M == 0 || N == 0) return;
+    GemmOperand a = as_gemm_operand(A), b = as_gemm_operand(B);
+    EMBER_KERNEL(C.device(), gemm_kernel, C.dtype(), a.trans, b.trans, M, N, K, 1.0, a.t.raw_data_ptr(), a.ld,
+                 b.t.raw_data_ptr(), b.ld, beta, C.raw_data_ptr(), std::max<int64_t>(N, 1));
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b) {
+    check_matmul_args("mm", a, b);
+    EMBER_CHECK(a.dim() == 2 && b.dim() == 2, ShapeError, "mm: expected 2-D matrices, got ", describe(a), " and ",
+                describe(b));
+    EMBER_CHECK(a.size(1) == b.size(0), ShapeError, "mm: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
+    Tensor out = make_empty({a.size(0), b.size(1)}, a.dtype(), a.device());
+    gemm_into(out, a, b);
+    if (autograd::needs_grad(a, b)) {
+        bool ga = a.requires_grad(), gb = b.requires_grad();
+        SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
+        autograd::record("mm", {a, b}, out, [sa, sb, ga, gb](const Tensor& g, const Node& n) -> Grads {
+            // dA = G B^T, dB = A^T G (the transposes are views: GEMM reads them with flags)
+            return {ga ? mm(g, sb.unpack(n).t()) : Tensor(), gb ? mm(sa.unpack(n).t(), g) : Tensor()};
+        });
+    }
+    return out;
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+    check_matmul_args("bmm", a, b);
+    EMBER_CHECK(a.dim() == 3 && b.dim() == 3, ShapeError, "bmm: expected 3-D batches of matrices, got ", describe(a),
+                " and ", describe(b));
+    EMBER_CHECK(a.size(0) == b.size(0) && a.size(2) == b.size(1), ShapeError, "bmm: shapes ", shape_str(a.sizes()),
+                " and ", shape_str(b.sizes()), " do not match (expected [B, M, K] and [B, K, N])");
+    const int64_t B = a.size(0);
+    Tensor out = make_empty({B, a.size(1), b.size(2)}, a.dtype(), a.device());
+    {
+        NoGradGuard g;
+        for (int64_t i = 0; i < B; ++i) gemm_into(out.select(0, i), a.select(0, i), b.select(0, i));
+    }
+    if (autograd::needs_grad(a, b)) {
+        bool ga = a.requires_grad(), gb = b.requires_grad();
+        SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
+        autograd::record("bmm", {a, b}, out, [sa, sb, ga, gb](const Tensor& g, const Node& n) -> Grads {
+            return {ga ? bmm(g, sb.unpack(n).transpose(1, 2)) : Tensor(),
+                    gb ? bmm(sa.unpack(n).transpose(1, 2), g) : Tensor()};
+        });
+    }
+    return out;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+    check_matmul_args("matmul", a, b);
+    const int64_t da = a.dim(), db = b.dim();
+    EMBER_CHECK(da >= 1 && db >= 1, ShapeError, "matmul: both operands need at least 1 dim, got ", describe(a),
+                " and ", describe(b));
+    if (da == 1 && db == 1) {
+        EMBER_CHECK(a.size(0) == b.size(0), ShapeError, "matmul: vectors of different lengths ", shape_str(a.sizes()),
+                    " and ", shape_str(b.sizes()));
+        return sum(a * b);
+    }
+    if (da == 2 && db == 2) return mm(a, b);
+    if (da == 1 && db == 2) return mm(a.unsqueeze(0), b).squeeze(0);
+    if (da == 2 && db == 1) return mm(a, b.unsqueeze(1)).squeeze(1);
+    // Batched: a vector operand becomes a matrix (and its dim is dropped at the end).
+    Tensor A = da == 1 ? a.unsqueeze(0) : a;
+    Tensor B = db == 1 ? b.unsqueeze(1) : b;
+    const int64_t M = A.size(-2), K = A.size(-1), K2 = B.size(-2), N = B.size(-1);
+    EMBER_CHECK(K == K2, ShapeError, "matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                " cannot be multiplied (", K, " != ", K2, ")");
+    Shape out_shape;
+    if (B.dim() == 2) {
+        // [..., M, K] @ [K, N]: fold the batch into the rows, one GEMM.
+        Tensor r = mm(A.reshape({-1, K}), B);
+        for (int64_t d = 0; d < A.dim() - 1; ++d) out_shape.push_back(A.size(d));
+        out_shape.push_back(N);
+        r = r.reshape(out_shape);
+        if (da == 1) r = r.squeeze(-2);
+        return r;
+    }
+    IntArrayRef ba(A.sizes().data(), A.dim() - 2), bb(B.sizes().data(), B.dim() - 2);
+    Shape batch = broadcast_shapes(ba, bb, "matmul");
+    int64_t nb = 1;
+    for (int64_t s : batch) nb *= s;
+    Shape ea = batch, eb = batch;
+    ea.push_back(M);
+    ea.push_back(K);
+    eb.push_back(K);
+    eb.push_back(N);
+    Tensor r = bmm(A.expand(ea).reshape({nb, M, K}), B.expand(eb).reshape({nb, K, N}));
+    out_shape = batch;
+    out_shape.push_back(M);
+    out_shape.push_back(N);
+    r = r.reshape(out_shape);
+    if (da == 1) r = r.squeeze(-2);
+    if (db == 1) r = r.squeeze(-1);
+    return r;
+}
+
+Tensor outer(const Tensor& a, const Tensor& b) {
+    EMBER_CHECK(a.dim() == 1 && b.dim() == 1, ShapeError, "outer: expected two vectors, got ", describe(a), " and ",
+                describe(b));
+    return mm(a.unsqueeze(1), b.unsqueeze(0));
+}
+
+Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta, double alpha) {
+    Tensor p = mm(a, b);
+    if (alpha != 1) p = p * alpha;
+    return beta == 0 ? p : (beta == 1 ? self + p : self * beta + p);
+}
+
+}  // namespace ember

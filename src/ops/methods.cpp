@@ -1,0 +1,224 @@
+// Tensor's methods: thin forwards to the free functions, the in-place ops, element access and the
+// autograd accessors.
+#include <cstring>
+
+#include "ops/internal.h"
+
+namespace ember {
+
+using namespace detail;
+
+// ---- element access ----
+
+template <typename T>
+std::vector<T> Tensor::to_vector() const {
+    Tensor c = detach().to(Device(kCPU)).to(dtype_of<T>::value).contiguous();
+    const T* p = static_cast<const T*>(c.raw_data_ptr());
+    return std::vector<T>(p, p + c.numel());
+}
+
+template <typename T>
+T Tensor::item() const {
+    EMBER_CHECK(numel() == 1, ValueError, "item: only one-element tensors can be converted to a scalar, got ",
+                describe(*this));
+    return to_vector<T>()[0];
+}
+
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<bool> Tensor::to_vector<bool>() const;
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
+template bool Tensor::item<bool>() const;
+
+// ---- autograd accessors ----
+
+Tensor& Tensor::requires_grad_(bool r) {
+    TensorImpl& t = checked();
+    EMBER_CHECK(!r || is_floating(t.dtype), DTypeError, "requires_grad_: only floating-point tensors can require "
+                "gradients, got ", describe(*this));
+    EMBER_CHECK(r || t.grad_fn == nullptr, AutogradError, "requires_grad_(false): ", describe(*this),
+                " is not a leaf (it has a grad_fn); use detach() instead");
+    t.requires_grad = r;
+    return *this;
+}
+
+Tensor Tensor::grad() const {
+    const TensorImpl& t = checked();
+    return t.grad ? Tensor(t.grad) : Tensor();
+}
+
+void Tensor::set_grad(const Tensor& g) const {
+    TensorImpl& t = checked();
+    if (g.defined())
+        EMBER_CHECK(g.sizes() == sizes() && g.dtype() == dtype() && g.device() == device(), ValueError,
+                    "set_grad: gradient ", describe(g), " does not match the tensor ", describe(*this));
+    t.grad = g.defined() ? g.impl_ptr() : nullptr;
+}
+
+void Tensor::retain_grad() const {
+    TensorImpl& t = checked();
+    EMBER_CHECK(t.requires_grad, AutogradError, "retain_grad: ", describe(*this), " does not require grad");
+    if (!t.grad_fn || t.retains_grad) return;  // a leaf keeps its grad anyway
+    t.retains_grad = true;
+    t.grad_fn->retained.push_back({t.output_nr, impl_});
+}
+
+// ---- forwards ----
+
+Tensor Tensor::index_select(int64_t d, const Tensor& i) const { return ember::index_select(*this, d, i); }
+Tensor Tensor::gather(int64_t d, const Tensor& i) const { return ember::gather(*this, d, i); }
+Tensor Tensor::add(const Tensor& o, double a) const { return ember::add(*this, o, a); }
+Tensor Tensor::sub(const Tensor& o, double a) const { return ember::sub(*this, o, a); }
+Tensor Tensor::mul(const Tensor& o) const { return ember::mul(*this, o); }
+Tensor Tensor::div(const Tensor& o) const { return ember::div(*this, o); }
+Tensor Tensor::add(double o) const { return ember::add(*this, o); }
+Tensor Tensor::sub(double o) const { return ember::sub(*this, o); }
+Tensor Tensor::mul(double o) const { return ember::mul(*this, o); }
+Tensor Tensor::div(double o) const { return ember::div(*this, o); }
+Tensor Tensor::neg() const { return ember::neg(*this); }
+Tensor Tensor::pow(double e) const { return ember::pow(*this, e); }
+Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
+Tensor Tensor::square() const { return ember::square(*this); }
+Tensor Tensor::reciprocal() const { return ember::reciprocal(*this); }
+Tensor Tensor::exp() const { return ember::exp(*this); }
+Tensor Tensor::log() const { return ember::log(*this); }
+Tensor Tensor::log1p() const { return ember::log1p(*this); }
+Tensor Tensor::sqrt() const { return ember::sqrt(*this); }
+Tensor Tensor::rsqrt() const { return ember::rsqrt(*this); }
+Tensor Tensor::abs() const { return ember::abs(*this); }
+Tensor Tensor::sign() const { return ember::sign(*this); }
+Tensor Tensor::sin() const { return ember::sin(*this); }
+Tensor Tensor::cos() const { return ember::cos(*this); }
+Tensor Tensor::sigmoid() const { return ember::sigmoid(*this); }
+Tensor Tensor::log_sigmoid() const { return ember::log_sigmoid(*this); }
+Tensor Tensor::tanh() const { return ember::tanh(*this); }
+Tensor Tensor::relu() const { return ember::relu(*this); }
+Tensor Tensor::softplus() const { return ember::softplus(*this); }
+Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const { return ember::clamp(*this, lo, hi); }
+Tensor Tensor::clamp_min(double lo) const { return ember::clamp_min(*this, lo); }
+Tensor Tensor::clamp_max(double hi) const { return ember::clamp_max(*this, hi); }
+Tensor Tensor::maximum(const Tensor& o) const { return ember::maximum(*this, o); }
+Tensor Tensor::minimum(const Tensor& o) const { return ember::minimum(*this, o); }
+Tensor Tensor::eq(const Tensor& o) const { return ember::eq(*this, o); }
+Tensor Tensor::ne(const Tensor& o) const { return ember::ne(*this, o); }
+Tensor Tensor::lt(const Tensor& o) const { return ember::lt(*this, o); }
+Tensor Tensor::le(const Tensor& o) const { return ember::le(*this, o); }
+Tensor Tensor::gt(const Tensor& o) const { return ember::gt(*this, o); }
+Tensor Tensor::ge(const Tensor& o) const { return ember::ge(*this, o); }
+Tensor Tensor::eq(double o) const { return *this == o; }
+Tensor Tensor::ne(double o) const { return *this != o; }
+Tensor Tensor::lt(double o) const { return *this < o; }
+Tensor Tensor::le(double o) const { return *this <= o; }
+Tensor Tensor::gt(double o) const { return *this > o; }
+Tensor Tensor::ge(double o) const { return *this >= o; }
+Tensor Tensor::logical_not() const { return ember::logical_not(*this); }
+Tensor Tensor::sum() const { return ember::sum(*this); }
+Tensor Tensor::sum(IntArrayRef d, bool k) const { return ember::sum(*this, d, k); }
+Tensor Tensor::mean() const { return ember::mean(*this); }
+Tensor Tensor::mean(IntArrayRef d, bool k) const { return ember::mean(*this, d, k); }
+Tensor Tensor::max() const { return ember::max(*this); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t d, bool k) const { return ember::max(*this, d, k); }
+Tensor Tensor::min() const { return ember::min(*this); }
+std::tuple<Tensor, Tensor> Tensor::min(int64_t d, bool k) const { return ember::min(*this, d, k); }
+Tensor Tensor::amax(IntArrayRef d, bool k) const { return ember::amax(*this, d, k); }
+Tensor Tensor::amin(IntArrayRef d, bool k) const { return ember::amin(*this, d, k); }
+Tensor Tensor::argmax() const { return ember::argmax(*this); }
+Tensor Tensor::argmax(int64_t d, bool k) const { return ember::argmax(*this, d, k); }
+Tensor Tensor::argmin() const { return ember::argmin(*this); }
+Tensor Tensor::argmin(int64_t d, bool k) const { return ember::argmin(*this, d, k); }
+Tensor Tensor::logsumexp(IntArrayRef d, bool k) const { return ember::logsumexp(*this, d, k); }
+Tensor Tensor::softmax(int64_t d) const { return ember::softmax(*this, d); }
+Tensor Tensor::log_softmax(int64_t d) const { return ember::log_softmax(*this, d); }
+Tensor Tensor::norm() const { return ember::norm(*this); }
+Tensor Tensor::var(IntArrayRef d, bool u, bool k) const { return ember::var(*this, d, u, k); }
+Tensor Tensor::std(IntArrayRef d, bool u, bool k) const { return ember::std(*this, d, u, k); }
+bool Tensor::allclose(const Tensor& o, double r, double a) const { return ember::allclose(*this, o, r, a); }
+bool Tensor::equal(const Tensor& o) const { return ember::equal(*this, o); }
+Tensor Tensor::mm(const Tensor& o) const { return ember::mm(*this, o); }
+Tensor Tensor::matmul(const Tensor& o) const { return ember::matmul(*this, o); }
+Tensor Tensor::bmm(const Tensor& o) const { return ember::bmm(*this, o); }
+
+// ---- in place ----
+// Without autograd the kernel writes straight into the tensor. When the op must be recorded, it
+// runs out of place and the result (values and history) is moved into the tensor.
+
+namespace {
+template <typename OutOfPlace>
+Tensor& inplace(Tensor& self, const char* name, BinaryOp op, const Tensor& other, OpParams p, OutOfPlace oop) {
+    check_inplace(name, self);
+    if (autograd::needs_grad(self, other)) {
+        Tensor r = oop();
+        EMBER_CHECK(r.sizes() == self.sizes(), ShapeError, name, ": result of shape ", shape_str(r.sizes()),
+                    " cannot be stored in place in ", describe(self));
+        transplant(self, r.dtype() == self.dtype() ? r : r.to(self.dtype()));
+        return self;
+    }
+    binary_op_inplace(op, name, self, other, p);
+    return self;
+}
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& o, double a) {
+    return inplace(*this, "add_", BinaryOp::Add, o, {a, 0}, [&] { return ember::add(*this, o, a); });
+}
+Tensor& Tensor::sub_(const Tensor& o, double a) {
+    return inplace(*this, "sub_", BinaryOp::Sub, o, {a, 0}, [&] { return ember::sub(*this, o, a); });
+}
+Tensor& Tensor::mul_(const Tensor& o) {
+    return inplace(*this, "mul_", BinaryOp::Mul, o, {}, [&] { return ember::mul(*this, o); });
+}
+Tensor& Tensor::div_(const Tensor& o) {
+    EMBER_CHECK(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ", describe(*this));
+    return inplace(*this, "div_", BinaryOp::Div, o, {}, [&] { return ember::div(*this, o); });
+}
+Tensor& Tensor::add_(double o) { return add_(wrap_scalar(o, *this)); }
+Tensor& Tensor::sub_(double o) { return sub_(wrap_scalar(o, *this)); }
+Tensor& Tensor::mul_(double o) { return mul_(wrap_scalar(o, *this)); }
+Tensor& Tensor::div_(double o) { return div_(wrap_scalar(o, *this)); }
+
+Tensor& Tensor::clamp_(std::optional<double> lo, std::optional<double> hi) {
+    check_inplace("clamp_", *this);
+    Tensor r = ember::clamp(*this, lo, hi);
+    if (r.requires_grad()) {
+        transplant(*this, r);
+    } else {
+        copy_into(*this, r);
+        storage()->bump_version();
+    }
+    return *this;
+}
+
+Tensor& Tensor::zero_() { return fill_(0); }
+
+Tensor& Tensor::fill_(double value) {
+    check_inplace("fill_", *this);
+    EMBER_CHECK(!(GradMode::is_enabled() && requires_grad() && impl()->is_view), NotImplementedError,
+                "fill_: recording fill_ on a view of a tensor that requires grad is not supported");
+    fill_kernel_any(*this, value);
+    storage()->bump_version();
+    if (GradMode::is_enabled() && requires_grad()) {
+        // The old values no longer matter: the tensor becomes a constant (no history).
+        detach_();
+    }
+    return *this;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+    check_inplace("copy_", *this);
+    check_defined("copy_", src, "source");
+    if (autograd::needs_grad(src)) {
+        // Gradient of copy_: flows to src (summed over broadcast dims), none to the old values.
+        Tensor r = src.expand(sizes()).to(device()).to(dtype()).clone();
+        transplant(*this, r);
+        return *this;
+    }
+    copy_into(*this, src);
+    storage()->bump_version();
+    if (GradMode::is_enabled() && requires_grad() && !is_leaf()) detach_();
+    return *this;
+}
+
+}  // namespace ember

@@ -1,0 +1,182 @@
+// Metadata of the Tensor handle: shapes, strides, views, allocation. No math lives here.
+#include "ember/tensor/tensor.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <sstream>
+
+namespace ember {
+
+namespace {
+class CpuAllocator final : public Allocator {
+public:
+    void* allocate(std::size_t nbytes) override {
+        // 64-byte alignment: a cache line, and an aligned AVX-512 load for the kernels.
+        std::size_t rounded = (nbytes + 63) / 64 * 64;
+        void* p = std::aligned_alloc(64, rounded);
+        if (!p)
+            throw Error(str_cat("out of memory: CPU allocation of ", nbytes, " bytes failed"));
+        return p;
+    }
+    void deallocate(void* ptr, std::size_t) override { std::free(ptr); }
+};
+}  // namespace
+
+Allocator* cpu_allocator() {
+    static CpuAllocator allocator;
+    return &allocator;
+}
+
+namespace {
+// One allocator per device type. The CPU's is always there; a backend (cuda/) registers its own
+// when it initialises, so tensor/ never depends on a backend.
+std::atomic<Allocator*> g_cuda_allocator{nullptr};
+}  // namespace
+
+void set_allocator(DeviceType type, Allocator* allocator) {
+    EMBER_CHECK(type == DeviceType::CUDA, ValueError, "set_allocator: only the CUDA allocator can be replaced");
+    g_cuda_allocator.store(allocator);
+}
+
+Allocator* allocator_for(Device device) {
+    if (device.is_cpu()) return cpu_allocator();
+    Allocator* a = g_cuda_allocator.load();
+    EMBER_CHECK(a != nullptr, DeviceError, "allocate on ", device.str(),
+                ": no CUDA backend is initialised (ember built without CUDA, or no GPU available)");
+    return a;
+}
+
+Device::Device(const std::string& spec) {
+    if (spec == "cpu") {
+        type = DeviceType::CPU;
+    } else if (spec == "cuda") {
+        type = DeviceType::CUDA;
+    } else if (spec.rfind("cuda:", 0) == 0 && spec.size() > 5 && spec.find_first_not_of("0123456789", 5) == std::string::npos) {
+        type = DeviceType::CUDA;
+        index = static_cast<int8_t>(std::stoi(spec.substr(5)));
+    } else {
+        throw ValueError(str_cat("Device: expected \"cpu\", \"cuda\" or \"cuda:N\", got \"", spec, "\""));
+    }
+}
+
+namespace {
+// Destroying the head of a long graph would otherwise recurse once per node (node -> edge ->
+// node ...) and overflow the stack. Instead, the last reference to a node is handed to this
+// thread-local queue and the outermost release drains it in a loop.
+thread_local std::vector<std::shared_ptr<autograd::Node>> t_release_queue;
+thread_local bool t_draining = false;
+}  // namespace
+
+void release_node(std::shared_ptr<autograd::Node>&& node) {
+    if (!node) return;
+    if (node.use_count() > 1) {
+        node.reset();
+        return;
+    }
+    t_release_queue.push_back(std::move(node));
+    if (t_draining) return;
+    t_draining = true;
+    while (!t_release_queue.empty()) {
+        std::shared_ptr<autograd::Node> n = std::move(t_release_queue.back());
+        t_release_queue.pop_back();
+        n.reset();
+    }
+    t_draining = false;
+}
+
+TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
+
+void TensorImpl::refresh() {
+    int64_t n = 1;
+    for (int64_t s : sizes) n *= s;
+    numel = n;
+    // Contiguous means row-major with no gaps; dims of size 1 may have any stride.
+    bool contiguous = true;
+    int64_t expected = 1;
+    for (std::size_t i = sizes.size(); i-- > 0;) {
+        if (sizes[i] == 1) continue;
+        if (strides[i] != expected) {
+            contiguous = false;
+            break;
+        }
+        expected *= sizes[i];
+    }
+    is_contiguous = contiguous || n == 0;
+}
+
+void Tensor::throw_undefined() {
+    throw ValueError("operation on an undefined Tensor (default-constructed, or a grad that was never computed)");
+}
+
+int64_t Tensor::size(int64_t d) const { return checked().sizes[wrap_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return checked().strides[wrap_dim(d, dim(), "stride")]; }
+
+void* Tensor::raw_data_ptr() const {
+    const TensorImpl& t = checked();
+    if (!t.storage || !t.storage->data()) return nullptr;
+    return static_cast<char*>(t.storage->data()) + t.storage_offset * ember::element_size(t.dtype);
+}
+
+Shape contiguous_strides(IntArrayRef sizes) {
+    Shape strides(sizes.size(), 1);
+    int64_t s = 1;
+    for (std::size_t i = sizes.size(); i-- > 0;) {
+        strides[i] = s;
+        s *= sizes[i] > 0 ? sizes[i] : 1;
+    }
+    return strides;
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+    int64_t n = ndim > 0 ? ndim : 1;  // a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    EMBER_CHECK(dim >= -n && dim < n, IndexError, op, ": dimension ", dim, " is out of range for a tensor with ", ndim,
+                " dims (expected a value in [", -n, ", ", n - 1, "])");
+    return dim < 0 ? dim + n : dim;
+}
+
+Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
+    auto impl = std::make_shared<TensorImpl>();
+    int64_t n = 1;
+    for (int64_t s : sizes) {
+        EMBER_CHECK(s >= 0, ValueError, "empty: negative size in shape ", shape_str(sizes));
+        n *= s;
+    }
+    impl->sizes.assign(sizes.begin(), sizes.end());
+    impl->strides = contiguous_strides(sizes);
+    impl->numel = n;
+    impl->dtype = dtype;
+    impl->device = device;
+    impl->is_contiguous = true;
+    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(n * ember::element_size(dtype)), device,
+                                              allocator_for(device));
+    return Tensor(std::move(impl));
+}
+
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset) {
+    auto impl = std::make_shared<TensorImpl>();
+    impl->sizes.assign(sizes.begin(), sizes.end());
+    impl->strides.assign(strides.begin(), strides.end());
+    impl->storage_offset = storage_offset;
+    impl->dtype = base.dtype();
+    impl->device = base.device();
+    impl->storage = base.storage();
+    impl->is_view = true;
+    impl->refresh();
+    return Tensor(std::move(impl));
+}
+
+std::string shape_str(IntArrayRef shape) {
+    std::ostringstream os;
+    os << '[';
+    for (std::size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
+    os << ']';
+    return os.str();
+}
+
+std::string describe(const Tensor& t) {
+    if (!t.defined()) return "Tensor(undefined)";
+    return str_cat("Tensor", shape_str(t.sizes()), " ", dtype_name(t.dtype()), " ", t.device().str());
+}
+
+}  // namespace ember
