@@ -64,7 +64,7 @@ inline void inner_loop(char** ptrs, const int64_t* inner_strides, int64_t n, con
         // Contiguous output, some inputs broadcast along this dim (stride 0).
         Out* __restrict o = out;
         std::tuple<const In*...> in{reinterpret_cast<const In*>(ptrs[I + 1])...};
-        int64_t st[] = {inner_strides[I + 1]...};
+        [[maybe_unused]] int64_t st[] = {inner_strides[I + 1]..., 0};
         for (int64_t i = 0; i < n; ++i) o[i] = f(std::get<I>(in)[i * st[I]]...);
         return;
     }

@@ -1,0 +1,203 @@
+#pragma once
+// nn::Module, as in libtorch's C++ frontend: a module owns named parameters, buffers and child
+// modules; parameters() walks the tree; to(device/dtype) moves every tensor in place (handles
+// held by the module's members stay valid); ModuleHolder gives the `Linear lin(784, 500);
+// lin->weight; lin(x)` spelling.
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/ops/ops.h"
+#include "ember/tensor/tensor.h"
+
+namespace ember::nn {
+
+// Insertion-ordered name -> value map (libtorch's OrderedDict, reduced to what ember needs).
+template <typename V>
+class OrderedDict {
+public:
+    struct Item {
+        std::string first;
+        V second;
+        const std::string& key() const { return first; }
+        V& value() { return second; }
+        const V& value() const { return second; }
+    };
+    V& insert(std::string key, V value) {
+        EMBER_CHECK(!contains(key), ValueError, "OrderedDict: key \"", key, "\" already exists");
+        items_.push_back({std::move(key), std::move(value)});
+        return items_.back().second;
+    }
+    bool contains(const std::string& key) const { return find(key) != nullptr; }
+    const V* find(const std::string& key) const {
+        for (const Item& i : items_)
+            if (i.first == key) return &i.second;
+        return nullptr;
+    }
+    V* find(const std::string& key) {
+        for (Item& i : items_)
+            if (i.first == key) return &i.second;
+        return nullptr;
+    }
+    V& operator[](const std::string& key) {
+        V* v = find(key);
+        EMBER_CHECK(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
+        return *v;
+    }
+    const V& operator[](const std::string& key) const {
+        const V* v = find(key);
+        EMBER_CHECK(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
+        return *v;
+    }
+    std::vector<std::string> keys() const {
+        std::vector<std::string> k;
+        for (const Item& i : items_) k.push_back(i.first);
+        return k;
+    }
+    std::vector<V> values() const {
+        std::vector<V> v;
+        for (const Item& i : items_) v.push_back(i.second);
+        return v;
+    }
+    std::vector<Item>& items() { return items_; }
+    const std::vector<Item>& items() const { return items_; }
+    std::size_t size() const { return items_.size(); }
+    bool empty() const { return items_.empty(); }
+    auto begin() { return items_.begin(); }
+    auto end() { return items_.end(); }
+    auto begin() const { return items_.begin(); }
+    auto end() const { return items_.end(); }
+
+private:
+    std::vector<Item> items_;
+};
+
+class Module : public std::enable_shared_from_this<Module> {
+public:
+    explicit Module(std::string name = "Module") : name_(std::move(name)) {}
+    virtual ~Module() = default;
+    Module(const Module&) = delete;
+    Module& operator=(const Module&) = delete;
+
+    const std::string& name() const { return name_; }
+
+    // Registration returns a reference to the stored handle; modules keep a copy in a member
+    // (`weight = register_parameter("weight", ...)`), which stays valid through to().
+    Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
+    Tensor& register_buffer(std::string name, Tensor tensor);
+    template <typename M>
+    std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
+        static_assert(std::is_base_of_v<Module, M>, "register_module expects an nn::Module");
+        check_name(name, "register_module");
+        children_.insert(std::move(name), module);
+        return module;
+    }
+    template <typename Holder, typename = decltype(std::declval<Holder>().ptr())>
+    Holder register_module(std::string name, Holder holder) {
+        register_module(std::move(name), holder.ptr());
+        return holder;
+    }
+    // Replaces a registered child (e.g. a new output layer), keeping its position.
+    void replace_module(const std::string& name, std::shared_ptr<Module> module);
+
+    // Parameters, buffers and children; the named forms use dotted paths ("0.weight", "encoder.1.bias").
+    std::vector<Tensor> parameters(bool recurse = true) const;
+    OrderedDict<Tensor> named_parameters(bool recurse = true) const;
+    std::vector<Tensor> buffers(bool recurse = true) const;
+    OrderedDict<Tensor> named_buffers(bool recurse = true) const;
+    std::vector<std::shared_ptr<Module>> children() const;
+    OrderedDict<std::shared_ptr<Module>> named_children() const;
+    // This module and every descendant, depth first.
+    std::vector<std::shared_ptr<Module>> modules();
+    // Parameters and buffers by dotted name: what ember::save / ember::load read and write.
+    OrderedDict<Tensor> state_dict() const;
+    // Copies values from `state` into the matching tensors (shapes must match). With strict, a
+    // missing or unexpected key is an error.
+    void load_state_dict(const std::map<std::string, Tensor>& state, bool strict = true);
+
+    virtual void train(bool on = true);
+    void eval() { train(false); }
+    bool is_training() const { return training_; }
+
+    // Moves/converts every parameter and buffer in place (floating tensors only for dtype).
+    virtual void to(Device device);
+    virtual void to(ScalarType dtype);
+    void to(Device device, ScalarType dtype) {
+        to(device);
+        to(dtype);
+    }
+    void zero_grad(bool set_to_none = true);
+
+    // One line describing this module, e.g. "Linear(in_features=784, out_features=500, bias=true)".
+    virtual void pretty_print(std::ostream& os) const;
+    // The module tree with parameter shapes and counts, ending with the total parameter count.
+    std::string summary() const;
+    int64_t num_parameters() const;
+
+protected:
+    void check_name(const std::string& name, const char* op) const;
+    std::string name_;
+    bool training_ = true;
+    OrderedDict<Tensor> parameters_;
+    OrderedDict<Tensor> buffers_;
+    OrderedDict<std::shared_ptr<Module>> children_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Module& m);
+
+// Replaces the contents of `t` (storage, dtype, device, layout) with those of `value` while the
+// TensorImpl stays the same object, so every handle to it sees the change (PyTorch's `.data = `).
+void set_data(Tensor& t, const Tensor& value);
+
+template <typename Contained>
+class ModuleHolder {
+public:
+    using ContainedType = Contained;
+    ModuleHolder(std::nullptr_t) {}
+    ModuleHolder(std::shared_ptr<Contained> module) : impl_(std::move(module)) {}
+    template <typename... Args>
+        requires(std::is_constructible_v<Contained, Args...> &&
+                 !(sizeof...(Args) == 1 && (std::is_base_of_v<ModuleHolder, std::decay_t<Args>> && ...)))
+    explicit ModuleHolder(Args&&... args) : impl_(std::make_shared<Contained>(std::forward<Args>(args)...)) {}
+    ModuleHolder()
+        requires std::is_default_constructible_v<Contained>
+        : impl_(std::make_shared<Contained>()) {}
+
+    Contained* operator->() const { return checked(); }
+    Contained& operator*() const { return *checked(); }
+    const std::shared_ptr<Contained>& ptr() const { return impl_; }
+    Contained* get() const { return impl_.get(); }
+    bool is_empty() const { return impl_ == nullptr; }
+    template <typename... Args>
+    decltype(auto) operator()(Args&&... args) const {
+        return checked()->forward(std::forward<Args>(args)...);
+    }
+
+private:
+    Contained* checked() const {
+        EMBER_CHECK(impl_ != nullptr, ValueError, "ModuleHolder: accessing an empty module holder");
+        return impl_.get();
+    }
+    std::shared_ptr<Contained> impl_;
+};
+
+template <typename C>
+std::ostream& operator<<(std::ostream& os, const ModuleHolder<C>& m) {
+    return os << *m;
+}
+
+}  // namespace ember::nn
+
+// EMBER_MODULE(Linear) defines `Linear` as the holder of `LinearImpl` (libtorch's TORCH_MODULE).
+#define EMBER_MODULE(Name)                                              \
+    class Name : public ::ember::nn::ModuleHolder<Name##Impl> {         \
+    public:                                                             \
+        using ::ember::nn::ModuleHolder<Name##Impl>::ModuleHolder;      \
+        using Impl = Name##Impl;                                        \
+    }

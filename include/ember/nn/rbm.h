@@ -1,0 +1,146 @@
+#pragma once
+// Restricted Boltzmann Machine as an ordinary nn::Module.
+//
+// Energy (Bernoulli visible):  E(v, h) = -b.v - c.h - h^T W v
+// Energy (Gaussian visible, unit variance):  E(v, h) = ||v - b||^2 / 2 - c.h - h^T W v
+// with W [n_hidden, n_visible] (laid out as nn::Linear's weight), b = visible_bias, c = hidden_bias.
+// Summing out h gives the free energy
+//   F(v) = -b.v - sum_j softplus(c_j + W_j v)          (Bernoulli)
+//   F(v) = ||v - b||^2 / 2 - sum_j softplus(c_j + W_j v)  (Gaussian)
+// and p(v) = exp(-F(v)) / Z. The log-likelihood gradient is E_data[-dF/dtheta] - E_model[-dF/dtheta];
+// contrastive divergence replaces the model expectation by samples from k Gibbs steps (CD-k)
+// or from persistent chains (PCD). ember trains by the gradient of
+//   loss = mean F(v_data) - mean F(v_model.detach())
+// so every optimizer, device and serializer of nn applies; explicit_gradients() keeps the
+// lecture's outer-product form (positive minus negative statistics) as a readable reference.
+#include <optional>
+#include <vector>
+
+#include "ember/nn/module.h"
+
+namespace ember::nn {
+
+enum class VisibleUnits { Bernoulli, Gaussian };
+
+struct RBMOptions {
+    RBMOptions(int64_t n_visible, int64_t n_hidden) : n_visible_(n_visible), n_hidden_(n_hidden) {}
+    RBMOptions& visible(VisibleUnits v) {
+        visible_ = v;
+        return *this;
+    }
+    int64_t n_visible_, n_hidden_;
+    VisibleUnits visible_ = VisibleUnits::Bernoulli;
+};
+
+// How fit() trains.
+struct RBMTrainOptions {
+    int64_t epochs = 10;             // maximum number of epochs
+    int64_t batch_size = 100;
+    int64_t k = 1;                   // Gibbs steps per update (CD-k, or per PCD update)
+    bool persistent = false;         // PCD: chains persist across updates
+    double lr = 0.1;
+    double momentum = 0.5;           // for the first `momentum_switch_epoch` epochs ...
+    double final_momentum = 0.9;     // ... then this (Hinton's practical guide, section 9)
+    int64_t momentum_switch_epoch = 5;
+    double weight_decay = 2e-4;      // L2 on W only, not on the biases (guide, section 10)
+    double sparsity_target = 0;      // 0 disables the sparsity penalty (guide, section 11)
+    double sparsity_cost = 0.1;
+    double sparsity_decay = 0.95;    // running estimate q <- decay q + (1 - decay) mean(h)
+    double stop_reconstruction_error = 0;  // the lecture's stopping rule: stop once below this
+    bool init_visible_bias_from_data = true;  // b = log(p / (1 - p)) from pixel means (guide, section 8)
+    bool progress = true;            // a progress bar per epoch (shuffling follows ember::manual_seed)
+};
+
+struct RBMEpoch {
+    int64_t epoch = 0;
+    double reconstruction_error = 0;  // mean over the epoch of sum_i (v_i - p(v_i | h(v)))^2 per example
+    double free_energy_gap = 0;       // mean F(data) - mean F(model samples), the training loss
+    double seconds = 0;
+};
+
+class RBMImpl : public Module {
+public:
+    RBMImpl(int64_t n_visible, int64_t n_hidden, VisibleUnits visible = VisibleUnits::Bernoulli)
+        : RBMImpl(RBMOptions(n_visible, n_hidden).visible(visible)) {}
+    explicit RBMImpl(const RBMOptions& options);
+
+    // Hinton's initialisation: W ~ N(0, 0.01^2), c = 0, b = log(p / (1 - p)) from `data` when given
+    // (Bernoulli visible units; p clamped to [1e-3, 1 - 1e-3]), else 0.
+    void reset_parameters(const Tensor& data = Tensor());
+
+    // p(h = 1 | v) = sigmoid(v W^T + c), shape [N, n_hidden].
+    Tensor hidden_probs(const Tensor& v) const;
+    // Bernoulli: p(v = 1 | h) = sigmoid(h W + b); Gaussian: the mean h W + b.
+    Tensor visible_probs(const Tensor& h) const;
+    Tensor sample_hidden(const Tensor& v) const;
+    Tensor sample_visible(const Tensor& h) const;
+    // k steps of block Gibbs sampling v -> h -> v starting at v (no gradient).
+    Tensor gibbs(const Tensor& v, int64_t k = 1) const;
+    Tensor free_energy(const Tensor& v) const;
+    // Mean-field reconstruction p(v | p(h | v)).
+    Tensor reconstruct(const Tensor& v) const;
+    // Mean over examples of sum_i (v_i - reconstruct(v)_i)^2.
+    double reconstruction_error(const Tensor& v) const;
+    // Mean over examples of the pseudo-log-likelihood sum_i log p(v_i | v_-i) (Bernoulli visible
+    // units). exact: all n_visible terms; otherwise one random unit per example scaled by
+    // n_visible (the stochastic estimate scikit-learn reports).
+    double pseudo_likelihood(const Tensor& v, bool exact = false) const;
+
+    // The negative-phase samples for a batch: k Gibbs steps from the data (CD) or from the
+    // persistent chains (PCD; the chains are re-initialised when the batch size changes).
+    Tensor negative_samples(const Tensor& v_data, int64_t k, bool persistent);
+    // mean F(v_data) - mean F(v_model): its gradient is the CD/PCD update (v_model is detached).
+    Tensor contrastive_divergence_loss(const Tensor& v_data, const Tensor& v_model) const;
+
+    // The lecture's explicit update (the negative of the loss gradient), with hidden probabilities:
+    //   dW = (p(h|v0)^T v0 - p(h|vk)^T vk) / N,  db = mean(v0 - vk),  dc = mean(p(h|v0) - p(h|vk))
+    struct Update {
+        Tensor weight, visible_bias, hidden_bias;
+    };
+    Update explicit_update(const Tensor& v_data, const Tensor& v_model) const;
+
+    // Trains with CD-k or PCD and SGD with momentum; stops after `epochs` or when the epoch's
+    // reconstruction error falls below stop_reconstruction_error. Returns per-epoch metrics.
+    std::vector<RBMEpoch> fit(const Tensor& data, const RBMTrainOptions& options = {});
+
+    Tensor forward(const Tensor& v) const { return hidden_probs(v); }
+    void pretty_print(std::ostream& os) const override;
+
+    int64_t n_visible() const { return options.n_visible_; }
+    int64_t n_hidden() const { return options.n_hidden_; }
+    bool gaussian() const { return options.visible_ == VisibleUnits::Gaussian; }
+
+    RBMOptions options;
+    Tensor weight;        // W [n_hidden, n_visible]
+    Tensor visible_bias;  // b [n_visible]
+    Tensor hidden_bias;   // c [n_hidden]
+
+private:
+    Tensor chains_;  // PCD persistent visible states
+};
+EMBER_MODULE(RBM);
+
+// ---- evaluation (float64 throughout) ----
+
+// log Z by exact enumeration of the smaller layer (the other is summed out analytically).
+// Feasible up to about 20 units in that layer; throws ValueError above `max_units`.
+double rbm_log_partition_exact(const RBMImpl& rbm, int64_t max_units = 24);
+// Mean log p(v) over the rows of `data` given log Z.
+double rbm_log_likelihood(const RBMImpl& rbm, const Tensor& data, double log_z);
+
+struct AISOptions {
+    int64_t n_betas = 10000;  // intermediate temperatures (linear in three segments as in Salakhutdinov & Murray 2008)
+    int64_t runs = 100;       // independent annealing runs
+    uint64_t seed = 1;
+};
+struct AISResult {
+    double log_z = 0;        // estimate of log Z
+    double log_z_std = 0;    // spread: log Z +- 3 std of the log of the mean weight (from the runs' weights)
+    double log_z_base = 0;   // log Z of the base-rate model
+};
+// Annealed importance sampling estimate of log Z (Neal 2001; Salakhutdinov & Murray 2008), from
+// a base-rate model with W = 0, c = 0 (and, for Bernoulli visible units, visible biases from
+// `data` when given) to the RBM, with Gibbs transitions at each inverse temperature.
+AISResult rbm_log_partition_ais(const RBMImpl& rbm, const AISOptions& options = {}, const Tensor& data = Tensor());
+
+}  // namespace ember::nn

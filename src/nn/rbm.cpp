@@ -1,0 +1,222 @@
+// The RBM module: conditionals, sampling, free energy, CD-k/PCD training.
+#include "ember/nn/rbm.h"
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include "ember/nn/layers.h"
+#if __has_include("ember/data/progress.h")
+#include "ember/data/progress.h"
+#define EMBER_RBM_PROGRESS 1
+#endif
+
+namespace ember::nn {
+
+RBMImpl::RBMImpl(const RBMOptions& o) : Module("RBM"), options(o) {
+    EMBER_CHECK(o.n_visible_ > 0 && o.n_hidden_ > 0, ValueError, "RBM: unit counts must be positive, got ",
+                o.n_visible_, " visible and ", o.n_hidden_, " hidden");
+    weight = register_parameter("weight", zeros({o.n_hidden_, o.n_visible_}));
+    visible_bias = register_parameter("visible_bias", zeros({o.n_visible_}));
+    hidden_bias = register_parameter("hidden_bias", zeros({o.n_hidden_}));
+    reset_parameters();
+}
+
+void RBMImpl::reset_parameters(const Tensor& data) {
+    NoGradGuard no_grad;
+    weight.normal_(0, 0.01);
+    hidden_bias.zero_();
+    visible_bias.zero_();
+    if (data.defined() && !gaussian()) {
+        Tensor p = data.to(weight.dtype()).to(weight.device()).mean({0}).clamp(1e-3, 1 - 1e-3);
+        visible_bias.copy_(log(p / (1.0 - p)));
+    } else if (data.defined()) {
+        visible_bias.copy_(data.to(weight.dtype()).to(weight.device()).mean({0}));
+    }
+    chains_ = Tensor();
+}
+
+namespace {
+void check_visible(const RBMImpl& rbm, const Tensor& v, const char* op) {
+    EMBER_CHECK(v.defined() && v.dim() == 2 && v.size(1) == rbm.n_visible(), ShapeError, "RBM::", op,
+                ": expected visible states of shape [N, ", rbm.n_visible(), "], got ", describe(v));
+}
+}  // namespace
+
+Tensor RBMImpl::hidden_probs(const Tensor& v) const {
+    check_visible(*this, v, "hidden_probs");
+    return sigmoid(functional::linear(v, weight, hidden_bias));
+}
+
+Tensor RBMImpl::visible_probs(const Tensor& h) const {
+    EMBER_CHECK(h.defined() && h.dim() == 2 && h.size(1) == n_hidden(), ShapeError,
+                "RBM::visible_probs: expected hidden states of shape [N, ", n_hidden(), "], got ", describe(h));
+    Tensor a = addmm(visible_bias, h, weight);  // h W + b
+    return gaussian() ? a : sigmoid(a);
+}
+
+Tensor RBMImpl::sample_hidden(const Tensor& v) const { return bernoulli(hidden_probs(v).detach()); }
+
+Tensor RBMImpl::sample_visible(const Tensor& h) const {
+    Tensor p = visible_probs(h).detach();
+    return gaussian() ? p + randn_like(p) : bernoulli(p);
+}
+
+Tensor RBMImpl::gibbs(const Tensor& v, int64_t k) const {
+    EMBER_CHECK(k >= 0, ValueError, "RBM::gibbs: k must be non-negative, got ", k);
+    NoGradGuard no_grad;
+    Tensor x = v;
+    for (int64_t i = 0; i < k; ++i) x = sample_visible(sample_hidden(x));
+    return x;
+}
+
+Tensor RBMImpl::free_energy(const Tensor& v) const {
+    check_visible(*this, v, "free_energy");
+    // sum_j softplus(c_j + W_j v): softplus is evaluated stably for large |pre-activation|.
+    Tensor hidden_term = softplus(functional::linear(v, weight, hidden_bias)).sum({1});
+    if (gaussian()) {
+        Tensor d = v - visible_bias;
+        return (d * d).sum({1}) * 0.5 - hidden_term;
+    }
+    return -matmul(v, visible_bias) - hidden_term;
+}
+
+Tensor RBMImpl::reconstruct(const Tensor& v) const {
+    NoGradGuard no_grad;
+    return visible_probs(hidden_probs(v));
+}
+
+double RBMImpl::reconstruction_error(const Tensor& v) const {
+    NoGradGuard no_grad;
+    Tensor d = v - reconstruct(v);
+    return (d * d).sum({1}).mean().item<double>();
+}
+
+double RBMImpl::pseudo_likelihood(const Tensor& v, bool exact) const {
+    EMBER_CHECK(!gaussian(), NotImplementedError,
+                "RBM::pseudo_likelihood: defined here for Bernoulli visible units only");
+    check_visible(*this, v, "pseudo_likelihood");
+    NoGradGuard no_grad;
+    Tensor x = v.to(weight.dtype());
+    Tensor f = free_energy(x);
+    const int64_t n = x.size(0), nv = n_visible();
+    // log p(v_i | v_-i) = log sigmoid(F(v with bit i flipped) - F(v)).
+    if (!exact) {
+        Tensor idx = randint(0, nv, {n}, TensorOptions().dtype(kInt64).device(x.device()));
+        Tensor mask = one_hot(idx, nv).to(x.dtype());
+        Tensor flipped = x + mask * (1.0 - 2.0 * x);
+        return (log_sigmoid(free_energy(flipped) - f) * static_cast<double>(nv)).mean().item<double>();
+    }
+    Tensor total = zeros({n}, x.options());
+    for (int64_t i = 0; i < nv; ++i) {
+        Tensor flipped = x.clone();
+        Tensor col = flipped.select(1, i);
+        col.copy_(1.0 - col);
+        total = total + log_sigmoid(free_energy(flipped) - f);
+    }
+    return total.mean().item<double>();
+}
+
+Tensor RBMImpl::negative_samples(const Tensor& v_data, int64_t k, bool persistent) {
+    check_visible(*this, v_data, "negative_samples");
+    NoGradGuard no_grad;
+    if (!persistent) return gibbs(v_data, k);
+    if (!chains_.defined() || chains_.sizes() != v_data.sizes() || chains_.device() != v_data.device() ||
+        chains_.dtype() != v_data.dtype())
+        chains_ = gaussian() ? v_data.clone() : bernoulli(v_data.clamp(0, 1));
+    chains_ = gibbs(chains_, k);
+    return chains_;
+}
+
+Tensor RBMImpl::contrastive_divergence_loss(const Tensor& v_data, const Tensor& v_model) const {
+    return free_energy(v_data).mean() - free_energy(v_model.detach()).mean();
+}
+
+RBMImpl::Update RBMImpl::explicit_update(const Tensor& v0, const Tensor& vk) const {
+    NoGradGuard no_grad;
+    const double n = static_cast<double>(v0.size(0));
+    Tensor h0 = hidden_probs(v0), hk = hidden_probs(vk);
+    Update u;
+    u.weight = (mm(h0.t(), v0) - mm(hk.t(), vk)) / n;  // positive minus negative statistics
+    u.visible_bias = (v0 - vk).mean({0});
+    u.hidden_bias = (h0 - hk).mean({0});
+    return u;
+}
+
+std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o) {
+    check_visible(*this, data, "fit");
+    EMBER_CHECK(o.batch_size > 0 && o.epochs >= 0 && o.k >= 1, ValueError,
+                "RBM::fit: batch_size and k must be positive and epochs non-negative");
+    Tensor X = data.to(weight.dtype()).to(weight.device());
+    if (o.init_visible_bias_from_data) {
+        NoGradGuard no_grad;
+        Tensor keep = weight.clone();
+        reset_parameters(X);
+        weight.copy_(keep);
+    }
+    const int64_t n = X.size(0);
+    const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
+    std::vector<Tensor> params = {weight, visible_bias, hidden_bias};
+    std::vector<Tensor> velocity;
+    for (const Tensor& p : params) velocity.push_back(zeros_like(p));
+    Tensor q;  // running mean hidden activation for the sparsity penalty
+    std::vector<RBMEpoch> history;
+    for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
+        auto t0 = std::chrono::steady_clock::now();
+        double momentum = epoch <= o.momentum_switch_epoch ? o.momentum : o.final_momentum;
+        Tensor perm = randperm(n, TensorOptions().dtype(kInt64).device(X.device()));
+        double err_sum = 0, gap_sum = 0;
+#ifdef EMBER_RBM_PROGRESS
+        std::optional<data::ProgressBar> bar;
+        if (o.progress) bar.emplace(batches, str_cat("RBM ", n_visible(), "-", n_hidden(), " epoch ", epoch, "/", o.epochs));
+#endif
+        for (int64_t b = 0; b < batches; ++b) {
+            int64_t start = b * o.batch_size, len = std::min(o.batch_size, n - start);
+            Tensor v0 = X.index_select(0, perm.narrow(0, start, len));
+            Tensor vk = negative_samples(v0, o.k, o.persistent);
+            for (Tensor& p : params) p.set_grad(Tensor());
+            Tensor loss = contrastive_divergence_loss(v0, vk);
+            loss.backward();
+            NoGradGuard no_grad;
+            if (o.weight_decay > 0) weight.grad().add_(weight, o.weight_decay);
+            if (o.sparsity_target > 0) {
+                Tensor h = hidden_probs(v0).mean({0});
+                q = q.defined() ? q * o.sparsity_decay + h * (1 - o.sparsity_decay) : h;
+                // Penalty gradient cost * (q - target), applied to c and, scaled by v, to W.
+                Tensor delta = (q - o.sparsity_target) * o.sparsity_cost;
+                hidden_bias.grad().add_(delta);
+                weight.grad().add_(outer(delta, v0.mean({0})));
+            }
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                velocity[i].mul_(momentum).add_(params[i].grad());  // PyTorch's SGD momentum buffer
+                params[i].sub_(velocity[i], o.lr);
+            }
+            Tensor recon = visible_probs(hidden_probs(v0));
+            Tensor d = v0 - recon;
+            double err = (d * d).sum({1}).mean().item<double>();
+            err_sum += err * static_cast<double>(len);
+            gap_sum += loss.item<double>() * static_cast<double>(len);
+#ifdef EMBER_RBM_PROGRESS
+            if (bar) bar->update(1, {{"recon", err}});
+#endif
+        }
+#ifdef EMBER_RBM_PROGRESS
+        if (bar) bar->finish();
+#endif
+        RBMEpoch e;
+        e.epoch = epoch;
+        e.reconstruction_error = err_sum / static_cast<double>(n);
+        e.free_energy_gap = gap_sum / static_cast<double>(n);
+        e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        history.push_back(e);
+        if (o.stop_reconstruction_error > 0 && e.reconstruction_error < o.stop_reconstruction_error) break;
+    }
+    return history;
+}
+
+void RBMImpl::pretty_print(std::ostream& os) const {
+    os << "RBM(n_visible=" << n_visible() << ", n_hidden=" << n_hidden()
+       << ", visible=" << (gaussian() ? "gaussian" : "bernoulli") << ")";
+}
+
+}  // namespace ember::nn

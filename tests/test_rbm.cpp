@@ -1,0 +1,217 @@
+// RBM, DBN and autoencoder against brute-force enumeration and closed forms.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "ember/ember.h"
+#include "ember/nn/dbn.h"
+#include "ember/nn/rbm.h"
+
+using namespace ember;
+
+namespace {
+
+// Every binary vector of length n as rows of a float64 [2^n, n] tensor.
+Tensor all_binary(int64_t n) {
+    std::vector<double> v;
+    for (int64_t r = 0; r < (int64_t{1} << n); ++r)
+        for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<double>((r >> i) & 1));
+    return tensor(v, dtype(kFloat64)).view({int64_t{1} << n, n});
+}
+
+// E(v, h) for a Bernoulli RBM, computed element by element from the raw parameters.
+double energy(const nn::RBMImpl& rbm, const std::vector<double>& v, const std::vector<double>& h) {
+    auto W = rbm.weight.to_vector<double>(), b = rbm.visible_bias.to_vector<double>(),
+         c = rbm.hidden_bias.to_vector<double>();
+    const std::size_t nv = v.size(), nh = h.size();
+    double e = 0;
+    for (std::size_t i = 0; i < nv; ++i) e -= b[i] * v[i];
+    for (std::size_t j = 0; j < nh; ++j) {
+        e -= c[j] * h[j];
+        for (std::size_t i = 0; i < nv; ++i) e -= h[j] * W[j * nv + i] * v[i];
+    }
+    return e;
+}
+
+std::vector<double> bits(int64_t r, int64_t n) {
+    std::vector<double> out;
+    for (int64_t i = 0; i < n; ++i) out.push_back(static_cast<double>((r >> i) & 1));
+    return out;
+}
+
+nn::RBM random_rbm(int64_t nv, int64_t nh, double scale = 1.0) {
+    nn::RBM rbm(nv, nh);
+    rbm->to(kFloat64);
+    NoGradGuard g;
+    rbm->weight.normal_(0, scale);
+    rbm->visible_bias.normal_(0, scale);
+    rbm->hidden_bias.normal_(0, scale);
+    return rbm;
+}
+
+}  // namespace
+
+TEST_CASE("RBM free energy, conditionals and log Z match brute-force enumeration", "[rbm]") {
+    manual_seed(3);
+    const int64_t nv = 5, nh = 4;
+    nn::RBM rbm = random_rbm(nv, nh);
+    Tensor V = all_binary(nv);
+    Tensor F = rbm->free_energy(V);
+    Tensor P = rbm->hidden_probs(V);
+    double z = 0;
+    for (int64_t r = 0; r < (int64_t{1} << nv); ++r) {
+        auto v = bits(r, nv);
+        double zv = 0;
+        std::vector<double> ph(static_cast<std::size_t>(nh), 0.0);
+        for (int64_t s = 0; s < (int64_t{1} << nh); ++s) {
+            auto h = bits(s, nh);
+            double w = std::exp(-energy(*rbm, v, h));
+            zv += w;
+            for (int64_t j = 0; j < nh; ++j) ph[j] += w * h[j];
+        }
+        z += zv;
+        CHECK(F[r].item<double>() == Approx(-std::log(zv)).epsilon(1e-12));
+        for (int64_t j = 0; j < nh; ++j) CHECK(P[r][j].item<double>() == Approx(ph[j] / zv).epsilon(1e-12));
+    }
+    CHECK(nn::rbm_log_partition_exact(*rbm) == Approx(std::log(z)).epsilon(1e-12));
+    // Enumerating the visible layer instead (when it is the smaller one) gives the same log Z.
+    nn::RBM wide = random_rbm(3, 6);
+    double zw = 0;
+    for (int64_t r = 0; r < 8; ++r)
+        for (int64_t s = 0; s < 64; ++s) zw += std::exp(-energy(*wide, bits(r, 3), bits(s, 6)));
+    CHECK(nn::rbm_log_partition_exact(*wide) == Approx(std::log(zw)).epsilon(1e-12));
+    // log-likelihood of data = mean(-F) - log Z, and the probabilities of all states sum to 1.
+    double lz = nn::rbm_log_partition_exact(*rbm);
+    double total = exp(-F - lz).sum().item<double>();
+    CHECK(total == Approx(1.0).epsilon(1e-12));
+}
+
+TEST_CASE("Gaussian-visible RBM log Z matches numerical integration", "[rbm]") {
+    manual_seed(4);
+    nn::RBM rbm(1, 3, nn::VisibleUnits::Gaussian);
+    rbm->to(kFloat64);
+    {
+        NoGradGuard g;
+        rbm->weight.normal_(0, 1);
+        rbm->visible_bias.fill_(0.3);
+        rbm->hidden_bias.normal_(0, 1);
+    }
+    // Z = integral over v of exp(-F(v)), by the trapezoidal rule on a wide fine grid.
+    Tensor v = linspace(-30, 30, 600001, dtype(kFloat64)).unsqueeze(1);
+    Tensor f = rbm->free_energy(v);
+    double dv = 60.0 / 600000;
+    double z = exp(-f).sum().item<double>() * dv;
+    CHECK(nn::rbm_log_partition_exact(*rbm) == Approx(std::log(z)).epsilon(1e-6));
+}
+
+TEST_CASE("the CD gradient of the free-energy loss equals the lecture's explicit update", "[rbm]") {
+    manual_seed(5);
+    nn::RBM rbm = random_rbm(12, 7, 0.3);
+    Tensor v0 = bernoulli(full({9, 12}, 0.4, dtype(kFloat64)));
+    Tensor vk = rbm->negative_samples(v0, 3, false);
+    Tensor loss = rbm->contrastive_divergence_loss(v0, vk);
+    loss.backward();
+    auto u = rbm->explicit_update(v0, vk);
+    CHECK(allclose(-rbm->weight.grad(), u.weight, 1e-10, 1e-12));
+    CHECK(allclose(-rbm->visible_bias.grad(), u.visible_bias, 1e-10, 1e-12));
+    CHECK(allclose(-rbm->hidden_bias.grad(), u.hidden_bias, 1e-10, 1e-12));
+}
+
+TEST_CASE("fit updates every parameter and the stopping rule stops", "[rbm]") {
+    manual_seed(6);
+    Tensor data = bernoulli(full({64, 10}, 0.3));
+    nn::RBM rbm(10, 6);
+    Tensor w0 = rbm->weight.clone(), c0 = rbm->hidden_bias.clone();
+    nn::RBMTrainOptions o;
+    o.epochs = 3;
+    o.batch_size = 16;
+    o.progress = false;
+    o.sparsity_target = 0.1;
+    auto hist = rbm->fit(data, o);
+    CHECK(hist.size() == 3);
+    CHECK((rbm->weight - w0).abs().min().item<double>() > 0);
+    CHECK((rbm->hidden_bias - c0).abs().min().item<double>() > 0);
+    // The visible bias starts at log(p / (1 - p)) of the pixel means and then moves.
+    CHECK(rbm->visible_bias.abs().sum().item<double>() > 0);
+    o.stop_reconstruction_error = 1e9;  // every epoch is below: stop after the first
+    o.epochs = 50;
+    CHECK(rbm->fit(data, o).size() == 1);
+}
+
+TEST_CASE("AIS estimates log Z within 0.5 nats of the exact value", "[rbm][ais]") {
+    manual_seed(7);
+    nn::RBM rbm = random_rbm(20, 10, 0.5);
+    double exact = nn::rbm_log_partition_exact(*rbm);
+    nn::AISOptions o;
+    o.n_betas = 3000;
+    o.runs = 64;
+    auto r = nn::rbm_log_partition_ais(*rbm, o);
+    CHECK(std::abs(r.log_z - exact) < 0.5);
+    // Gaussian visible units too.
+    nn::RBM g(6, 8, nn::VisibleUnits::Gaussian);
+    g->to(kFloat64);
+    {
+        NoGradGuard ng;
+        g->weight.normal_(0, 0.3);
+        g->hidden_bias.normal_(0, 0.5);
+        g->visible_bias.normal_(0, 0.5);
+    }
+    auto rg = nn::rbm_log_partition_ais(*g, o);
+    CHECK(std::abs(rg.log_z - nn::rbm_log_partition_exact(*g)) < 0.5);
+}
+
+TEST_CASE("pseudo-likelihood: the exact sum matches conditionals by enumeration", "[rbm]") {
+    manual_seed(8);
+    nn::RBM rbm = random_rbm(4, 3);
+    Tensor v = tensor({{1, 0, 1, 1}, {0, 0, 1, 0}}, dtype(kFloat64));
+    // log p(v_i | v_-i) from the joint p(v) over the two values of v_i.
+    double expected = 0;
+    for (int64_t n = 0; n < 2; ++n) {
+        for (int64_t i = 0; i < 4; ++i) {
+            Tensor a = v.narrow(0, n, 1).clone(), b = a.clone();
+            b.select(1, i).fill_(1 - a[0][i].item<double>());
+            double fa = rbm->free_energy(a).item<double>(), fb = rbm->free_energy(b).item<double>();
+            expected += -fa - std::log(std::exp(-fa) + std::exp(-fb));
+        }
+    }
+    CHECK(rbm->pseudo_likelihood(v, true) == Approx(expected / 2).epsilon(1e-10));
+}
+
+TEST_CASE("DBN pretraining feeds hidden probabilities upward", "[dbn]") {
+    manual_seed(9);
+    Tensor data = bernoulli(full({40, 8}, 0.5));
+    nn::DBN dbn(std::vector<int64_t>{8, 6, 4});
+    nn::RBMTrainOptions o;
+    o.epochs = 2;
+    o.batch_size = 10;
+    o.progress = false;
+    dbn->pretrain(data, {o});
+    // The second RBM's visible bias was initialised from the means of the first layer's hidden
+    // probabilities; retraining it with 0 epochs from those probabilities gives the same start.
+    Tensor probs = dbn->rbms[0]->hidden_probs(data);
+    Tensor p = probs.mean({0}).clamp(1e-3, 1 - 1e-3);
+    nn::RBM check(6, 4);
+    nn::RBMTrainOptions zero = o;
+    zero.epochs = 0;
+    check->fit(probs.detach(), zero);
+    CHECK(allclose(check->visible_bias, log(p / (1.0 - p)), 1e-5, 1e-6));
+    CHECK(dbn->transform(data).sizes() == IntArrayRef({40, 4}));
+}
+
+TEST_CASE("the unrolled classifier reproduces the RBM hidden probabilities before fine-tuning", "[dbn]") {
+    manual_seed(10);
+    nn::DBN dbn(std::vector<int64_t>{8, 6, 5});
+    Tensor x = rand({7, 8});
+    nn::Sequential clf = dbn->to_classifier(3);
+    Tensor h = clf->at<nn::SigmoidImpl>(3)->forward(clf->at<nn::LinearImpl>(2)->forward(
+        clf->at<nn::SigmoidImpl>(1)->forward(clf->at<nn::LinearImpl>(0)->forward(x))));
+    CHECK(allclose(h, dbn->transform(x), 1e-5, 1e-6));
+    CHECK(clf(x).sizes() == IntArrayRef({7, 3}));
+    // The autoencoder unrolled from the DBN encodes to the same top-layer probabilities.
+    auto ae = nn::DeepAutoencoderImpl::from_dbn(*dbn);
+    CHECK(allclose(ae->encode(x), dbn->transform(x), 1e-5, 1e-6));
+    CHECK(ae->forward(x).sizes() == IntArrayRef({7, 8}));
+    Tensor samples = dbn->generate(5, 3);
+    CHECK(samples.sizes() == IntArrayRef({5, 8}));
+    CHECK(samples.min().item<double>() >= 0);
+    CHECK(samples.max().item<double>() <= 1);
+}
