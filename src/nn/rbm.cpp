@@ -117,13 +117,19 @@ double RBMImpl::pseudo_likelihood(const Tensor& v, bool exact) const {
     return total.mean().item<double>();
 }
 
-Tensor RBMImpl::negative_samples(const Tensor& v_data, int64_t k, bool persistent) {
+Tensor RBMImpl::negative_samples(const Tensor& v_data, int64_t k, bool persistent, int64_t n_chains) {
     check_visible(*this, v_data, "negative_samples");
     NoGradGuard no_grad;
     if (!persistent) return gibbs(v_data, k);
-    if (!chains_.defined() || chains_.sizes() != v_data.sizes() || chains_.device() != v_data.device() ||
-        chains_.dtype() != v_data.dtype())
-        chains_ = gaussian() ? v_data.clone() : bernoulli(v_data.clamp(0, 1));
+    const int64_t n = n_chains > 0 ? n_chains : v_data.size(0);
+    if (!chains_.defined() || chains_.size(0) != n || chains_.device() != v_data.device() ||
+        chains_.dtype() != v_data.dtype()) {
+        // Start the chains at data rows (cycled), sampled to binary states for Bernoulli units.
+        std::vector<int64_t> rows(static_cast<std::size_t>(n));
+        for (int64_t i = 0; i < n; ++i) rows[i] = i % v_data.size(0);
+        Tensor start = v_data.index_select(0, tensor(rows).to(v_data.device()));
+        chains_ = gaussian() ? start.clone() : bernoulli(start.clamp(0, 1));
+    }
     chains_ = gibbs(chains_, k);
     return chains_;
 }
@@ -164,16 +170,21 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
     for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
         auto t0 = std::chrono::steady_clock::now();
         double momentum = epoch <= o.momentum_switch_epoch ? o.momentum : o.final_momentum;
+        double lr = o.lr;
+        if (o.final_lr >= 0 && o.epochs > 1)
+            lr = o.lr + (o.final_lr - o.lr) * static_cast<double>(epoch - 1) / static_cast<double>(o.epochs - 1);
         Tensor perm = randperm(n, TensorOptions().dtype(kInt64).device(X.device()));
         double err_sum = 0, gap_sum = 0;
 #ifdef EMBER_RBM_PROGRESS
         std::optional<data::ProgressBar> bar;
-        if (o.progress) bar.emplace(batches, str_cat("RBM ", n_visible(), "-", n_hidden(), " epoch ", epoch, "/", o.epochs));
+        if (o.progress)
+            bar.emplace(batches, str_cat("RBM ", n_visible(), "-", n_hidden(), " epoch ", epoch, "/", o.epochs), &std::cerr,
+                        "batches");
 #endif
         for (int64_t b = 0; b < batches; ++b) {
             int64_t start = b * o.batch_size, len = std::min(o.batch_size, n - start);
             Tensor v0 = X.index_select(0, perm.narrow(0, start, len));
-            Tensor vk = negative_samples(v0, o.k, o.persistent);
+            Tensor vk = negative_samples(v0, o.k, o.persistent, o.n_chains);
             for (Tensor& p : params) p.set_grad(Tensor());
             Tensor loss = contrastive_divergence_loss(v0, vk);
             loss.backward();
@@ -189,7 +200,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             }
             for (std::size_t i = 0; i < params.size(); ++i) {
                 velocity[i].mul_(momentum).add_(params[i].grad());  // PyTorch's SGD momentum buffer
-                params[i].sub_(velocity[i], o.lr);
+                params[i].sub_(velocity[i], lr);
             }
             Tensor recon = visible_probs(hidden_probs(v0));
             Tensor d = v0 - recon;
@@ -209,6 +220,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
         e.free_energy_gap = gap_sum / static_cast<double>(n);
         e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         history.push_back(e);
+        if (o.on_epoch) o.on_epoch(e);
         if (o.stop_reconstruction_error > 0 && e.reconstruction_error < o.stop_reconstruction_error) break;
     }
     return history;

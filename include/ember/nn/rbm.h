@@ -13,6 +13,7 @@
 //   loss = mean F(v_data) - mean F(v_model.detach())
 // so every optimizer, device and serializer of nn applies; explicit_gradients() keeps the
 // lecture's outer-product form (positive minus negative statistics) as a readable reference.
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -32,13 +33,22 @@ struct RBMOptions {
     VisibleUnits visible_ = VisibleUnits::Bernoulli;
 };
 
+struct RBMEpoch {
+    int64_t epoch = 0;
+    double reconstruction_error = 0;  // mean over the epoch of sum_i (v_i - p(v_i | h(v)))^2 per example
+    double free_energy_gap = 0;       // mean F(data) - mean F(model samples), the training loss
+    double seconds = 0;
+};
+
 // How fit() trains.
 struct RBMTrainOptions {
     int64_t epochs = 10;             // maximum number of epochs
     int64_t batch_size = 100;
     int64_t k = 1;                   // Gibbs steps per update (CD-k, or per PCD update)
     bool persistent = false;         // PCD: chains persist across updates
+    int64_t n_chains = 0;            // PCD: number of persistent chains (0: one per example of a batch)
     double lr = 0.1;
+    double final_lr = -1;            // >= 0: the learning rate decays linearly to this by the last epoch
     double momentum = 0.5;           // for the first `momentum_switch_epoch` epochs ...
     double final_momentum = 0.9;     // ... then this (Hinton's practical guide, section 9)
     int64_t momentum_switch_epoch = 5;
@@ -49,14 +59,9 @@ struct RBMTrainOptions {
     double stop_reconstruction_error = 0;  // the lecture's stopping rule: stop once below this
     bool init_visible_bias_from_data = true;  // b = log(p / (1 - p)) from pixel means (guide, section 8)
     bool progress = true;            // a progress bar per epoch (shuffling follows ember::manual_seed)
+    std::function<void(const RBMEpoch&)> on_epoch;  // called after every epoch (e.g. to evaluate)
 };
 
-struct RBMEpoch {
-    int64_t epoch = 0;
-    double reconstruction_error = 0;  // mean over the epoch of sum_i (v_i - p(v_i | h(v)))^2 per example
-    double free_energy_gap = 0;       // mean F(data) - mean F(model samples), the training loss
-    double seconds = 0;
-};
 
 class RBMImpl : public Module {
 public:
@@ -87,8 +92,9 @@ public:
     double pseudo_likelihood(const Tensor& v, bool exact = false) const;
 
     // The negative-phase samples for a batch: k Gibbs steps from the data (CD) or from the
-    // persistent chains (PCD; the chains are re-initialised when the batch size changes).
-    Tensor negative_samples(const Tensor& v_data, int64_t k, bool persistent);
+    // persistent chains (PCD: `n_chains` chains, 0 meaning one per row of v_data; they start from
+    // the data and are re-initialised when their number, dtype or device changes).
+    Tensor negative_samples(const Tensor& v_data, int64_t k, bool persistent, int64_t n_chains = 0);
     // mean F(v_data) - mean F(v_model): its gradient is the CD/PCD update (v_model is detached).
     Tensor contrastive_divergence_loss(const Tensor& v_data, const Tensor& v_model) const;
 

@@ -1,0 +1,128 @@
+// A deep autoencoder (Hinton & Salakhutdinov 2006) on Fashion-MNIST, against PCA.
+//   1. pretrain a DBN 784-500-250-30 greedily (RBMs with CD-1);
+//   2. unroll it: the encoder is the stack (W, c), the decoder its mirror (W^T, b);
+//   3. fine-tune the whole autoencoder on reconstruction (binary cross-entropy on pixels);
+//   4. compare the test squared reconstruction error per image with PCA at the same code size,
+//      computed in the same run (subspace iteration on the pixel covariance).
+// Usage: autoencoder_fashion_mnist [--device cpu|cuda|auto] [--epochs N] [--pretrain-epochs N] [--out DIR]
+#include "common.h"
+
+using namespace ember;
+
+namespace {
+
+// The top-`k` principal directions of the centred data x [N, D], as orthonormal columns [D, k]:
+// subspace iteration Q <- orth(C Q) on the covariance C, orthonormalised by Gram-Schmidt.
+Tensor pca_basis(const Tensor& x, int64_t k, int64_t iterations = 150) {
+    NoGradGuard g;
+    Tensor xc = x - x.mean({0}, true);
+    Tensor cov = mm(xc.t(), xc) / static_cast<double>(x.size(0));
+    Tensor q = randn({x.size(1), k}, x.options());
+    for (int64_t it = 0; it < iterations; ++it) {
+        q = mm(cov, q);
+        // Modified Gram-Schmidt on the columns.
+        std::vector<Tensor> cols;
+        for (int64_t j = 0; j < k; ++j) {
+            Tensor c = q.select(1, j);
+            for (const Tensor& p : cols) c = c - p * (c * p).sum();
+            cols.push_back(c / c.norm());
+        }
+        q = stack(cols, 1);
+    }
+    return q;
+}
+
+double per_image_squared_error(const Tensor& x, const Tensor& recon) {
+    NoGradGuard g;
+    Tensor d = x - recon;
+    return (d * d).sum({1}).mean().item<double>();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    CLI::App app{"Deep autoencoder from a pretrained DBN, compared with PCA"};
+    demo::CommonOptions opt;
+    opt.epochs = 10;
+    opt.out = "out/autoencoder";
+    int64_t pretrain_epochs = 5;
+    std::vector<int64_t> hidden = {500, 250, 30};
+    demo::add_common(app, opt);
+    app.add_option("--pretrain-epochs", pretrain_epochs, "epochs of CD-1 per RBM");
+    app.add_option("--hidden", hidden, "encoder sizes, the last one is the code")->delimiter(',');
+    CLI11_PARSE(app, argc, argv);
+
+    auto t0 = std::chrono::steady_clock::now();
+    manual_seed(opt.seed);
+    Device device = demo::pick_device(opt.device);
+    demo::ensure_dir(opt.out);
+    demo::Data d = demo::load_data(opt);
+    Tensor train = d.train.x.to(device), test = d.test.x.to(device);
+    const int64_t code = hidden.back();
+
+    // PCA with the same code size, fitted on the training set.
+    Tensor basis = pca_basis(train.to(kFloat64), code).to(kFloat32);
+    Tensor mu = train.mean({0}, true);
+    Tensor pca_recon = mm(mm(test - mu, basis), basis.t()) + mu;
+    double pca_error = per_image_squared_error(test, pca_recon);
+    std::cout << "PCA with " << code << " components: test squared error per image " << pca_error << "\n";
+
+    // Pretraining and unrolling.
+    std::vector<int64_t> sizes = {train.size(1)};
+    sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+    nn::DBN dbn(sizes);
+    dbn->to(device);
+    nn::RBMTrainOptions ro;
+    ro.epochs = pretrain_epochs;
+    ro.lr = 0.05;
+    ro.momentum_switch_epoch = 2;
+    dbn->pretrain(train, {ro});
+    auto ae = nn::DeepAutoencoderImpl::from_dbn(*dbn);
+    double unrolled_error = per_image_squared_error(test, ae->forward(test));
+    std::cout << "unrolled DBN before fine-tuning: test squared error per image " << unrolled_error << "\n";
+
+    // Fine-tuning on reconstruction.
+    optim::Adam adam(ae->parameters(), optim::AdamOptions(1e-3));
+    auto ds = std::make_shared<data::TensorDataset>(d.train.x, d.train.y);
+    data::DataLoader loader(ds, data::DataLoaderOptions().batch_size(128).shuffle(true).seed(opt.seed));
+    std::vector<double> curve;
+    for (int64_t e = 1; e <= opt.epochs; ++e) {
+        data::ProgressBar bar(loader.size(), "fine-tune epoch " + std::to_string(e), &std::cerr, "batches");
+        for (auto& batch : loader) {
+            Tensor x = batch.data.to(device);
+            Tensor loss = nn::functional::binary_cross_entropy(ae->forward(x), x);
+            adam.zero_grad();
+            loss.backward();
+            adam.step();
+            bar.update(1, {{"bce", loss.item<double>()}});
+        }
+        bar.finish();
+        curve.push_back(per_image_squared_error(test, ae->forward(test)));
+        std::cout << "epoch " << e << ": test squared error per image " << curve.back() << " (PCA " << pca_error
+                  << ")" << std::endl;
+    }
+
+    {
+        NoGradGuard g;
+        Tensor originals = test.narrow(0, 0, 16);
+        Tensor rows = cat({originals, ae->forward(originals), pca_recon.narrow(0, 0, 16).clamp(0, 1)}, 0);
+        data::save_image_grid(rows.cpu(), 28, 28, opt.out + "/reconstructions.png", 16);
+    }
+    save(*ae, opt.out + "/autoencoder.safetensors");
+    std::cout << demo::Json()
+                     .add("example", "autoencoder_fashion_mnist")
+                     .add("data", d.real ? "fashion-mnist" : "synthetic")
+                     .add("device", device.str())
+                     .add("code_size", static_cast<double>(code))
+                     .add("test_error_autoencoder", curve.empty() ? unrolled_error : curve.back())
+                     .add("test_error_pca", pca_error)
+                     .add("test_error_unrolled_before_finetune", unrolled_error)
+                     .add("ratio_to_pca", (curve.empty() ? unrolled_error : curve.back()) / pca_error)
+                     .add("seconds", demo::seconds_since(t0))
+                     .str()
+              << std::endl;
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "autoencoder_fashion_mnist: " << e.what() << "\n";
+    return 1;
+}

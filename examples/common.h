@@ -1,0 +1,166 @@
+#pragma once
+// Shared plumbing of the Fashion-MNIST demos: command line, device choice, data loading with a
+// synthetic fallback, accuracy, a classifier training loop and the closing JSON line. Each demo
+// file keeps the part that teaches something.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "ember/ember.h"
+
+namespace demo {
+
+using namespace ember;
+
+struct CommonOptions {
+    std::string device = "auto";
+    int64_t epochs = 10;
+    uint64_t seed = 1;
+    std::string out = "out";
+    std::string data = data::kFashionMnistRoot;
+    int64_t train_size = 0;  // 0: all
+};
+
+inline void add_common(CLI::App& app, CommonOptions& o) {
+    app.add_option("--device", o.device, "cpu, cuda or auto (cuda when available)")
+        ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+    app.add_option("--epochs", o.epochs, "training epochs")->check(CLI::PositiveNumber);
+    app.add_option("--seed", o.seed, "random seed (ember::manual_seed)");
+    app.add_option("--out", o.out, "directory for pictures and models");
+    app.add_option("--data", o.data, "folder with the Fashion-MNIST IDX files");
+    app.add_option("--train-size", o.train_size, "use only the first N training images (0: all)");
+}
+
+inline Device pick_device(const std::string& name) {
+    if (name == "cpu") return Device(kCPU);
+    if (name == "cuda") {
+        if (!cuda_is_available())
+            throw DeviceError("--device cuda: no CUDA device is available (ember built with CUDA: " +
+                              std::string(cuda_compiled() ? "yes" : "no") + ")");
+        return Device(kCUDA);
+    }
+    return cuda_is_available() ? Device(kCUDA) : Device(kCPU);
+}
+
+struct Split {
+    Tensor x;  // float32 [N, 784] in [0, 1]
+    Tensor y;  // int64 [N]
+};
+struct Data {
+    Split train, test;
+    bool real = true;
+};
+
+// Fashion-MNIST from `root`, or a built-in synthetic set of the same shape when it is missing.
+inline Data load_data(const CommonOptions& o) {
+    Data d;
+    data::MNISTSplit tr, te;
+    if (data::fashion_mnist_available(o.data)) {
+        tr = data::fashion_mnist(o.data, true);
+        te = data::fashion_mnist(o.data, false);
+    } else {
+        std::cerr << "Fashion-MNIST not found in " << o.data
+                  << " (install it with: sudo apt-get install dataset-fashion-mnist);\n"
+                     "running on the built-in synthetic 28x28 set instead.\n";
+        tr = data::synthetic_fashion(12000, o.seed);
+        te = data::synthetic_fashion(2000, o.seed + 1);
+        d.real = false;
+    }
+    int64_t n = o.train_size > 0 ? std::min<int64_t>(o.train_size, tr.images.size(0)) : tr.images.size(0);
+    d.train = {tr.images.narrow(0, 0, n).reshape({n, -1}).contiguous(), tr.labels.narrow(0, 0, n).contiguous()};
+    d.test = {te.images.reshape({te.images.size(0), -1}).contiguous(), te.labels};
+    return d;
+}
+
+inline void ensure_dir(const std::string& dir) { std::filesystem::create_directories(dir); }
+
+// Fraction of rows of x whose argmax of model(x) equals y, in batches without gradients.
+template <typename Model>
+double accuracy(Model& model, const Tensor& x, const Tensor& y, Device device) {
+    NoGradGuard no_grad;
+    int64_t correct = 0;
+    const int64_t n = x.size(0), bs = 1000;
+    for (int64_t s = 0; s < n; s += bs) {
+        int64_t len = std::min(bs, n - s);
+        Tensor pred = model(x.narrow(0, s, len).to(device)).argmax(1).cpu();
+        correct += (pred == y.narrow(0, s, len)).sum().template item<int64_t>();
+    }
+    return static_cast<double>(correct) / static_cast<double>(n);
+}
+
+// Trains a classifier with Adam on cross-entropy; returns the test accuracy after each epoch.
+inline std::vector<double> train_classifier(nn::Sequential& model, const Data& d, int64_t epochs, double lr,
+                                            Device device, const std::string& label, uint64_t seed) {
+    optim::Adam opt(model->parameters(), optim::AdamOptions(lr));
+    auto ds = std::make_shared<data::TensorDataset>(d.train.x, d.train.y);
+    data::DataLoader loader(ds, data::DataLoaderOptions().batch_size(128).shuffle(true).seed(seed));
+    std::vector<double> acc;
+    for (int64_t e = 1; e <= epochs; ++e) {
+        model->train();
+        data::ProgressBar bar(loader.size(), label + " epoch " + std::to_string(e) + "/" + std::to_string(epochs),
+                              &std::cerr, "batches");
+        for (auto& batch : loader) {
+            Tensor logits = model(batch.data.to(device));
+            Tensor loss = nn::functional::cross_entropy(logits, batch.target.to(device));
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+            bar.update(1, {{"loss", loss.item<double>()}});
+        }
+        bar.finish();
+        model->eval();
+        acc.push_back(accuracy(model, d.test.x, d.test.y, device));
+        std::cout << label << " epoch " << e << ": test accuracy " << std::fixed << std::setprecision(4) << acc.back()
+                  << std::endl;
+    }
+    return acc;
+}
+
+// Rows of `w` (each a 28x28 filter) scaled to [0, 1] one by one, for a picture.
+inline Tensor normalize_rows(const Tensor& w) {
+    NoGradGuard g;
+    Tensor lo = w.amin({1}, true), hi = w.amax({1}, true);
+    return (w - lo) / (hi - lo + 1e-8);
+}
+
+// A tiny JSON writer for the closing line: {"key": value, ...}.
+class Json {
+public:
+    Json& add(const std::string& k, double v) {
+        sep();
+        os_ << '"' << k << "\": " << std::setprecision(6) << v;
+        return *this;
+    }
+    Json& add(const std::string& k, const std::string& v) {
+        sep();
+        os_ << '"' << k << "\": \"" << v << '"';
+        return *this;
+    }
+    Json& add(const std::string& k, const std::vector<double>& v) {
+        sep();
+        os_ << '"' << k << "\": [";
+        for (std::size_t i = 0; i < v.size(); ++i) os_ << (i ? ", " : "") << std::setprecision(6) << v[i];
+        os_ << ']';
+        return *this;
+    }
+    std::string str() const { return "{" + os_.str() + "}"; }
+
+private:
+    void sep() {
+        if (!first_) os_ << ", ";
+        first_ = false;
+    }
+    std::ostringstream os_;
+    bool first_ = true;
+};
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace demo

@@ -1,0 +1,45 @@
+// A multilayer perceptron on Fashion-MNIST: the lab's end point. 784 -> 256 -> 128 -> 10 with
+// ReLU, dropout, cross-entropy and Adam; per-epoch loss and test accuracy with a progress bar.
+// The dataset's own benchmark table lists an MLP 256-128-100 at 0.8833 test accuracy.
+// Usage: mlp_fashion_mnist [--device cpu|cuda|auto] [--epochs N] [--seed S] [--lr LR]
+#include "common.h"
+
+using namespace ember;
+
+int main(int argc, char** argv) try {
+    CLI::App app{"MLP classifier on Fashion-MNIST"};
+    demo::CommonOptions opt;
+    opt.epochs = 15;
+    opt.out = "out/mlp";
+    double lr = 1e-3;
+    demo::add_common(app, opt);
+    app.add_option("--lr", lr, "Adam learning rate");
+    CLI11_PARSE(app, argc, argv);
+
+    auto t0 = std::chrono::steady_clock::now();
+    manual_seed(opt.seed);
+    Device device = demo::pick_device(opt.device);
+    demo::ensure_dir(opt.out);
+    demo::Data d = demo::load_data(opt);
+
+    nn::Sequential model(nn::Linear(784, 256), nn::ReLU(), nn::Dropout(0.2), nn::Linear(256, 128), nn::ReLU(),
+                         nn::Dropout(0.2), nn::Linear(128, 10));
+    model->to(device);
+    std::cout << model->summary();
+    auto acc = demo::train_classifier(model, d, opt.epochs, lr, device, "mlp", opt.seed);
+    save(model, opt.out + "/mlp.safetensors");
+    std::cout << demo::Json()
+                     .add("example", "mlp_fashion_mnist")
+                     .add("data", d.real ? "fashion-mnist" : "synthetic")
+                     .add("device", device.str())
+                     .add("epochs", static_cast<double>(opt.epochs))
+                     .add("test_accuracy", acc.back())
+                     .add("accuracy_per_epoch", acc)
+                     .add("seconds", demo::seconds_since(t0))
+                     .str()
+              << std::endl;
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "mlp_fashion_mnist: " << e.what() << "\n";
+    return 1;
+}
