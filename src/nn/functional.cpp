@@ -1,0 +1,40 @@
+// nn::functional outside the losses: dropout, and the Dropout module's printing.
+#include "ember/nn/dropout.h"
+
+namespace ember::nn {
+
+const char* reduction_name(Reduction r) {
+    switch (r) {
+        case Reduction::None:
+            return "none";
+        case Reduction::Mean:
+            return "mean";
+        case Reduction::Sum:
+            return "sum";
+    }
+    return "?";
+}
+
+Tensor functional::dropout(const Tensor& x, double p, bool training) {
+    EMBER_CHECK(p >= 0 && p <= 1, ValueError, "dropout: probability must be in [0, 1], got ", p);
+    EMBER_CHECK(x.defined(), ValueError, "dropout: undefined input");
+    if (!training || p == 0) return x;
+    EMBER_CHECK(x.is_floating_point(), DTypeError, "dropout: expected a floating input, got ", describe(x));
+    // p == 1 drops everything; x * 0 keeps the result in the graph (its gradient is zero).
+    if (p == 1) return x * 0.0;
+    // keep ~ Bernoulli(1 - p) with x's shape, dtype and device; the mask is a constant for autograd.
+    Tensor scaled_mask;
+    {
+        NoGradGuard no_grad;
+        scaled_mask = bernoulli(x.detach(), 1.0 - p).mul_(1.0 / (1.0 - p));
+    }
+    return x * scaled_mask;
+}
+
+DropoutImpl::DropoutImpl(const DropoutOptions& o) : Module("Dropout"), options(o) {
+    EMBER_CHECK(o.p() >= 0 && o.p() <= 1, ValueError, "Dropout: probability must be in [0, 1], got ", o.p());
+}
+
+void DropoutImpl::pretty_print(std::ostream& os) const { os << "Dropout(p=" << options.p() << ")"; }
+
+}  // namespace ember::nn

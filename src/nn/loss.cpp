@@ -1,0 +1,190 @@
+// The losses of nn::functional. Each checks its arguments (naming the loss, the shapes and the
+// dtypes), computes per-element losses with differentiable ops, and reduces them.
+#include <string>
+#include <vector>
+
+#include "ember/autograd/function.h"
+#include "ember/nn/functional.h"
+
+namespace ember::nn::functional {
+
+namespace {
+
+void check_floating_arg(const char* loss, const Tensor& t, const char* what) {
+    EMBER_CHECK(t.defined(), ValueError, loss, ": undefined ", what);
+    EMBER_CHECK(t.is_floating_point(), DTypeError, loss, ": expected a floating ", what, ", got ", describe(t));
+}
+
+// Elementwise losses compare input and target element by element: same shape, same dtype.
+void check_pair(const char* loss, const Tensor& input, const Tensor& target) {
+    check_floating_arg(loss, input, "input");
+    check_floating_arg(loss, target, "target");
+    EMBER_CHECK(input.sizes() == target.sizes(), ShapeError, loss, ": input ", shape_str(input.sizes()), " and target ",
+                shape_str(target.sizes()), " must have the same shape");
+    EMBER_CHECK(input.dtype() == target.dtype(), DTypeError, loss, ": input (", input.dtype(), ") and target (",
+                target.dtype(), ") must have the same dtype");
+}
+
+// Per-element BCE with PyTorch's explicit backward. Written as autograd::log(p) alone, the
+// gradient at p = 0 would be 0 * (1 / 0) = NaN even though the clamped loss is finite.
+//   l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))
+//   dl/dp = (p - y) / max(p (1 - p), 1e-12)
+//   dl/dy = max(log(1 - p), -100) - max(log p, -100)
+struct BinaryCrossEntropyFunction : autograd::Function<BinaryCrossEntropyFunction> {
+    static Tensor forward(autograd::AutogradContext* ctx, const Tensor& p, const Tensor& y) {
+        ctx->save_for_backward({p, y});
+        ctx->saved_data["target_requires_grad"] = y.requires_grad() ? 1 : 0;
+        return -(y * clamp_min(log(p), -100) + (1.0 - y) * clamp_min(log1p(-p), -100));
+    }
+    static std::vector<Tensor> backward(autograd::AutogradContext* ctx, std::vector<Tensor> grads) {
+        std::vector<Tensor> saved = ctx->get_saved_variables();
+        const Tensor &p = saved[0], &y = saved[1], &g = grads[0];
+        Tensor grad_p = g * (p - y) / clamp_min(p * (1.0 - p), 1e-12);
+        Tensor grad_y;
+        if (ctx->saved_data["target_requires_grad"] != 0)
+            grad_y = g * (clamp_min(log1p(-p), -100) - clamp_min(log(p), -100));
+        return {grad_p, grad_y};
+    }
+};
+
+// NLL for cross_entropy and nll_loss; `loss` names the caller in errors.
+Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+           Reduction reduction) {
+    check_floating_arg(loss, input, "input");
+    EMBER_CHECK(target.defined(), ValueError, loss, ": undefined target");
+    EMBER_CHECK(target.dtype() == kInt64, DTypeError, loss, ": target must hold int64 class indices, got ",
+                describe(target));
+    const bool single = input.dim() == 1;
+    EMBER_CHECK(
+        (input.dim() == 2 && target.dim() == 1 && target.size(0) == input.size(0)) || (single && target.dim() == 0),
+        ShapeError, loss, ": expected input [N, C] with target [N] (or input [C] with a 0-d target), got input ",
+        shape_str(input.sizes()), " and target ", shape_str(target.sizes()));
+    EMBER_CHECK(target.device() == input.device(), DeviceError, loss, ": input on ", input.device(), " but target on ",
+                target.device());
+    const int64_t classes = input.size(-1);
+    if (weight.defined()) {
+        check_floating_arg(loss, weight, "weight");
+        EMBER_CHECK(weight.dim() == 1 && weight.size(0) == classes, ShapeError, loss, ": weight ",
+                    shape_str(weight.sizes()), " must have one entry per class (", classes, ")");
+    }
+
+    // Targets are read on the host once: out-of-range classes must be an error naming the value,
+    // not a read past the row, and ignored targets need a valid index for gather.
+    std::vector<int64_t> t = target.to_vector<int64_t>();
+    std::vector<double> keep(t.size(), 1.0);
+    bool any_ignored = false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == ignore_index) {
+            t[i] = 0;
+            keep[i] = 0;
+            any_ignored = true;
+            continue;
+        }
+        EMBER_CHECK(t[i] >= 0 && t[i] < classes, IndexError, loss, ": target ", t[i], " of sample ", i,
+                    " is out of range for ", classes, " classes (expected 0 <= target < ", classes, ")");
+    }
+    const TensorOptions on_device = TensorOptions().dtype(kInt64).device(input.device());
+    Tensor index = tensor(t, on_device);  // [N]
+    Tensor x = single ? input.unsqueeze(0) : input;
+    Tensor picked = gather(x, 1, index.unsqueeze(1)).squeeze(1);  // x[i, t_i], [N]
+
+    // Per-sample weights w_i = weight[t_i] * (t_i != ignore_index); undefined means all ones.
+    Tensor w;
+    if (weight.defined()) w = index_select(weight, 0, index);
+    if (any_ignored) {
+        Tensor mask = tensor(keep, TensorOptions().dtype(input.dtype()).device(input.device()));
+        w = w.defined() ? w * mask : mask;
+    }
+    Tensor losses = w.defined() ? -(picked * w) : -picked;
+    switch (reduction) {
+        case Reduction::None:
+            return single ? losses.reshape({}) : losses;
+        case Reduction::Sum:
+            return sum(losses);
+        case Reduction::Mean:
+            return w.defined() ? sum(losses) / sum(w) : mean(losses);
+    }
+    return losses;
+}
+
+}  // namespace
+
+Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
+    switch (reduction) {
+        case Reduction::None:
+            return loss;
+        case Reduction::Mean:
+            return mean(loss);
+        case Reduction::Sum:
+            return sum(loss);
+    }
+    return loss;
+}
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions& options) {
+    check_pair("mse_loss", input, target);
+    return apply_reduction(square(input - target), options.reduction());
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options) {
+    const char* loss = "binary_cross_entropy";
+    check_pair(loss, input, target);
+    if (input.numel() > 0) {
+        NoGradGuard no_grad;
+        double lo = input.min().item<double>(), hi = input.max().item<double>();
+        EMBER_CHECK(lo >= 0 && hi <= 1, ValueError, loss, ": input must hold probabilities in [0, 1], got values in [",
+                    lo, ", ", hi, "] (for logits use binary_cross_entropy_with_logits)");
+    }
+    Tensor l = BinaryCrossEntropyFunction::apply(input, target);
+    if (options.weight().defined()) l = l * options.weight();
+    return apply_reduction(l, options.reduction());
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BCEWithLogitsLossOptions& options) {
+    check_pair("binary_cross_entropy_with_logits", input, target);
+    // log sigmoid(z) = -softplus(-z) and log(1 - sigmoid(z)) = -softplus(z), so
+    // -[q y log s(z) + (1 - y) log(1 - s(z))] = q y softplus(-z) + (1 - y) softplus(z), and with
+    // softplus(-z) = softplus(z) - z this is (1 - y) z + (1 + (q - 1) y) softplus(-z); for q = 1,
+    // softplus(z) - z y. softplus is exact for large |z| and its derivative, sigmoid(z), is right
+    // at z = 0 too (max(z, 0) + log1p(e^-|z|) written with relu and abs would give 0 there).
+    Tensor l;
+    const Tensor& pos_weight = options.pos_weight();
+    if (pos_weight.defined())
+        l = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus(-input);
+    else
+        l = softplus(input) - input * target;
+    if (options.weight().defined()) l = l * options.weight();
+    return apply_reduction(l, options.reduction());
+}
+
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
+    return nll("nll_loss", input, target, options.weight(), options.ignore_index(), options.reduction());
+}
+
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options) {
+    const char* loss = "cross_entropy";
+    check_floating_arg(loss, input, "input");
+    EMBER_CHECK(input.dim() == 1 || input.dim() == 2, ShapeError, loss, ": expected logits [N, C] or [C], got ",
+                shape_str(input.sizes()));
+    // log_softmax(x)_c = x_c - logsumexp(x): the max is subtracted inside, so logits of 1e4 are fine.
+    Tensor logp = log_softmax(input, -1);
+    EMBER_CHECK(target.defined(), ValueError, loss, ": undefined target");
+    if (!target.is_floating_point())
+        return nll(loss, logp, target, options.weight(), options.ignore_index(), options.reduction());
+
+    // Class probabilities: l_i = -sum_c w_c y_ic log_softmax(x)_ic; the mean is over samples.
+    EMBER_CHECK(target.sizes() == input.sizes(), ShapeError, loss,
+                ": a probability target must have the input's shape ", shape_str(input.sizes()), ", got ",
+                shape_str(target.sizes()), " (class indices must be int64)");
+    Tensor weighted = target * logp;
+    if (options.weight().defined()) {
+        EMBER_CHECK(options.weight().dim() == 1 && options.weight().size(0) == input.size(-1), ShapeError, loss,
+                    ": weight ", shape_str(options.weight().sizes()), " must have one entry per class (",
+                    input.size(-1), ")");
+        weighted = weighted * options.weight();
+    }
+    return apply_reduction(-sum(weighted, {-1}), options.reduction());
+}
+
+}  // namespace ember::nn::functional
