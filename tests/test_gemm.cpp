@@ -2,13 +2,13 @@
 // padded leading dimensions, alpha/beta handling (beta == 0 must ignore NaN in C), degenerate shapes, and that
 // nothing outside the logical C matrix is written.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cpu/gemm.h"
@@ -98,8 +98,8 @@ void check_case(bool ta, bool tb, Shape s, T alpha, T beta, int64_t pad_a, int64
             if (C[i * ldc + j] != sentinel && bad++ < 5) UNSCOPED_INFO("padding of C row " << i << " overwritten");
     }
     INFO("kernel " << ember::cpu::gemm_kernel_name() << " dtype " << (sizeof(T) == 4 ? "f32" : "f64") << " ta " << ta
-                   << " tb " << tb << " M " << M << " N " << N << " K " << K << " alpha " << alpha << " beta "
-                   << beta << " pads " << pad_a << "/" << pad_b << "/" << pad_c << " nanC " << nan_c);
+                   << " tb " << tb << " M " << M << " N " << N << " K " << K << " alpha " << alpha << " beta " << beta
+                   << " pads " << pad_a << "/" << pad_b << "/" << pad_c << " nanC " << nan_c);
     CHECK(bad == 0);
 }
 
@@ -121,8 +121,8 @@ void sweep(const std::vector<Shape>& shapes, uint32_t seed) {
             }
 }
 
-const std::vector<Shape> kSmallShapes = {{1, 1, 1},  {7, 13, 5},  {1, 1000, 1}, {1000, 1, 3}, {3, 1, 1000},
-                                         {14, 32, 8}, {15, 33, 17}, {6, 16, 4},  {13, 31, 64}, {2, 70, 9}};
+const std::vector<Shape> kSmallShapes = {{1, 1, 1},   {7, 13, 5},   {1, 1000, 1}, {1000, 1, 3}, {3, 1, 1000},
+                                         {14, 32, 8}, {15, 33, 17}, {6, 16, 4},   {13, 31, 64}, {2, 70, 9}};
 const std::vector<Shape> kLargeShapes = {{257, 129, 300}, {64, 64, 64}, {100, 517, 65}, {300, 5, 200}, {29, 400, 450}};
 
 }  // namespace
@@ -180,7 +180,37 @@ TEST_CASE("gemm: beta == 0 ignores NaN/Inf in C; NaN in A propagates", "[gemm]")
 }
 
 TEST_CASE("gemm: repeated calls with shrinking and growing sizes reuse buffers correctly", "[gemm]") {
-    for (int64_t n : {300, 17, 520, 33}) check_case<float>(false, true, {n, n + 3, n + 1}, 1.0f, 1.0f, 0, 0, 0, false, 30);
+    for (int64_t n : {300, 17, 520, 33})
+        check_case<float>(false, true, {n, n + 3, n + 1}, 1.0f, 1.0f, 0, 0, 0, false, 30);
+}
+
+TEST_CASE("gemm: concurrent calls from several threads use separate packing buffers", "[gemm]") {
+    // Each call may itself fork an OpenMP team; the packing buffers are thread_local, so concurrent callers with
+    // different shapes must not interfere. Results are checked on the main thread (Catch2 is not thread safe).
+    auto worker = [](int64_t n, float* out) {
+        std::vector<float> a(static_cast<size_t>(n * n)), b(static_cast<size_t>(n * n));
+        for (int64_t i = 0; i < n * n; ++i) {
+            a[static_cast<size_t>(i)] = static_cast<float>((i % 7) - 3);
+            b[static_cast<size_t>(i)] = static_cast<float>((i % 5) - 2);
+        }
+        for (int rep = 0; rep < 3; ++rep) gemm(false, true, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, out, n);
+    };
+    const int64_t n1 = 150, n2 = 97;
+    std::vector<float> c1(n1 * n1), c2(n2 * n2);
+    std::thread t1(worker, n1, c1.data()), t2(worker, n2, c2.data());
+    t1.join();
+    t2.join();
+    auto expect = [](int64_t n, int64_t i, int64_t j) {
+        double s = 0;  // small integers: exact in fp32
+        for (int64_t k = 0; k < n; ++k) s += double((i * n + k) % 7 - 3) * double((j * n + k) % 5 - 2);
+        return static_cast<float>(s);
+    };
+    int64_t bad = 0;
+    for (int64_t i = 0; i < n1; ++i)
+        for (int64_t j = 0; j < n1; ++j) bad += c1[i * n1 + j] != expect(n1, i, j);
+    for (int64_t i = 0; i < n2; ++i)
+        for (int64_t j = 0; j < n2; ++j) bad += c2[i * n2 + j] != expect(n2, i, j);
+    CHECK(bad == 0);
 }
 
 TEST_CASE("gemm_force_kernel rejects unknown names", "[gemm]") {

@@ -1,26 +1,31 @@
 // Goto/BLIS-style CPU GEMM driver: blocking, packing, threading, run-time kernel dispatch.
 //
-// Loop nest (per call; the micro-kernel computes an MR x NR tile of C over a kc-long slice of K):
+// Loop nest (the micro-kernel computes an MR x NR tile of C over a kc-long slice of K):
 //
-//   for ic  in M, step MCB           (A chunk; MCB rows of packed A are shared by all threads)
-//    for pc in K, step KC            (K slice; C gets the user beta on the first slice, 1 afterwards)
-//      pack op(A)[ic:ic+MCB, pc:pc+KC] -> Apack   (all threads cooperate, then barrier)
-//      each thread, on its own rectangle (rows x columns) of the chunk:
-//        for jc in its columns, step NC
-//          pack op(B)[pc:pc+KC, jc:jc+NC] -> Bpack (thread-private, ~L2 sized)
-//          for ir in its rows, step MR     (A micro-panel MR x KC stays in L1 across the jr loop)
-//            for jr in NC, step NR         (B micro-panels KC x NR stream from L2)
-//              micro-kernel
+//   for jc in N, step NC                          \  one "step" per (jc, pc) pair
+//     for pc in K, step KC                         /  (C gets the user beta on pc == 0, 1 afterwards)
+//       pack op(B)[pc:pc+KC, jc:jc+NC] -> Bpack    all threads, NR-wide panels handed out dynamically; barrier
+//       for each work item (ir, column group)      handed out dynamically, no barrier afterwards
+//         pack op(A)[ir:ir+MR, pc:pc+KC] -> Apanel (thread-private, on the stack: stays in L1)
+//         for jr in the group, step NR            (B micro-panels KC x NR stream from L2)
+//           micro-kernel
 //
 // The vectorised dimension of every kernel is N (a row of C is contiguous), so the kernel broadcasts packed A
 // and loads packed B. That makes the broadcast operand (A micro-panel, MR*KC elements) the L1-resident one and the
-// loaded operand (B block, KC*NC) the L2-resident one -- the same roles BLIS gives its NR/MR operands on SKX.
-// Packing pads partial panels with zeros so kernels never need a K/MR/NR tail inside the FMA loop; only the final
+// loaded operand (B block, KC*NC) the L2-resident one -- the roles BLIS gives its NR/MR operands on Skylake-X.
+// Blocking (AVX-512 fp32: KC=384, NC=768): A micro-panel 14*384*4 = 21 KiB of the 48 KiB L1d, B block
+// 384*768*4 = 1.1 MiB of the 2 MiB L2 (larger blocks measured slower: L2 also has to hold the A/C traffic).
+// fp64 halves KC so the byte sizes stay the same. MC does not exist as such: every A micro-panel is packed just
+// before its sweep over the B block and reused from L1 across NC/NR kernel calls.
+//
+// Packing pads partial panels with zeros so kernels never need an MR/NR tail inside the FMA loop; only the final
 // C update of an edge tile is masked. The packing routines handle op() directly (a transposed operand is just the
 // other packing routine), so no explicit transpose copy is made.
 //
-// Threads are laid out as a tm x tn grid over the tiles of C (usually tn = all threads: each thread keeps its own
-// B block in its own L2, and packed A is shared). Problems below ~64^3 multiply-adds run on the calling thread.
+// Threading: the B block is shared (each core pulls a copy into its own L2) and double-buffered, so there is one
+// barrier per step; A micro-panels are claimed dynamically. Measured on the 2-core VM this beat a static split
+// with private B blocks by removing ~5-10% of barrier/imbalance waiting (the host steals cycles from one vCPU at a
+// time, so static halves finish at different times). Problems below ~64^3 multiply-adds stay on the calling thread.
 #include "cpu/gemm.h"
 
 #include <algorithm>
@@ -98,8 +103,7 @@ Path active_path() {
 // Portable micro-kernel: plain loops over a small accumulator tile; the compiler vectorises the NR loop with
 // whatever the baseline ISA offers (SSE2 on x86-64). 4 x (2 vectors) keeps the tile in 8-12 registers.
 template <typename T, int MR, int NR>
-void ukernel_generic(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, T alpha, T beta, int64_t mr,
-                     int64_t nr) {
+void ukernel_generic(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, T alpha, T beta, int64_t mr, int64_t nr) {
     T acc[MR][NR] = {};
     for (int64_t k = 0; k < kc; ++k) {
         const T* a = pa + k * MR;
@@ -121,7 +125,7 @@ void ukernel_generic(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, T 
 // Packing. Both operands end up as "micro-panels": W consecutive values (W = MR for A, NR for B) per k index.
 // pack_contig: the W values of one k are contiguous in the source (A transposed, B not transposed): row copies.
 // pack_strided: the W values of one k are ld apart (A not transposed, B transposed): a transpose, which we do in
-// 16/8-wide strips with an AVX-512 helper when available (the scalar version costs ~5-10% at n=512).
+// 16/8-row strips with in-register AVX-512 transposes when available (several times faster than the scalar loop).
 // Rows/columns beyond w are zero-filled so the kernel can always run the full MR x NR tile.
 
 template <typename T, int W>
@@ -195,14 +199,7 @@ struct AlignedBuffer {
     }
 };
 
-thread_local AlignedBuffer tl_apack;  // one A micro-panel (MR x KC)
-thread_local AlignedBuffer tl_bpack;  // private B block of each thread
-
-// Blocking parameters of one kernel configuration (see the per-path tables in gemm_impl()).
-struct Blocking {
-    int64_t kc;  // K slice: the A micro-panel (MR*KC) must sit in L1 (48 KiB) next to the streamed B micro-panels
-    int64_t nc;  // columns of a thread's B block: KC*NC*sizeof(T) should fill ~3/4 of the 2 MiB L2
-};
+thread_local AlignedBuffer tl_bpack;  // the two B blocks, owned by the calling thread and shared with the team
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -225,144 +222,174 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
     }
 }
 
-// One thread's share: the C rectangle [m0, m1) x [n0, n1) (m0, n0 multiples of MR, NR), computed completely
-// independently of the other threads -- no shared buffers, no barriers. Duplicated packing (every thread packs
-// the A rows it needs) costs ~1-2% at n=512, less than the barrier waits it replaces on this noisy 2-core VM.
-template <typename T, int MR, int NR>
-void gemm_rect(bool transA, bool transB, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t M, int64_t N,
-               int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc,
-               MicroKernel<T> kernel, Blocking blk, bool simd_pack) {
-    // Balance the K slices and the N blocks (K=512 with KC=384 -> 2 x 256 rather than 384 + 128).
-    const int64_t kc_max = ceil_div(K, ceil_div(K, blk.kc));
-    const int64_t panels = ceil_div(n1 - n0, NR);
-    const int64_t nc_max = ceil_div(panels, ceil_div(panels * NR, blk.nc)) * NR;
-    T* bpack = static_cast<T*>(tl_bpack.get(sizeof(T) * static_cast<size_t>(nc_max * kc_max)));
-    T* apack = static_cast<T*>(tl_apack.get(sizeof(T) * static_cast<size_t>(MR * kc_max)));
+// State of one call. Steps s = (jc, pc) in order; per step:
+//   all threads pack the KC x NC B block into bbuf[s % 2] (panels handed out dynamically), barrier;
+//   work items (A micro-panel p, column group g) are handed out dynamically: pack A panel p (L1), sweep group g.
+// The compute loop has no barrier after it: the next step packs into the other B buffer, and the barrier after
+// that packing proves everyone has left the previous step. One barrier per step, and a thread slowed down by
+// the host only delays the others by at most one work item.
+template <typename T, int MR, int NR, int KC>
+struct GemmCall {
+    bool transA, transB;
+    int64_t M, N, K;
+    T alpha, beta;
+    const T* A;
+    int64_t lda;
+    const T* B;
+    int64_t ldb;
+    T* C;
+    int64_t ldc;
+    MicroKernel<T> kernel;
+    bool simd_pack;          // use the AVX-512 transposer for strided packing
+    int64_t kc_max, nc_max;  // balanced block sizes (<= KC, NC)
+    int64_t n_pc, n_steps;   // K slices, (jc, pc) steps
+    int64_t m_panels;        // MR-row micro-panels of A
+    int64_t groups;          // column groups per B block (> 1 only when M is too short to feed all threads)
+    T* bbuf[2];              // double-buffered packed B block
 
-    for (int64_t jc = n0; jc < n1; jc += nc_max) {
-        const int64_t nc = std::min(nc_max, n1 - jc);
-        const int64_t nb = ceil_div(nc, NR);
-        for (int64_t pc = 0; pc < K; pc += kc_max) {
-            const int64_t kc = std::min(kc_max, K - pc);
-            const T beta_eff = pc == 0 ? beta : T(1);  // later K slices accumulate onto the first one
-            for (int64_t q = 0; q < nb; ++q) {
-                const int64_t j0 = jc + q * NR, w = std::min<int64_t>(NR, N - j0);
-                T* dst = bpack + q * NR * kc;
-                if (transB)
-                    pack_strided<T, NR>(B + j0 * ldb + pc, ldb, kc, w, dst, simd_pack);
-                else
-                    pack_contig<T, NR>(B + pc * ldb + j0, ldb, kc, w, dst);
-            }
-            for (int64_t i0 = m0; i0 < m1; i0 += MR) {
-                // The A micro-panel is packed right before its jr sweep, so the kernel finds it in L1.
-                const int64_t mr = std::min<int64_t>(MR, M - i0);
-                if (transA)
-                    pack_contig<T, MR>(A + pc * lda + i0, lda, kc, mr, apack);
-                else
-                    pack_strided<T, MR>(A + i0 * lda + pc, lda, kc, mr, apack, simd_pack);
-                for (int64_t q = 0; q < nb; ++q) {
-                    const int64_t j0 = jc + q * NR, nr = std::min<int64_t>(NR, N - j0);
-                    kernel(kc, apack, bpack + q * NR * kc, C + i0 * ldc + j0, ldc, alpha, beta_eff, mr, nr);
-                }
+    void pack_b_panel(int64_t s, int64_t q) const {
+        const int64_t jc = (s / n_pc) * nc_max, pc = (s % n_pc) * kc_max;
+        const int64_t kc = std::min(kc_max, K - pc), j0 = jc + q * NR, w = std::min<int64_t>(NR, N - j0);
+        T* dst = bbuf[s & 1] + q * NR * kc;
+        if (transB)
+            pack_strided<T, NR>(B + j0 * ldb + pc, ldb, kc, w, dst, simd_pack);
+        else
+            pack_contig<T, NR>(B + pc * ldb + j0, ldb, kc, w, dst);
+    }
+    int64_t b_panels(int64_t s) const { return ceil_div(std::min(nc_max, N - (s / n_pc) * nc_max), NR); }
+
+    void compute_item(int64_t s, int64_t item, T* apanel) const {
+        const int64_t jc = (s / n_pc) * nc_max, pc = (s % n_pc) * kc_max;
+        const int64_t kc = std::min(kc_max, K - pc), nb = b_panels(s);
+        const int64_t p = item / groups, g = item % groups;
+        const int64_t i0 = p * MR, mr = std::min<int64_t>(MR, M - i0);
+        int64_t q0, q1;
+        split_range(nb, groups, g, q0, q1);
+        if (q1 <= q0) return;
+        if (transA)
+            pack_contig<T, MR>(A + pc * lda + i0, lda, kc, mr, apanel);
+        else
+            pack_strided<T, MR>(A + i0 * lda + pc, lda, kc, mr, apanel, simd_pack);
+        const T beta_eff = pc == 0 ? beta : T(1);  // later K slices accumulate onto the first one
+        const T* bp = bbuf[s & 1];
+        for (int64_t q = q0; q < q1; ++q) {
+            const int64_t j0 = jc + q * NR, nr = std::min<int64_t>(NR, N - j0);
+            kernel(kc, apanel, bp + q * NR * kc, C + i0 * ldc + j0, ldc, alpha, beta_eff, mr, nr);
+        }
+    }
+
+    template <bool Par>
+    void run() const {
+        alignas(64) T apanel[MR * KC];  // this thread's A micro-panel, L1 resident
+        const int64_t items = m_panels * groups;
+        for (int64_t s = 0; s < n_steps; ++s) {
+            const int64_t nb = b_panels(s);
+            if constexpr (Par) {
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic) nowait
+#endif
+                for (int64_t q = 0; q < nb; ++q) pack_b_panel(s, q);
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp for schedule(dynamic) nowait
+#endif
+                for (int64_t it = 0; it < items; ++it) compute_item(s, it, apanel);
+            } else {
+                for (int64_t q = 0; q < nb; ++q) pack_b_panel(s, q);
+                for (int64_t it = 0; it < items; ++it) compute_item(s, it, apanel);
             }
         }
     }
-}
+};
 
-template <typename T, int MR, int NR>
+// MR x NR: micro-kernel tile. KC: K slice, sized so the A micro-panel (MR*KC) sits in L1 (48 KiB) next to the
+// streamed B micro-panels. NC: B block width, KC*NC*sizeof(T) ~ 1.1 MiB of the 2 MiB L2.
+template <typename T, int MR, int NR, int KC, int NC>
 void gemm_blocked(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc, MicroKernel<T> kernel, Blocking blk,
-                  bool simd_pack) {
-    if (const char* e = std::getenv("EMBER_KC")) blk.kc = std::atol(e);  // TUNING-ONLY
-    if (const char* e = std::getenv("EMBER_NC")) blk.nc = std::atol(e);  // TUNING-ONLY
-    const int64_t m_panels = ceil_div(M, MR), n_panels = ceil_div(N, NR);
+                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc, MicroKernel<T> kernel, bool simd_pack) {
+    GemmCall<T, MR, NR, KC> ctx{};
+    ctx.transA = transA;
+    ctx.transB = transB;
+    ctx.M = M;
+    ctx.N = N;
+    ctx.K = K;
+    ctx.alpha = alpha;
+    ctx.beta = beta;
+    ctx.A = A;
+    ctx.lda = lda;
+    ctx.B = B;
+    ctx.ldb = ldb;
+    ctx.C = C;
+    ctx.ldc = ldc;
+    ctx.kernel = kernel;
+    ctx.simd_pack = simd_pack;
+    ctx.groups = 1;
+    // Balance the K slices and the N blocks (K=512 with KC=384 -> 2 x 256 rather than 384 + 128).
+    ctx.kc_max = ceil_div(K, ceil_div(K, KC));
+    const int64_t n_panels = ceil_div(N, NR);
+    ctx.nc_max = ceil_div(n_panels, ceil_div(n_panels * NR, NC)) * NR;
+    ctx.n_pc = ceil_div(K, ctx.kc_max);
+    ctx.n_steps = ceil_div(N, ctx.nc_max) * ctx.n_pc;
+    ctx.m_panels = ceil_div(M, MR);
     int nt = 1;
 #ifdef _OPENMP
-    // Below ~64^3 multiply-adds the fork/join costs more than the second core gains.
     if (static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= 262144.0 && !omp_in_parallel())
         nt = omp_get_max_threads();
 #endif
-    nt = static_cast<int>(std::min<int64_t>(nt, m_panels * n_panels));
-    // Thread grid tm x tn over the tiles of C: the factorisation wasting the fewest tile slots, ties going to a
-    // larger tn (splitting N gives every thread a disjoint B block; A is the cheaper operand to pack twice).
-    int tm = 1, tn = 1;
-    double best = -1.0;
-    for (int cand_tn = nt; cand_tn >= 1; --cand_tn) {
-        if (nt % cand_tn) continue;
-        const int cand_tm = nt / cand_tn;
-        const double en = double(n_panels) / double(cand_tn * ceil_div(n_panels, cand_tn));
-        const double em = double(m_panels) / double(cand_tm * ceil_div(m_panels, cand_tm));
-        if (en * em > best + 1e-9) {
-            best = en * em;
-            tm = cand_tm;
-            tn = cand_tn;
-        }
-    }
-    auto run_part = [&](int tid, int nthreads) {
-        const int ptm = nthreads == tm * tn ? tm : 1, ptn = nthreads == tm * tn ? tn : nthreads;
-        int64_t p0, p1, q0, q1;
-        split_range(m_panels, ptm, tid / ptn, p0, p1);
-        split_range(n_panels, ptn, tid % ptn, q0, q1);
-        if (p1 <= p0 || q1 <= q0) return;
-        gemm_rect<T, MR, NR>(transA, transB, p0 * MR, std::min(M, p1 * MR), q0 * NR, std::min(N, q1 * NR), M, N, K,
-                             alpha, A, lda, B, ldb, beta, C, ldc, kernel, blk, simd_pack);
-    };
+    // Enough work items per step for dynamic balancing: split the columns of a block when M is short.
+    const int64_t nb_max = ceil_div(ctx.nc_max, NR);
+    while (nt > 1 && ctx.m_panels * ctx.groups < 4 * nt && ctx.groups < nb_max) ++ctx.groups;
+    const int64_t one = ctx.nc_max * ctx.kc_max;
+    T* b = static_cast<T*>(tl_bpack.get(sizeof(T) * static_cast<size_t>(nt > 1 ? 2 * one : one)));
+    ctx.bbuf[0] = b;
+    ctx.bbuf[1] = nt > 1 ? b + one : b;
 #ifdef _OPENMP
     if (nt > 1) {
-        // Exceptions (only std::bad_alloc from the packing buffers) must not escape the parallel region.
-        bool failed = false;
 #pragma omp parallel num_threads(nt)
-        {
-            try {
-                run_part(omp_get_thread_num(), omp_get_num_threads());
-            } catch (...) {
-#pragma omp atomic write
-                failed = true;
-            }
-        }
-        if (failed) throw std::bad_alloc();
+        ctx.template run<true>();
         return;
     }
 #endif
-    run_part(0, 1);
+    ctx.template run<false>();
 }
 
 template <typename T>
-void gemm_impl(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-               const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+void gemm_impl(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+               int64_t ldb, T beta, T* C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == T(0)) {
         scale_c(M, N, beta, C, ldc);
         return;
     }
+    // Per path: micro-kernel shape MR x NR and blocking KC, NC (see the header comment for the cache budget).
     constexpr bool f32 = sizeof(T) == 4;
     switch (active_path()) {
 #ifdef EMBER_GEMM_X86
         case Path::Avx512:
-            // 14 x (2 zmm): 28 accumulators + 2 B vectors + broadcast = 31 of 32 zmm registers.
-            // KC=384: A micro-panel 14*384*4 = 21 KiB (fp32) in L1; B block 384*NC*sizeof(T) ~ 1.5 MiB in L2.
+            // 14 x (2 zmm): 28 accumulators + 2 B vectors + broadcast = 31 of the 32 zmm registers.
             if constexpr (f32)
-                return gemm_blocked<T, 14, 32>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                                               detail::sgemm_ukernel_avx512, {512, 768}, true);
+                return gemm_blocked<T, 14, 32, 384, 768>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                                                         detail::sgemm_ukernel_avx512, true);
             else
-                return gemm_blocked<T, 14, 16>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                                               detail::dgemm_ukernel_avx512, {256, 768}, true);
+                return gemm_blocked<T, 14, 16, 192, 768>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                                                         detail::dgemm_ukernel_avx512, true);
         case Path::Avx2:
-            // 6 x (2 ymm): 12 accumulators + 2 B vectors + broadcast = 15 of 16 ymm registers.
+            // 6 x (2 ymm): 12 accumulators + 2 B vectors + broadcast = 15 of the 16 ymm registers.
             if constexpr (f32)
-                return gemm_blocked<T, 6, 16>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                                              detail::sgemm_ukernel_avx2, {384, 1024}, false);
+                return gemm_blocked<T, 6, 16, 384, 768>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                                                        detail::sgemm_ukernel_avx2, false);
             else
-                return gemm_blocked<T, 6, 8>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                                             detail::dgemm_ukernel_avx2, {256, 768}, false);
+                return gemm_blocked<T, 6, 8, 192, 768>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                                                       detail::dgemm_ukernel_avx2, false);
 #endif
         default:
+            // Portable: 4 x 8 (fp32) / 4 x 4 (fp64) tiles, which the baseline SSE2 vector unit holds in registers.
             if constexpr (f32)
-                return gemm_blocked<T, 4, 8>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                                             ukernel_generic<T, 4, 8>, {256, 1024}, false);
+                return gemm_blocked<T, 4, 8, 256, 1024>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                                                        ukernel_generic<T, 4, 8>, false);
             else
-                return gemm_blocked<T, 4, 4>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                                             ukernel_generic<T, 4, 4>, {256, 512}, false);
+                return gemm_blocked<T, 4, 4, 256, 512>(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                                                       ukernel_generic<T, 4, 4>, false);
     }
 }
 
@@ -380,9 +407,12 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alph
 
 const char* gemm_kernel_name() {
     switch (active_path()) {
-        case Path::Avx512: return "avx512";
-        case Path::Avx2: return "avx2";
-        default: return "generic";
+        case Path::Avx512:
+            return "avx512";
+        case Path::Avx2:
+            return "avx2";
+        default:
+            return "generic";
     }
 }
 

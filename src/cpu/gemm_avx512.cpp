@@ -9,7 +9,6 @@
 // the 16 loads fit easily in the 2-3 load ports; the broadcast operand is tiny so most bandwidth goes to B.
 // fp64 is the same layout with 8-lane vectors: 14 x 16.
 #include <cstdint>
-#include <cstdlib>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -25,6 +24,12 @@
 
 namespace ember::cpu::detail {
 namespace {
+
+// Prefetch `bytes` past p. Done in integer arithmetic: near the end of the packed buffer the address lies past the
+// allocation (harmless for a prefetch, but forming such a pointer would be UB).
+inline void prefetch_ahead(const void* p, uintptr_t bytes) {
+    _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(p) + bytes), _MM_HINT_T0);
+}
 
 // Store one row (two vectors) of the finished tile: C = alpha*acc + beta*C (C not read when beta == 0).
 EMBER_AVX512 inline void store_row_f32(float* c, __m512 a0, __m512 a1, __m512 valpha, __m512 vbeta, bool beta0,
@@ -71,8 +76,8 @@ EMBER_AVX512 inline void store_row_f64(double* c, __m512d a0, __m512d a1, __m512
 
 }  // namespace
 
-EMBER_AVX512 void sgemm_ukernel_avx512(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
-                                       float alpha, float beta, int64_t mr, int64_t nr) {
+EMBER_AVX512 void sgemm_ukernel_avx512(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, float alpha,
+                                       float beta, int64_t mr, int64_t nr) {
     constexpr int MR = 14;
     __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
@@ -85,25 +90,12 @@ EMBER_AVX512 void sgemm_ukernel_avx512(int64_t kc, const float* pa, const float*
         _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + nr - 1), _MM_HINT_T0);
     }
-    static const int kv = [] { const char* e = std::getenv("EMBER_KV"); return e ? std::atoi(e) : 0; }();  // TUNING
-    if (kv == 0) {
-    for (int64_t k = 0; k < kc; ++k) {
-        const __m512 b0 = _mm512_load_ps(pb);
-        const __m512 b1 = _mm512_load_ps(pb + 16);
-#pragma GCC unroll 14
-        for (int r = 0; r < MR; ++r) {
-            const __m512 a = _mm512_set1_ps(pa[r]);
-            c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
-            c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
-        }
-        pa += MR;
-        pb += 32;
-    }
-    } else if (kv == 1) {
+    // Unrolled 4x (loop overhead off the FMA ports); the prefetch runs 8 k-steps (1 KiB) ahead in the B stream,
+    // which comes from L2.
 #pragma GCC unroll 4
     for (int64_t k = 0; k < kc; ++k) {
-        _mm_prefetch(reinterpret_cast<const char*>(pb + 32 * 8), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(pb + 32 * 8 + 16), _MM_HINT_T0);
+        prefetch_ahead(pb, 1024);
+        prefetch_ahead(pb, 1024 + 64);
         const __m512 b0 = _mm512_load_ps(pb);
         const __m512 b1 = _mm512_load_ps(pb + 16);
 #pragma GCC unroll 14
@@ -114,36 +106,6 @@ EMBER_AVX512 void sgemm_ukernel_avx512(int64_t kc, const float* pa, const float*
         }
         pa += MR;
         pb += 32;
-    }
-    } else if (kv == 2) {
-#pragma GCC unroll 4
-    for (int64_t k = 0; k < kc; ++k) {
-        const __m512 b0 = _mm512_load_ps(pb);
-        const __m512 b1 = _mm512_load_ps(pb + 16);
-#pragma GCC unroll 14
-        for (int r = 0; r < MR; ++r) {
-            const __m512 a = _mm512_set1_ps(pa[r]);
-            c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
-            c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
-        }
-        pa += MR;
-        pb += 32;
-    }
-    } else {
-    for (int64_t k = 0; k < kc; ++k) {
-        _mm_prefetch(reinterpret_cast<const char*>(pb + 32 * 16), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(pb + 32 * 16 + 16), _MM_HINT_T0);
-        const __m512 b0 = _mm512_load_ps(pb);
-        const __m512 b1 = _mm512_load_ps(pb + 16);
-#pragma GCC unroll 14
-        for (int r = 0; r < MR; ++r) {
-            const __m512 a = _mm512_set1_ps(pa[r]);
-            c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
-            c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
-        }
-        pa += MR;
-        pb += 32;
-    }
     }
     const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
     const bool beta0 = beta == 0.0f, full = nr == 32;
@@ -167,7 +129,10 @@ EMBER_AVX512 void dgemm_ukernel_avx512(int64_t kc, const double* pa, const doubl
         _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + nr - 1), _MM_HINT_T0);
     }
+#pragma GCC unroll 4
     for (int64_t k = 0; k < kc; ++k) {
+        prefetch_ahead(pb, 1024);
+        prefetch_ahead(pb, 1024 + 64);
         const __m512d b0 = _mm512_load_pd(pb);
         const __m512d b1 = _mm512_load_pd(pb + 8);
 #pragma GCC unroll 14
