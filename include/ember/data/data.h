@@ -1,0 +1,11 @@
+#pragma once
+// The data and I/O layer: datasets and loaders (ember::data), IDX/MNIST readers, synthetic data
+// sets, PNG image grids, a progress bar, and tensor files (ember::save_tensors / load_tensors in
+// safetensors, ember::save_tensor_npy / load_npy).
+#include "ember/data/dataset.h"
+#include "ember/data/idx.h"
+#include "ember/data/image.h"
+#include "ember/data/mnist.h"
+#include "ember/data/progress.h"
+#include "ember/data/serialize.h"
+#include "ember/data/synthetic.h"
