@@ -1,6 +1,7 @@
 // RBM, DBN and autoencoder against brute-force enumeration and closed forms.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 
 #include "ember/ember.h"
 #include "ember/nn/dbn.h"
@@ -214,4 +215,23 @@ TEST_CASE("the unrolled classifier reproduces the RBM hidden probabilities befor
     CHECK(samples.sizes() == IntArrayRef({5, 8}));
     CHECK(samples.min().item<double>() >= 0);
     CHECK(samples.max().item<double>() <= 1);
+}
+
+TEST_CASE("DBN save and load round trip through safetensors", "[dbn][io]") {
+    manual_seed(11);
+    nn::DBN dbn(std::vector<int64_t>{6, 5, 3});
+    std::string path = (std::filesystem::temp_directory_path() / "ember_test_dbn.safetensors").string();
+    save(dbn, path);
+    nn::DBN other(std::vector<int64_t>{6, 5, 3});
+    CHECK_FALSE(allclose(other->rbms[1]->weight, dbn->rbms[1]->weight));
+    load(other, path);
+    for (std::size_t l = 0; l < 2; ++l) {
+        CHECK(equal(other->rbms[l]->weight, dbn->rbms[l]->weight));
+        CHECK(equal(other->rbms[l]->visible_bias, dbn->rbms[l]->visible_bias));
+        CHECK(equal(other->rbms[l]->hidden_bias, dbn->rbms[l]->hidden_bias));
+    }
+    // A model of another shape refuses the file with an error naming the tensor.
+    nn::DBN wrong(std::vector<int64_t>{6, 4, 3});
+    REQUIRE_THROWS_WITH(load(wrong, path), Catch::Contains("rbm0.weight"));
+    std::filesystem::remove(path);
 }

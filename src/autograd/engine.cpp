@@ -73,11 +73,13 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
             if (dependencies[r.get()] == 0 && queued.insert(r.get()).second) ready.push_back(r);
     }
 
-    GradMode::set_enabled(create_graph);
+    // Backward runs with grad mode = create_graph and gives the caller's mode back afterwards
+    // (also when called under NoGradGuard, which must stay in force).
     struct Restore {
         bool prev;
         ~Restore() { GradMode::set_enabled(prev); }
-    } restore{true};
+    } restore{GradMode::is_enabled()};
+    GradMode::set_enabled(create_graph);
 
     while (!ready.empty()) {
         std::shared_ptr<Node> node = std::move(ready.back());

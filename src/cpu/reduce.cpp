@@ -102,9 +102,11 @@ void softmax_rows(bool log, const T* in, T* out, int64_t outer, int64_t inner) {
             if (log) {
 #pragma omp simd reduction(+ : s)
                 for (int64_t i = 0; i < inner; ++i) s += std::exp(x[i] - m);
-                T lse = m + std::log(s);
+                // (x - m) - log s, not x - (m + log s): rounding m + log s to T would lose the
+                // digits of log s when |m| is large (1e4 in float32 leaves ~3 of them).
+                T log_s = std::log(s);
 #pragma omp simd
-                for (int64_t i = 0; i < inner; ++i) y[i] = x[i] - lse;
+                for (int64_t i = 0; i < inner; ++i) y[i] = (x[i] - m) - log_s;
             } else {
                 for (int64_t i = 0; i < inner; ++i) {
                     y[i] = std::exp(x[i] - m);

@@ -9,6 +9,16 @@ namespace ember::detail {
     throw DeviceError(str_cat(op, ": the tensor is on a CUDA device but ember was built without CUDA"));
 }
 
+void ensure_backend(Device device) {
+    if (!device.is_cuda()) return;
+#ifdef EMBER_WITH_CUDA
+    cuda::ensure_initialized(device);
+#else
+    throw DeviceError(str_cat("cannot create a tensor on ", device.str(), ": ember was built without CUDA (configure "
+                              "with -DEMBER_CUDA=ON on a machine with the CUDA toolkit)"));
+#endif
+}
+
 StridedIter make_iter(const Tensor& out, std::initializer_list<const Tensor*> inputs) {
     StridedIter it;
     const int64_t nd = out.dim();

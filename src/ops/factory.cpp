@@ -19,9 +19,13 @@ Tensor finish(Tensor t, const TensorOptions& o) {
 }
 }  // namespace
 
-Tensor empty(IntArrayRef size, const TensorOptions& o) { return finish(make_empty(size, o.dtype(), o.device()), o); }
+Tensor empty(IntArrayRef size, const TensorOptions& o) {
+    ensure_backend(o.device());
+    return finish(make_empty(size, o.dtype(), o.device()), o);
+}
 
 Tensor full(IntArrayRef size, double value, const TensorOptions& o) {
+    ensure_backend(o.device());
     Tensor t = make_empty(size, o.dtype(), o.device());
     fill_kernel_any(t, value);
     return finish(t, o);
@@ -66,6 +70,7 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& o)
     // Fill symmetrically from both ends (as PyTorch does) so the last value is exactly `end`.
     for (int64_t i = 0; i < steps; ++i)
         v[i] = i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+    if (steps == 1) v[0] = start;  // a single point is `start`, as in PyTorch
     return from_doubles(v, {steps}, o);
 }
 

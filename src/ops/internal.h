@@ -19,6 +19,11 @@ using kernels::UnaryOp;
 
 [[noreturn]] void throw_no_cuda(const char* op);
 
+// Called where a tensor is created on a device named by the caller (factories, Tensor::to): on a
+// CUDA device it initialises the CUDA backend (checks the GPU, installs its allocator) the first
+// time. tensor/ cannot do this itself, since it must not depend on cuda/.
+void ensure_backend(Device device);
+
 }  // namespace ember::detail
 
 // Calls the kernel `name` of the backend that owns `device` (same name, same signature in

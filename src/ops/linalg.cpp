@@ -94,11 +94,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     const int64_t da = a.dim(), db = b.dim();
     EMBER_CHECK(da >= 1 && db >= 1, ShapeError, "matmul: both operands need at least 1 dim, got ", describe(a),
                 " and ", describe(b));
-    if (da == 1 && db == 1) {
-        EMBER_CHECK(a.size(0) == b.size(0), ShapeError, "matmul: vectors of different lengths ", shape_str(a.sizes()),
-                    " and ", shape_str(b.sizes()));
-        return sum(a * b);
-    }
+    // The contracted sizes, checked here so that the error names matmul and the caller's shapes
+    // (not the unsqueezed operands handed to mm).
+    const int64_t ka = a.size(-1), kb = db == 1 ? b.size(0) : b.size(-2);
+    EMBER_CHECK(ka == kb, ShapeError, "matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                " cannot be multiplied (", ka, " != ", kb, ")");
+    if (da == 1 && db == 1) return sum(a * b);
     if (da == 2 && db == 2) return mm(a, b);
     if (da == 1 && db == 2) return mm(a.unsqueeze(0), b).squeeze(0);
     if (da == 2 && db == 1) return mm(a, b.unsqueeze(1)).squeeze(1);
@@ -116,10 +117,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         out_shape.push_back(N);
         r = r.reshape(out_shape);
         if (da == 1) r = r.squeeze(-2);
+        if (db == 1) r = r.squeeze(-1);
         return r;
     }
     IntArrayRef ba(A.sizes().data(), A.dim() - 2), bb(B.sizes().data(), B.dim() - 2);
-    Shape batch = broadcast_shapes(ba, bb, "matmul");
+    Shape batch;
+    try {
+        batch = broadcast_shapes(ba, bb, "matmul");
+    } catch (const ShapeError&) {
+        throw ShapeError(str_cat("matmul: the batch dims of ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                                 " cannot be broadcast together (", shape_str(ba), " vs ", shape_str(bb), ")"));
+    }
     int64_t nb = 1;
     for (int64_t s : batch) nb *= s;
     Shape ea = batch, eb = batch;

@@ -146,11 +146,14 @@ Tensor Tensor::bmm(const Tensor& o) const { return ember::bmm(*this, o); }
 // runs out of place and the result (values and history) is moved into the tensor.
 
 namespace {
+// `oop(s)` computes the op out of place on `s`. When recording, s is a clone of self: the
+// backward may save s (mul_ needs the old value of self for the other operand's gradient), and
+// self's storage is about to be overwritten, which would invalidate a saved self.
 template <typename OutOfPlace>
 Tensor& inplace(Tensor& self, const char* name, BinaryOp op, const Tensor& other, OpParams p, OutOfPlace oop) {
     check_inplace(name, self);
     if (autograd::needs_grad(self, other)) {
-        Tensor r = oop();
+        Tensor r = oop(self.clone());
         EMBER_CHECK(r.sizes() == self.sizes(), ShapeError, name, ": result of shape ", shape_str(r.sizes()),
                     " cannot be stored in place in ", describe(self));
         transplant(self, r.dtype() == self.dtype() ? r : r.to(self.dtype()));
@@ -162,17 +165,17 @@ Tensor& inplace(Tensor& self, const char* name, BinaryOp op, const Tensor& other
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& o, double a) {
-    return inplace(*this, "add_", BinaryOp::Add, o, {a, 0}, [&] { return ember::add(*this, o, a); });
+    return inplace(*this, "add_", BinaryOp::Add, o, {a, 0}, [&](const Tensor& s) { return ember::add(s, o, a); });
 }
 Tensor& Tensor::sub_(const Tensor& o, double a) {
-    return inplace(*this, "sub_", BinaryOp::Sub, o, {a, 0}, [&] { return ember::sub(*this, o, a); });
+    return inplace(*this, "sub_", BinaryOp::Sub, o, {a, 0}, [&](const Tensor& s) { return ember::sub(s, o, a); });
 }
 Tensor& Tensor::mul_(const Tensor& o) {
-    return inplace(*this, "mul_", BinaryOp::Mul, o, {}, [&] { return ember::mul(*this, o); });
+    return inplace(*this, "mul_", BinaryOp::Mul, o, {}, [&](const Tensor& s) { return ember::mul(s, o); });
 }
 Tensor& Tensor::div_(const Tensor& o) {
     EMBER_CHECK(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ", describe(*this));
-    return inplace(*this, "div_", BinaryOp::Div, o, {}, [&] { return ember::div(*this, o); });
+    return inplace(*this, "div_", BinaryOp::Div, o, {}, [&](const Tensor& s) { return ember::div(s, o); });
 }
 Tensor& Tensor::add_(double o) { return add_(wrap_scalar(o, *this)); }
 Tensor& Tensor::sub_(double o) { return sub_(wrap_scalar(o, *this)); }
@@ -181,7 +184,9 @@ Tensor& Tensor::div_(double o) { return div_(wrap_scalar(o, *this)); }
 
 Tensor& Tensor::clamp_(std::optional<double> lo, std::optional<double> hi) {
     check_inplace("clamp_", *this);
-    Tensor r = ember::clamp(*this, lo, hi);
+    // clamp saves its input for backward; when recording, give it a copy that this op will not
+    // overwrite.
+    Tensor r = ember::clamp(autograd::needs_grad(*this) ? clone() : *this, lo, hi);
     if (r.requires_grad()) {
         transplant(*this, r);
     } else {
@@ -191,7 +196,10 @@ Tensor& Tensor::clamp_(std::optional<double> lo, std::optional<double> hi) {
     return *this;
 }
 
-Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::zero_() {
+    check_inplace("zero_", *this);  // so that an error names zero_, not fill_
+    return fill_(0);
+}
 
 Tensor& Tensor::fill_(double value) {
     check_inplace("fill_", *this);

@@ -96,7 +96,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     else
         print_dims(os, values, t.sizes(), strides, 0, 0, t.dtype(), f, 7, summarize);
     if (t.is_cuda()) os << ", device='" << t.device().str() << "'";
-    if (t.dtype() != kFloat32 && t.dtype() != kInt64) os << ", dtype=" << dtype_name(t.dtype());
+    // float32, int64 and bool are the dtypes PyTorch infers from literals, so it leaves them out.
+    if (t.dtype() == kFloat64) os << ", dtype=" << dtype_name(t.dtype());
     if (t.numel() == 0) os << ", size=" << shape_str(t.sizes());
     if (t.grad_fn())
         os << ", grad_fn=<" << t.grad_fn()->name() << "Backward>";

@@ -96,6 +96,7 @@ Tensor randn_like(const Tensor& t) { return randn(t.sizes(), t.options()); }
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& o) {
     EMBER_CHECK(low < high, ValueError, "randint: expected low < high, got low=", low, " high=", high);
     uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+    ensure_backend(o.device());
     Tensor t = make_empty(size, kInt64, o.device());
     if (t.numel() > 0) {
         auto [seed, off] = reserve(random::randint_dist(range), t.numel());

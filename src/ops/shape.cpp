@@ -288,6 +288,7 @@ Tensor Tensor::to(ScalarType t) const {
 
 Tensor Tensor::to(Device d) const {
     if (d == device()) return *this;
+    ensure_backend(d);
     Tensor out = make_empty(sizes(), dtype(), d);
     copy_into(out, *this);
     if (autograd::needs_grad(*this)) {
