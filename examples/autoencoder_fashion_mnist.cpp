@@ -1,5 +1,6 @@
 // A deep autoencoder (Hinton & Salakhutdinov 2006) on Fashion-MNIST, against PCA.
-//   1. pretrain a DBN 784-500-250-30 greedily (RBMs with CD-1);
+//   1. pretrain a DBN 784-500-250-30 greedily (RBMs with CD-1; the top RBM has linear, Gaussian
+//      hidden units, so the 30-number code is not squashed into (0, 1));
 //   2. unroll it: the encoder is the stack (W, c), the decoder its mirror (W^T, b);
 //   3. fine-tune the whole autoencoder on reconstruction (binary cross-entropy on pixels);
 //   4. compare the test squared reconstruction error per image with PCA at the same code size,
@@ -70,13 +71,15 @@ int main(int argc, char** argv) try {
     // Pretraining and unrolling.
     std::vector<int64_t> sizes = {train.size(1)};
     sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-    nn::DBN dbn(sizes);
+    nn::DBN dbn(sizes, nn::VisibleUnits::Bernoulli, nn::HiddenUnits::Gaussian);
     dbn->to(device);
     nn::RBMTrainOptions ro;
     ro.epochs = pretrain_epochs;
     ro.lr = 0.05;
     ro.momentum_switch_epoch = 2;
-    dbn->pretrain(train, {ro});
+    std::vector<nn::RBMTrainOptions> per_layer(sizes.size() - 1, ro);
+    per_layer.back().lr = 0.002;  // linear hidden units are unbounded: a much smaller step (Hinton's guide, 13.2)
+    dbn->pretrain(train, per_layer);
     auto ae = nn::DeepAutoencoderImpl::from_dbn(*dbn);
     double unrolled_error = per_image_squared_error(test, ae->forward(test));
     std::cout << "unrolled DBN before fine-tuning: test squared error per image " << unrolled_error << "\n";

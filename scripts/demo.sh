@@ -3,7 +3,7 @@
 # Extra arguments are passed to the demo program.
 set -euo pipefail
 
-DEMO_TARGET=two_layer_net_autograd   # the executable under build/examples/ to run
+DEMO_TARGET=dbn_fashion_mnist   # the executable under build/examples/ to run
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

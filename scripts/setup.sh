@@ -6,8 +6,9 @@
 #   EMBER_SETUP_OPTIONAL=1 ./scripts/setup.sh   also installs the optional benchmark packages
 set -euo pipefail
 
-# Compiler, build tools, test framework, libraries, and the Fashion-MNIST data set for the demos.
-required=(cmake ninja-build g++ catch2 nlohmann-json3-dev zlib1g-dev libpng-dev libcli11-dev dataset-fashion-mnist)
+# Compiler, build tools, test framework, libraries, the Fashion-MNIST data set for the demos, and
+# numpy (the .npy interoperability test reads and writes files with it).
+required=(cmake ninja-build g++ catch2 nlohmann-json3-dev zlib1g-dev libpng-dev libcli11-dev dataset-fashion-mnist python3-numpy)
 # Reference BLAS for the benchmarks' side-by-side comparisons (not needed to build or test).
 optional=(libopenblas-dev)
 

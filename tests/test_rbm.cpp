@@ -235,3 +235,46 @@ TEST_CASE("DBN save and load round trip through safetensors", "[dbn][io]") {
     REQUIRE_THROWS_WITH(load(wrong, path), Catch::Contains("rbm0.weight"));
     std::filesystem::remove(path);
 }
+
+TEST_CASE("Gaussian hidden units: free energy, log Z and CD gradient against closed forms", "[rbm]") {
+    manual_seed(12);
+    nn::RBM rbm(nn::RBMOptions(4, 1).hidden(nn::HiddenUnits::Gaussian));
+    rbm->to(kFloat64);
+    {
+        NoGradGuard g;
+        rbm->weight.normal_(0, 0.5);
+        rbm->visible_bias.normal_(0, 0.5);
+        rbm->hidden_bias.normal_(0, 0.5);
+    }
+    // p(v) by enumerating v and integrating the single hidden unit numerically:
+    // E(v, h) = -b.v + (h - c)^2 / 2 - h W v.
+    auto W = rbm->weight.to_vector<double>(), b = rbm->visible_bias.to_vector<double>();
+    const double c = rbm->hidden_bias.item<double>();
+    Tensor V = all_binary(4);
+    std::vector<double> marginal;
+    for (int64_t r = 0; r < 16; ++r) {
+        auto v = bits(r, 4);
+        double bv = 0, wv = 0;
+        for (int i = 0; i < 4; ++i) {
+            bv += b[i] * v[i];
+            wv += W[i] * v[i];
+        }
+        double integral = 0, dh = 1e-3;
+        for (double h = -30; h <= 30; h += dh) integral += std::exp(bv - (h - c) * (h - c) / 2 + h * wv) * dh;
+        marginal.push_back(integral);
+    }
+    double z = 0;
+    for (double m : marginal) z += m;
+    CHECK(nn::rbm_log_partition_exact(*rbm) == Approx(std::log(z)).epsilon(1e-6));
+    CHECK(nn::rbm_log_likelihood(*rbm, V.narrow(0, 5, 1), std::log(z)) == Approx(std::log(marginal[5] / z)).epsilon(1e-6));
+    // Differences of free energies are log-probability ratios.
+    Tensor F = rbm->free_energy(V);
+    CHECK((F[3] - F[9]).item<double>() == Approx(std::log(marginal[9] / marginal[3])).epsilon(1e-6));
+    // The mean of p(h | v) is c + W v, and the CD gradient is still the explicit update.
+    Tensor v0 = V.narrow(0, 0, 8), vk = rbm->negative_samples(v0, 2, false);
+    rbm->contrastive_divergence_loss(v0, vk).backward();
+    auto u = rbm->explicit_update(v0, vk);
+    CHECK(allclose(-rbm->weight.grad(), u.weight, 1e-10, 1e-12));
+    CHECK(allclose(-rbm->hidden_bias.grad(), u.hidden_bias, 1e-10, 1e-12));
+    REQUIRE_THROWS_AS(nn::rbm_log_partition_ais(*rbm), NotImplementedError);
+}

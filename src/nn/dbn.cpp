@@ -2,11 +2,15 @@
 
 namespace ember::nn {
 
-DBNImpl::DBNImpl(std::vector<int64_t> s, VisibleUnits visible) : Module("DBN"), sizes(std::move(s)) {
+DBNImpl::DBNImpl(std::vector<int64_t> s, VisibleUnits visible, HiddenUnits top_hidden)
+    : Module("DBN"), sizes(std::move(s)) {
     EMBER_CHECK(sizes.size() >= 2, ValueError, "DBN: need at least {n_visible, n_hidden}, got ", sizes.size(),
                 " sizes");
     for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
-        RBM rbm(sizes[l], sizes[l + 1], l == 0 ? visible : VisibleUnits::Bernoulli);
+        RBMOptions o(sizes[l], sizes[l + 1]);
+        o.visible(l == 0 ? visible : VisibleUnits::Bernoulli);
+        o.hidden(l + 2 == sizes.size() ? top_hidden : HiddenUnits::Bernoulli);
+        RBM rbm(o);
         register_module("rbm" + std::to_string(l), rbm);
         rbms.push_back(rbm);
     }
@@ -49,7 +53,7 @@ Sequential DBNImpl::to_classifier(int64_t n_classes) const {
         lin->weight.copy_(rbm->weight);
         lin->bias.copy_(rbm->hidden_bias);
         net->push_back(lin);
-        net->push_back(Sigmoid());
+        if (!rbm->gaussian_hidden()) net->push_back(Sigmoid());
     }
     Linear out(rbms.back()->n_hidden(), n_classes);
     out->to(rbms.back()->weight.device());
@@ -75,14 +79,15 @@ void DBNImpl::pretty_print(std::ostream& os) const {
     os << "])";
 }
 
-DeepAutoencoderImpl::DeepAutoencoderImpl(const std::vector<int64_t>& sizes) : Module("DeepAutoencoder") {
+DeepAutoencoderImpl::DeepAutoencoderImpl(const std::vector<int64_t>& sizes, bool linear_code)
+    : Module("DeepAutoencoder") {
     EMBER_CHECK(sizes.size() >= 2, ValueError, "DeepAutoencoder: need at least {n_visible, n_code}");
     encoder = Sequential();
     decoder = Sequential();
     const std::size_t L = sizes.size() - 1;
     for (std::size_t l = 0; l < L; ++l) {
         encoder->push_back(Linear(sizes[l], sizes[l + 1]));
-        encoder->push_back(Sigmoid());
+        if (!(linear_code && l + 1 == L)) encoder->push_back(Sigmoid());
     }
     for (std::size_t l = L; l-- > 0;) {
         decoder->push_back(Linear(sizes[l + 1], sizes[l]));
@@ -93,7 +98,7 @@ DeepAutoencoderImpl::DeepAutoencoderImpl(const std::vector<int64_t>& sizes) : Mo
 }
 
 std::shared_ptr<DeepAutoencoderImpl> DeepAutoencoderImpl::from_dbn(const DBNImpl& dbn) {
-    auto ae = std::make_shared<DeepAutoencoderImpl>(dbn.sizes);
+    auto ae = std::make_shared<DeepAutoencoderImpl>(dbn.sizes, dbn.rbms.back()->gaussian_hidden());
     ae->to(dbn.rbms[0]->weight.device());
     ae->to(dbn.rbms[0]->weight.dtype());
     NoGradGuard no_grad;

@@ -16,6 +16,8 @@ namespace ember::nn {
 RBMImpl::RBMImpl(const RBMOptions& o) : Module("RBM"), options(o) {
     EMBER_CHECK(o.n_visible_ > 0 && o.n_hidden_ > 0, ValueError, "RBM: unit counts must be positive, got ",
                 o.n_visible_, " visible and ", o.n_hidden_, " hidden");
+    EMBER_CHECK(!(o.visible_ == VisibleUnits::Gaussian && o.hidden_ == HiddenUnits::Gaussian), ValueError,
+                "RBM: Gaussian visible and Gaussian hidden units together have no normalisable distribution");
     weight = register_parameter("weight", zeros({o.n_hidden_, o.n_visible_}));
     visible_bias = register_parameter("visible_bias", zeros({o.n_visible_}));
     hidden_bias = register_parameter("hidden_bias", zeros({o.n_hidden_}));
@@ -45,7 +47,8 @@ void check_visible(const RBMImpl& rbm, const Tensor& v, const char* op) {
 
 Tensor RBMImpl::hidden_probs(const Tensor& v) const {
     check_visible(*this, v, "hidden_probs");
-    return sigmoid(functional::linear(v, weight, hidden_bias));
+    Tensor a = functional::linear(v, weight, hidden_bias);
+    return gaussian_hidden() ? a : sigmoid(a);
 }
 
 Tensor RBMImpl::visible_probs(const Tensor& h) const {
@@ -55,7 +58,10 @@ Tensor RBMImpl::visible_probs(const Tensor& h) const {
     return gaussian() ? a : sigmoid(a);
 }
 
-Tensor RBMImpl::sample_hidden(const Tensor& v) const { return bernoulli(hidden_probs(v).detach()); }
+Tensor RBMImpl::sample_hidden(const Tensor& v) const {
+    Tensor p = hidden_probs(v).detach();
+    return gaussian_hidden() ? p + randn_like(p) : bernoulli(p);
+}
 
 Tensor RBMImpl::sample_visible(const Tensor& h) const {
     Tensor p = visible_probs(h).detach();
@@ -73,7 +79,10 @@ Tensor RBMImpl::gibbs(const Tensor& v, int64_t k) const {
 Tensor RBMImpl::free_energy(const Tensor& v) const {
     check_visible(*this, v, "free_energy");
     // sum_j softplus(c_j + W_j v): softplus is evaluated stably for large |pre-activation|.
-    Tensor hidden_term = softplus(functional::linear(v, weight, hidden_bias)).sum({1});
+    // Gaussian hidden units: integrating h out gives ||c + W v||^2 / 2, up to ||c||^2 / 2 - (H/2) log 2 pi,
+    // which does not depend on v and cancels in every difference of free energies (the CD loss).
+    Tensor a = functional::linear(v, weight, hidden_bias);
+    Tensor hidden_term = gaussian_hidden() ? (a * a).sum({1}) * 0.5 : softplus(a).sum({1});
     if (gaussian()) {
         Tensor d = v - visible_bias;
         return (d * d).sum({1}) * 0.5 - hidden_term;
@@ -228,7 +237,8 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
 
 void RBMImpl::pretty_print(std::ostream& os) const {
     os << "RBM(n_visible=" << n_visible() << ", n_hidden=" << n_hidden()
-       << ", visible=" << (gaussian() ? "gaussian" : "bernoulli") << ")";
+       << ", visible=" << (gaussian() ? "gaussian" : "bernoulli")
+       << ", hidden=" << (gaussian_hidden() ? "gaussian" : "bernoulli") << ")";
 }
 
 }  // namespace ember::nn

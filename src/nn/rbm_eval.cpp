@@ -30,13 +30,30 @@ Tensor binary_rows(int64_t n, int64_t start, int64_t count, Device device) {
     return tensor(bits, dtype(kFloat64)).view({count, n}).to(device);
 }
 
+// -F(v) with every constant kept, so that log Z and log p(v) are the true ones.
+Tensor neg_free_energy(const RBMImpl& rbm, const Params64& P, const Tensor& v) {
+    Tensor a = functional::linear(v, P.W, P.c);
+    if (rbm.gaussian_hidden()) {
+        // integral over h of exp(b.v - ||h - c||^2 / 2 + h.W v)
+        //   = exp(b.v + ||c + W v||^2 / 2 - ||c||^2 / 2) (2 pi)^(H/2)
+        const double nh = static_cast<double>(rbm.n_hidden());
+        return matmul(v, P.b) + (a * a).sum({1}) * 0.5 - (P.c * P.c).sum() * 0.5 + 0.5 * nh * kLog2Pi;
+    }
+    Tensor hidden = softplus(a).sum({1});
+    if (rbm.gaussian()) {
+        Tensor d = v - P.b;
+        return hidden - (d * d).sum({1}) * 0.5;
+    }
+    return hidden + matmul(v, P.b);
+}
+
 }  // namespace
 
 double rbm_log_partition_exact(const RBMImpl& rbm, int64_t max_units) {
     NoGradGuard g;
     Params64 P = params64(rbm);
     const int64_t nv = rbm.n_visible(), nh = rbm.n_hidden();
-    const bool over_hidden = rbm.gaussian() || nh <= nv;
+    const bool over_hidden = !rbm.gaussian_hidden() && (rbm.gaussian() || nh <= nv);
     const int64_t n = over_hidden ? nh : nv;
     EMBER_CHECK(n <= max_units, ValueError, "rbm_log_partition_exact: enumerating 2^", n,
                 " states is not feasible (limit 2^", max_units, "); use rbm_log_partition_ais");
@@ -57,7 +74,7 @@ double rbm_log_partition_exact(const RBMImpl& rbm, int64_t max_units) {
                 term = matmul(s, P.c) + softplus(wh + P.b).sum({1});
             }
         } else {
-            term = matmul(s, P.b) + softplus(functional::linear(s, P.W, P.c)).sum({1});  // -F(v)
+            term = neg_free_energy(rbm, P, s);
         }
         parts.push_back(logsumexp(term, {0}, false).reshape({1}));
     }
@@ -68,19 +85,14 @@ double rbm_log_likelihood(const RBMImpl& rbm, const Tensor& data, double log_z) 
     NoGradGuard g;
     Params64 P = params64(rbm);
     Tensor v = data.to(kFloat64).to(P.W.device());
-    Tensor hidden = softplus(functional::linear(v, P.W, P.c)).sum({1});
-    Tensor neg_f;
-    if (rbm.gaussian()) {
-        Tensor d = v - P.b;
-        neg_f = hidden - (d * d).sum({1}) * 0.5;
-    } else {
-        neg_f = hidden + matmul(v, P.b);
-    }
-    return neg_f.mean().item<double>() - log_z;
+    return neg_free_energy(rbm, P, v).mean().item<double>() - log_z;
 }
 
 AISResult rbm_log_partition_ais(const RBMImpl& rbm, const AISOptions& o, const Tensor& data) {
     EMBER_CHECK(o.n_betas >= 2 && o.runs >= 1, ValueError, "rbm_log_partition_ais: need n_betas >= 2 and runs >= 1");
+    EMBER_CHECK(!rbm.gaussian_hidden(), NotImplementedError,
+                "rbm_log_partition_ais: Gaussian hidden units are not supported (enumerate the visible layer with "
+                "rbm_log_partition_exact when it is small)");
     NoGradGuard g;
     Params64 P = params64(rbm);
     const int64_t nv = rbm.n_visible(), nh = rbm.n_hidden();

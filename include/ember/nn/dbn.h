@@ -16,8 +16,10 @@ namespace ember::nn {
 
 class DBNImpl : public Module {
 public:
-    // sizes = {n_visible, n_hidden_1, ..., n_hidden_L}; the first RBM may have Gaussian visible units.
-    explicit DBNImpl(std::vector<int64_t> sizes, VisibleUnits visible = VisibleUnits::Bernoulli);
+    // sizes = {n_visible, n_hidden_1, ..., n_hidden_L}; the first RBM may have Gaussian visible units
+    // and the top RBM Gaussian (linear) hidden units, as the code layer of a deep autoencoder.
+    explicit DBNImpl(std::vector<int64_t> sizes, VisibleUnits visible = VisibleUnits::Bernoulli,
+                     HiddenUnits top_hidden = HiddenUnits::Bernoulli);
 
     // Greedy layer-wise pretraining; returns each layer's history. options_per_layer may hold one
     // entry (used for every layer) or one per layer.
@@ -40,12 +42,13 @@ public:
 EMBER_MODULE(DBN);
 
 // The unrolled autoencoder: encoder [Linear, Sigmoid] per layer (the code is the top layer's
-// hidden probabilities, exactly what the pretrained decoder expects), decoder mirrored with a
-// sigmoid output (pixels in [0, 1]).
+// hidden probabilities or, for Gaussian top hidden units, their linear means: exactly what the
+// pretrained decoder expects), decoder mirrored with a sigmoid output (pixels in [0, 1]).
 class DeepAutoencoderImpl : public Module {
 public:
-    // Random initialisation (PyTorch's Linear defaults) for the given sizes {n_visible, ..., n_code}.
-    explicit DeepAutoencoderImpl(const std::vector<int64_t>& sizes);
+    // Random initialisation (PyTorch's Linear defaults) for the given sizes {n_visible, ..., n_code};
+    // linear_code drops the sigmoid of the code layer.
+    explicit DeepAutoencoderImpl(const std::vector<int64_t>& sizes, bool linear_code = false);
     // Initialised from a pretrained DBN: encoder weights W, biases c; decoder weights W^T, biases b.
     static std::shared_ptr<DeepAutoencoderImpl> from_dbn(const DBNImpl& dbn);
 

@@ -1,5 +1,6 @@
 #pragma once
 // Restricted Boltzmann Machine as an ordinary nn::Module.
+// (Gaussian hidden units, see HiddenUnits, replace softplus(a) by a^2 / 2 in F, up to constants.)
 //
 // Energy (Bernoulli visible):  E(v, h) = -b.v - c.h - h^T W v
 // Energy (Gaussian visible, unit variance):  E(v, h) = ||v - b||^2 / 2 - c.h - h^T W v
@@ -22,6 +23,9 @@
 namespace ember::nn {
 
 enum class VisibleUnits { Bernoulli, Gaussian };
+// Gaussian hidden units are linear with unit-variance noise, p(h | v) = N(c + W v, I): the code
+// layer of Hinton & Salakhutdinov's autoencoder. Energy term ||h - c||^2 / 2 instead of -c.h.
+enum class HiddenUnits { Bernoulli, Gaussian };
 
 struct RBMOptions {
     RBMOptions(int64_t n_visible, int64_t n_hidden) : n_visible_(n_visible), n_hidden_(n_hidden) {}
@@ -29,8 +33,13 @@ struct RBMOptions {
         visible_ = v;
         return *this;
     }
+    RBMOptions& hidden(HiddenUnits h) {
+        hidden_ = h;
+        return *this;
+    }
     int64_t n_visible_, n_hidden_;
     VisibleUnits visible_ = VisibleUnits::Bernoulli;
+    HiddenUnits hidden_ = HiddenUnits::Bernoulli;
 };
 
 struct RBMEpoch {
@@ -73,7 +82,7 @@ public:
     // (Bernoulli visible units; p clamped to [1e-3, 1 - 1e-3]), else 0.
     void reset_parameters(const Tensor& data = Tensor());
 
-    // p(h = 1 | v) = sigmoid(v W^T + c), shape [N, n_hidden].
+    // p(h = 1 | v) = sigmoid(v W^T + c), shape [N, n_hidden]; for Gaussian hidden units the mean v W^T + c.
     Tensor hidden_probs(const Tensor& v) const;
     // Bernoulli: p(v = 1 | h) = sigmoid(h W + b); Gaussian: the mean h W + b.
     Tensor visible_probs(const Tensor& h) const;
@@ -115,6 +124,7 @@ public:
     int64_t n_visible() const { return options.n_visible_; }
     int64_t n_hidden() const { return options.n_hidden_; }
     bool gaussian() const { return options.visible_ == VisibleUnits::Gaussian; }
+    bool gaussian_hidden() const { return options.hidden_ == HiddenUnits::Gaussian; }
 
     RBMOptions options;
     Tensor weight;        // W [n_hidden, n_visible]
