@@ -44,7 +44,7 @@ double per_image_squared_error(const Tensor& x, const Tensor& recon) {
 int main(int argc, char** argv) try {
     CLI::App app{"Deep autoencoder from a pretrained DBN, compared with PCA"};
     demo::CommonOptions opt;
-    opt.epochs = 10;
+    opt.epochs = 20;
     opt.out = "out/autoencoder";
     int64_t pretrain_epochs = 5;
     std::vector<int64_t> hidden = {500, 250, 30};

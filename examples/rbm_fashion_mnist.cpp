@@ -59,15 +59,15 @@ int main(int argc, char** argv) try {
     data::save_image_grid(rbm->visible_probs(rbm->hidden_probs(chains)).cpu(), side, side, opt.out + "/samples.png");
 
     double test_recon = rbm->reconstruction_error(test);
-    double pl = rbm->pseudo_likelihood(test);
+    // Likelihoods are those of binarised test images (pixels > 0.5): the model is over binary vectors.
+    Tensor test_bin = (test > 0.5).to(kFloat32);
+    double pl = rbm->pseudo_likelihood(test_bin);
     nn::AISOptions ao;
     ao.n_betas = ais_betas;
     ao.runs = ais_runs;
     auto ais = nn::rbm_log_partition_ais(*rbm, ao, train);
-    // The test data are grey levels; the likelihood is that of binarised test images.
-    Tensor test_bin = (test > 0.5).to(kFloat32);
     double test_ll = nn::rbm_log_likelihood(*rbm, test_bin, ais.log_z);
-    std::cout << "test reconstruction error " << test_recon << ", pseudo-likelihood " << pl << ", AIS log Z "
+    std::cout << "test reconstruction error " << test_recon << ", pseudo-likelihood (binarised) " << pl << ", AIS log Z "
               << ais.log_z << " (+-" << ais.log_z_std << "), test log-likelihood (binarised) " << test_ll << "\n";
     save(rbm, opt.out + "/rbm.safetensors");
     std::cout << demo::Json()
