@@ -311,10 +311,17 @@ bool prepare(const GradRow& row, const Layout& layout, uint32_t seed, TL& inputs
 
 }  // namespace
 
-TEST_CASE("gradcheck: every differentiable op, every input layout", "[gradcheck][autograd]") {
-    uint32_t seed = 1000;
+namespace {
+
+// Runs `check` (gradcheck or gradgradcheck) on every row accepted by `use_row`, in every layout
+// accepted by `use_layout`.
+void run_table(const char* what, uint32_t seed, const std::function<bool(const GradRow&)>& use_row,
+               const std::function<bool(const Layout&)>& use_layout,
+               const std::function<bool(const std::function<Tensor(const TL&)>&, const TL&)>& check) {
     for (const GradRow& row : grad_rows()) {
+        if (!use_row(row)) continue;
         for (const Layout& layout : grad_layouts()) {
+            if (!use_layout(layout)) continue;
             TL inputs;
             std::function<Tensor(const TL&)> fn;
             if (!prepare(row, layout, seed += 10, inputs, fn)) continue;
@@ -326,39 +333,30 @@ TEST_CASE("gradcheck: every differentiable op, every input layout", "[gradcheck]
             INFO("op " << row.name << ", layout " << layout.name);
             bool ok = false;
             try {
-                ok = ember::autograd::gradcheck(fn, inputs);
+                ok = check(fn, inputs);
             } catch (const ember::Error& e) {
-                FAIL_CHECK("gradcheck threw: " << e.what());
+                FAIL_CHECK(what << " threw: " << e.what());
             }
             CHECK(ok);
         }
     }
 }
 
+}  // namespace
+
+TEST_CASE("gradcheck: every differentiable op, every input layout", "[gradcheck][autograd]") {
+    run_table(
+        "gradcheck", 1000, [](const GradRow&) { return true; }, [](const Layout&) { return true; },
+        [](const std::function<Tensor(const TL&)>& fn, const TL& in) { return ember::autograd::gradcheck(fn, in); });
+}
+
 TEST_CASE("gradgradcheck: second derivatives of elementwise ops, reductions and products", "[gradcheck][autograd]") {
-    uint32_t seed = 5000;
-    for (const GradRow& row : grad_rows()) {
-        if (!row.second_order) continue;
-        for (const Layout& layout : grad_layouts()) {
-            if (layout.name != "contiguous" && layout.name != "strided") continue;
-            TL inputs;
-            std::function<Tensor(const TL&)> fn;
-            if (!prepare(row, layout, seed += 10, inputs, fn)) continue;
-            if (layout.name == "contiguous" && inputs.empty()) {
-                for (const Sizes& s : row.shapes)
-                    inputs.push_back(rand_tensor(s, row.lo, row.hi, seed++).requires_grad_());
-                fn = row.fn;
-            }
-            INFO("op " << row.name << ", layout " << layout.name);
-            bool ok = false;
-            try {
-                ok = ember::autograd::gradgradcheck(fn, inputs);
-            } catch (const ember::Error& e) {
-                FAIL_CHECK("gradgradcheck threw: " << e.what());
-            }
-            CHECK(ok);
-        }
-    }
+    run_table(
+        "gradgradcheck", 5000, [](const GradRow& row) { return row.second_order; },
+        [](const Layout& l) { return l.name == "contiguous" || l.name == "strided"; },
+        [](const std::function<Tensor(const TL&)>& fn, const TL& in) {
+            return ember::autograd::gradgradcheck(fn, in);
+        });
 }
 
 TEST_CASE("gradcheck detects a wrong backward", "[gradcheck][autograd]") {
