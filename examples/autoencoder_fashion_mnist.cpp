@@ -53,11 +53,9 @@ int main(int argc, char** argv) try {
     app.add_option("--hidden", hidden, "encoder sizes, the last one is the code")->delimiter(',');
     CLI11_PARSE(app, argc, argv);
 
-    auto t0 = std::chrono::steady_clock::now();
-    manual_seed(opt.seed);
-    Device device = demo::pick_device(opt.device);
-    demo::ensure_dir(opt.out);
-    demo::Data d = demo::load_data(opt);
+    demo::Setup run = demo::setup(opt);
+    const Device device = run.device;
+    const demo::Data& d = run.data;
     Tensor train = d.train.x.to(device), test = d.test.x.to(device);
     const int64_t code = hidden.back();
 
@@ -121,7 +119,7 @@ int main(int argc, char** argv) try {
                      .add("test_error_pca", pca_error)
                      .add("test_error_unrolled_before_finetune", unrolled_error)
                      .add("ratio_to_pca", (curve.empty() ? unrolled_error : curve.back()) / pca_error)
-                     .add("seconds", demo::seconds_since(t0))
+                     .add("seconds", demo::seconds_since(run.start))
                      .str()
               << std::endl;
     return 0;

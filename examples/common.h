@@ -79,6 +79,22 @@ inline Data load_data(const CommonOptions& o) {
 
 inline void ensure_dir(const std::string& dir) { std::filesystem::create_directories(dir); }
 
+// What every demo does first: start the clock, seed every random stream, pick the device, make the
+// output folder and load the data.
+struct Setup {
+    std::chrono::steady_clock::time_point start;
+    Device device;
+    Data data;
+};
+inline Setup setup(const CommonOptions& o) {
+    Setup s{std::chrono::steady_clock::now(), Device(kCPU), {}};
+    manual_seed(o.seed);
+    s.device = pick_device(o.device);
+    ensure_dir(o.out);
+    s.data = load_data(o);
+    return s;
+}
+
 // Fraction of rows of x whose argmax of model(x) equals y, in batches without gradients.
 template <typename Model>
 double accuracy(Model& model, const Tensor& x, const Tensor& y, Device device) {

@@ -22,11 +22,9 @@ int main(int argc, char** argv) try {
     app.add_option("--hidden", hidden, "hidden layer sizes")->delimiter(',');
     CLI11_PARSE(app, argc, argv);
 
-    auto t0 = std::chrono::steady_clock::now();
-    manual_seed(opt.seed);
-    Device device = demo::pick_device(opt.device);
-    demo::ensure_dir(opt.out);
-    demo::Data d = demo::load_data(opt);
+    demo::Setup run = demo::setup(opt);
+    const Device device = run.device;
+    const demo::Data& d = run.data;
     std::cout << "data: " << d.train.x.size(0) << " training and " << d.test.x.size(0) << " test images ("
               << (d.real ? "Fashion-MNIST" : "synthetic") << "), device " << device << "\n";
 
@@ -87,7 +85,7 @@ int main(int argc, char** argv) try {
                      .add("test_accuracy_random_init", acc_scratch.back())
                      .add("accuracy_per_epoch_pretrained", acc_pre)
                      .add("accuracy_per_epoch_random_init", acc_scratch)
-                     .add("seconds", demo::seconds_since(t0))
+                     .add("seconds", demo::seconds_since(run.start))
                      .str()
               << std::endl;
     return 0;

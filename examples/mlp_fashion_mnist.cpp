@@ -16,11 +16,9 @@ int main(int argc, char** argv) try {
     app.add_option("--lr", lr, "Adam learning rate");
     CLI11_PARSE(app, argc, argv);
 
-    auto t0 = std::chrono::steady_clock::now();
-    manual_seed(opt.seed);
-    Device device = demo::pick_device(opt.device);
-    demo::ensure_dir(opt.out);
-    demo::Data d = demo::load_data(opt);
+    demo::Setup run = demo::setup(opt);
+    const Device device = run.device;
+    const demo::Data& d = run.data;
 
     nn::Sequential model(nn::Linear(784, 256), nn::ReLU(), nn::Dropout(0.2), nn::Linear(256, 128), nn::ReLU(),
                          nn::Dropout(0.2), nn::Linear(128, 10));
@@ -35,7 +33,7 @@ int main(int argc, char** argv) try {
                      .add("epochs", static_cast<double>(opt.epochs))
                      .add("test_accuracy", acc.back())
                      .add("accuracy_per_epoch", acc)
-                     .add("seconds", demo::seconds_since(t0))
+                     .add("seconds", demo::seconds_since(run.start))
                      .str()
               << std::endl;
     return 0;

@@ -23,11 +23,9 @@ int main(int argc, char** argv) try {
     app.add_option("--ais-runs", ais_runs, "AIS runs");
     CLI11_PARSE(app, argc, argv);
 
-    auto t0 = std::chrono::steady_clock::now();
-    manual_seed(opt.seed);
-    Device device = demo::pick_device(opt.device);
-    demo::ensure_dir(opt.out);
-    demo::Data d = demo::load_data(opt);
+    demo::Setup run = demo::setup(opt);
+    const Device device = run.device;
+    const demo::Data& d = run.data;
     // Bernoulli visible units model binary pixels; the grey levels are used as probabilities.
     Tensor train = d.train.x.to(device), test = d.test.x.to(device);
 
@@ -80,7 +78,7 @@ int main(int argc, char** argv) try {
                      .add("test_pseudo_likelihood", pl)
                      .add("ais_log_z", ais.log_z)
                      .add("test_log_likelihood_ais", test_ll)
-                     .add("seconds", demo::seconds_since(t0))
+                     .add("seconds", demo::seconds_since(run.start))
                      .str()
               << std::endl;
     return 0;

@@ -29,13 +29,19 @@ void RBMImpl::reset_parameters(const Tensor& data) {
     weight.normal_(0, 0.01);
     hidden_bias.zero_();
     visible_bias.zero_();
-    if (data.defined() && !gaussian()) {
-        Tensor p = data.to(weight.dtype()).to(weight.device()).mean({0}).clamp(1e-3, 1 - 1e-3);
-        visible_bias.copy_(log(p / (1.0 - p)));
-    } else if (data.defined()) {
-        visible_bias.copy_(data.to(weight.dtype()).to(weight.device()).mean({0}));
-    }
+    if (data.defined()) init_visible_bias(data);
     chains_ = Tensor();
+}
+
+void RBMImpl::init_visible_bias(const Tensor& data) {
+    NoGradGuard no_grad;
+    Tensor mean = data.to(weight.dtype()).to(weight.device()).mean({0});
+    if (gaussian()) {
+        visible_bias.copy_(mean);
+    } else {
+        Tensor p = mean.clamp(1e-3, 1 - 1e-3);
+        visible_bias.copy_(log(p / (1.0 - p)));
+    }
 }
 
 namespace {
@@ -163,12 +169,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
     EMBER_CHECK(o.batch_size > 0 && o.epochs >= 0 && o.k >= 1, ValueError,
                 "RBM::fit: batch_size and k must be positive and epochs non-negative");
     Tensor X = data.to(weight.dtype()).to(weight.device());
-    if (o.init_visible_bias_from_data) {
-        NoGradGuard no_grad;
-        Tensor keep = weight.clone();
-        reset_parameters(X);
-        weight.copy_(keep);
-    }
+    if (o.init_visible_bias_from_data) init_visible_bias(X);
     const int64_t n = X.size(0);
     const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
     std::vector<Tensor> params = {weight, visible_bias, hidden_bias};
@@ -198,9 +199,11 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             Tensor loss = contrastive_divergence_loss(v0, vk);
             loss.backward();
             NoGradGuard no_grad;
+            // p(h | v0) before the update, for the sparsity penalty and the batch's reconstruction error.
+            Tensor h0 = hidden_probs(v0);
             if (o.weight_decay > 0) weight.grad().add_(weight, o.weight_decay);
             if (o.sparsity_target > 0) {
-                Tensor h = hidden_probs(v0).mean({0});
+                Tensor h = h0.mean({0});
                 q = q.defined() ? q * o.sparsity_decay + h * (1 - o.sparsity_decay) : h;
                 // Penalty gradient cost * (q - target), applied to c and, scaled by v, to W.
                 Tensor delta = (q - o.sparsity_target) * o.sparsity_cost;
@@ -211,7 +214,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
                 velocity[i].mul_(momentum).add_(params[i].grad());  // PyTorch's SGD momentum buffer
                 params[i].sub_(velocity[i], lr);
             }
-            Tensor recon = visible_probs(hidden_probs(v0));
+            Tensor recon = visible_probs(h0);
             Tensor d = v0 - recon;
             double err = (d * d).sum({1}).mean().item<double>();
             err_sum += err * static_cast<double>(len);

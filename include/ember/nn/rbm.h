@@ -12,7 +12,7 @@
 // contrastive divergence replaces the model expectation by samples from k Gibbs steps (CD-k)
 // or from persistent chains (PCD). ember trains by the gradient of
 //   loss = mean F(v_data) - mean F(v_model.detach())
-// so every optimizer, device and serializer of nn applies; explicit_gradients() keeps the
+// so every optimizer, device and serializer of nn applies; explicit_update() keeps the
 // lecture's outer-product form (positive minus negative statistics) as a readable reference.
 #include <functional>
 #include <optional>
@@ -44,7 +44,8 @@ struct RBMOptions {
 
 struct RBMEpoch {
     int64_t epoch = 0;
-    double reconstruction_error = 0;  // mean over the epoch of sum_i (v_i - p(v_i | h(v)))^2 per example
+    double reconstruction_error = 0;  // mean over the epoch of sum_i (v_i - p(v_i | h(v)))^2 per example,
+                                      // each batch reconstructed by the model before its update
     double free_energy_gap = 0;       // mean F(data) - mean F(model samples), the training loss
     double seconds = 0;
 };
@@ -132,6 +133,8 @@ public:
     Tensor hidden_bias;   // c [n_hidden]
 
 private:
+    // b = log(p / (1 - p)) from the pixel means p (Bernoulli), or the data mean (Gaussian).
+    void init_visible_bias(const Tensor& data);
     Tensor chains_;  // PCD persistent visible states
 };
 EMBER_MODULE(RBM);
