@@ -3,16 +3,22 @@
 # Quiet and quick when everything is there; installs what is missing when it can (as root, or
 # through passwordless sudo); otherwise prints the command to run and exits 1.
 #
-#   EMBER_SETUP_OPTIONAL=1 ./scripts/setup.sh   also installs the optional benchmark packages
+#   ./scripts/setup.sh test                      also installs what the full test suite uses:
+#                                                libtorch (differential tests) and clang's libFuzzer
+#   EMBER_SETUP_OPTIONAL=1 ./scripts/setup.sh   also installs the benchmarks' references
 set -euo pipefail
 
 # Compiler, build tools, test framework, libraries, the Fashion-MNIST data set for the demos, and
 # numpy (the .npy interoperability test reads and writes files with it).
 required=(cmake ninja-build g++ catch2 nlohmann-json3-dev zlib1g-dev libpng-dev libcli11-dev dataset-fashion-mnist python3-numpy)
-# Reference BLAS for the benchmarks' side-by-side comparisons (not needed to build or test).
-optional=(libopenblas-dev)
+# The test suite's references: libtorch for the differential tests (built only when found), and
+# clang with its libFuzzer runtime for the fuzz targets (scripts/fuzz.sh).
+testing=(libtorch-dev clang libclang-rt-14-dev)
+# The benchmarks' references (not needed to build or test): OpenBLAS, libtorch, scikit-learn.
+optional=(libopenblas-dev libtorch-dev python3-sklearn)
 
 wanted=("${required[@]}")
+if [[ "${1:-}" == test ]]; then wanted+=("${testing[@]}"); fi
 if [[ "${EMBER_SETUP_OPTIONAL:-0}" == 1 ]]; then wanted+=("${optional[@]}"); fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
