@@ -1,5 +1,11 @@
 // Error paths: each misuse throws the documented exception type, and the message names the op and
 // the shapes, dtypes or indices involved.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <typeinfo>
+
 #include "core_test_util.h"
 
 using namespace core_test;
@@ -207,4 +213,128 @@ TEST_CASE("device errors without a CUDA build", "[errors][device]") {
     if (ember::cuda_is_available()) return;
     require_throws_with<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); }, {"cuda"});
     require_throws_with<ember::ValueError>([] { (void)ember::Device("tpu"); }, {"tpu"});
+}
+
+// ---- the error-message contract ----
+// One case per error class, each raised through the public API: the exception is exactly that class
+// (and an ember::Error), and its message names the op, the shapes/dtypes/devices involved and what
+// was expected. Classes covered: ShapeError, DTypeError, DeviceError, IndexError, ValueError,
+// AutogradError, IOError, NotImplementedError, AnomalyError.
+
+namespace {
+template <typename E, typename F>
+void require_contract(F&& f, std::initializer_list<std::string> parts) {
+    bool thrown = false;
+    try {
+        f();
+    } catch (const ember::Error& e) {
+        thrown = true;
+        const std::string msg = e.what();
+        INFO("message: " << msg);
+        REQUIRE(typeid(e) == typeid(E));
+        for (const std::string& p : parts) {
+            INFO("expected to contain: " << p);
+            CHECK(msg.find(p) != std::string::npos);
+        }
+    } catch (const std::exception& e) {
+        FAIL("not an ember::Error: " << e.what());
+    }
+    REQUIRE(thrown);
+}
+}  // namespace
+
+TEST_CASE("error contract: ShapeError", "[errors][contract]") {
+    require_contract<ember::ShapeError>([] { (void)(ember::zeros({2, 3}) + ember::zeros({4})); },
+                                        {"add", "[2, 3]", "[4]", "cannot be broadcast", "dim 1: 3 vs 4",
+                                         "expected equal sizes or one of them 1"});
+}
+
+TEST_CASE("error contract: DTypeError", "[errors][contract]") {
+    require_contract<ember::DTypeError>(
+        [] { (void)ember::mm(ember::zeros({2, 2}), ember::zeros({2, 2}, ember::dtype(ember::kFloat64))); },
+        {"mm", "Tensor[2, 2] float32 cpu", "Tensor[2, 2] float64 cpu", "expected operands of the same dtype"});
+}
+
+TEST_CASE("error contract: DeviceError", "[errors][contract]") {
+    if (ember::cuda_is_available()) {
+        Tensor gpu = ember::zeros({2, 3}, ember::device(ember::kCUDA));
+        require_contract<ember::DeviceError>([&] { (void)(ember::zeros({2, 3}) + gpu); },
+                                             {"add", "Tensor[2, 3] float32 cpu", "Tensor[2, 3] float32 cuda:0",
+                                              "expected all tensors on the same device"});
+    } else if (ember::cuda_compiled()) {
+        // A CUDA build on a machine without a usable GPU: the op and the reason are named.
+        require_contract<ember::DeviceError>([] { (void)ember::zeros({2, 3}).to(ember::Device("cuda")); },
+                                             {"to", "cuda:0", "CUDA is not available"});
+        require_contract<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
+                                             {"full/zeros/ones", "cuda:0", "CUDA is not available"});
+    } else {
+        require_contract<ember::DeviceError>([] { (void)ember::zeros({2, 3}).to(ember::Device("cuda")); },
+                                             {"to", "cuda:0", "built without CUDA", "only cpu is available"});
+        require_contract<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
+                                             {"full/zeros/ones", "cuda:0", "built without CUDA"});
+    }
+}
+
+TEST_CASE("error contract: IndexError", "[errors][contract]") {
+    require_contract<ember::IndexError>([] { (void)ember::zeros({3, 4}).select(0, 3); },
+                                        {"select", "index 3", "dim 0", "size 3", "Tensor[3, 4] float32 cpu",
+                                         "expected -3 <= index < 3"});
+}
+
+TEST_CASE("error contract: ValueError", "[errors][contract]") {
+    require_contract<ember::ValueError>([] { ember::zeros({2}).bernoulli_(1.5); },
+                                        {"bernoulli_", "got 1.5", "expected 0 <= p <= 1", "Tensor[2] float32 cpu"});
+}
+
+TEST_CASE("error contract: AutogradError", "[errors][contract]") {
+    Tensor x = ember::ones({3}, ember::TensorOptions().dtype(ember::kFloat64).requires_grad(true));
+    Tensor y = x.exp();  // exp saves its output
+    {
+        ember::NoGradGuard no_grad;
+        y.mul_(2.0);
+    }
+    require_contract<ember::AutogradError>([&] { y.sum().backward(); },
+                                           {"backward of exp", "Tensor[3] float64 cpu", "modified by an in-place operation",
+                                            "at version 1", "saved at version 0", "clone()"});
+}
+
+TEST_CASE("error contract: IOError", "[errors][contract]") {
+    // An IDX header declaring a [2, 3] ubyte array followed by 4 of its 6 data bytes.
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("ember_contract_" + std::to_string(::getpid()) + ".idx")).string();
+    {
+        std::ofstream f(path, std::ios::binary);
+        const unsigned char bytes[] = {0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4};
+        f.write(reinterpret_cast<const char*>(bytes), sizeof bytes);
+    }
+    require_contract<ember::IOError>([&] { (void)ember::data::read_idx(path); },
+                                     {"IDX", path, "[2, 3]", "ubyte", "6 data bytes", "the file has 16 bytes"});
+    std::filesystem::remove(path);
+    require_contract<ember::IOError>([] { (void)ember::data::read_idx("/nonexistent/ember/x.idx"); },
+                                     {"cannot open", "IDX", "/nonexistent/ember/x.idx"});
+}
+
+TEST_CASE("error contract: NotImplementedError", "[errors][contract]") {
+    Tensor x = ember::ones({3}, ember::TensorOptions().requires_grad(true));
+    Tensor v = (x * 2.0).narrow(0, 0, 2);
+    require_contract<ember::NotImplementedError>(
+        [&] { v.add_(1.0); }, {"add_", "on a view (Tensor[2] float32 cpu)", "requires grad", "not supported",
+                               "use the out-of-place op"});
+    require_contract<ember::NotImplementedError>(
+        [&] { v.fill_(1.0); }, {"fill_", "on a view (Tensor[2] float32 cpu)", "not supported", "full_like"});
+}
+
+TEST_CASE("error contract: AnomalyError", "[errors][contract][anomaly]") {
+    ember::autograd::DetectAnomalyGuard anomaly;
+    Tensor x = ember::tensor({-1.0, 2.0});
+    x.requires_grad_(true);
+    require_contract<ember::AnomalyError>([&] { (void)ember::log(x); },
+                                          {"anomaly detected", "forward of log", "1 NaN", "Tensor[2] float32 cpu",
+                                           "where finite values were expected", "all its inputs were finite"});
+    Tensor z = ember::tensor({0.0, 1.0});
+    z.requires_grad_(true);
+    Tensor s = ember::sqrt(z).sum();
+    require_contract<ember::AnomalyError>([&] { s.backward(); },
+                                          {"backward of sqrt", "+Inf", "gradient for its input 0",
+                                           "Tensor[2] float32 cpu", "where finite values were expected"});
 }

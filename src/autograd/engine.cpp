@@ -1,8 +1,9 @@
 // The backward engine: orders the graph topologically with explicit stacks (no recursion, so a
 // chain of 100,000 ops is fine), sums the gradients reaching each node, and runs the nodes.
+#include <cstdint>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "autograd/anomaly.h"
 #include "ember/autograd/autograd.h"
 #include "ember/ops/ops.h"
 
@@ -16,6 +17,68 @@ struct Capture {
     std::size_t slot;
 };
 
+// Per-run state of every node reachable from the roots: how many edges into it are still to be
+// processed, and the gradients summed for it so far. Kept in a flat open-addressing table keyed by
+// the node's address (one probe per lookup, no allocation per node: the three std::unordered_map
+// of an earlier version cost as much as a small node's backward itself). Entries never move once
+// the counting walk is done, but a reference must not be held across an insertion before that.
+struct NodeTask {
+    Node* node = nullptr;
+    int dependencies = 0;
+    bool visited = false;  // reached by the counting walk
+    bool queued = false;   // a root already put on the ready list
+    std::vector<Tensor> grads;
+};
+
+class NodeTable {
+public:
+    NodeTable() : slots_(kInitialSlots, -1), shift_(64 - kInitialLog2) {}
+    // The task of n, created if absent.
+    NodeTask& at(Node* n) {
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = hash(n);; i = (i + 1) & mask) {
+            const int32_t s = slots_[i];
+            if (s >= 0) {
+                if (tasks_[static_cast<std::size_t>(s)].node == n) return tasks_[static_cast<std::size_t>(s)];
+                continue;
+            }
+            if ((tasks_.size() + 1) * 2 > slots_.size()) {
+                grow();
+                return at(n);
+            }
+            slots_[i] = static_cast<int32_t>(tasks_.size());
+            tasks_.emplace_back().node = n;
+            return tasks_.back();
+        }
+    }
+
+private:
+    static constexpr std::size_t kInitialLog2 = 6;
+    static constexpr std::size_t kInitialSlots = std::size_t{1} << kInitialLog2;
+    std::size_t hash(Node* n) const {
+        return static_cast<std::size_t>((reinterpret_cast<uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> shift_);
+    }
+    void grow() {
+        slots_.assign(slots_.size() * 2, -1);
+        --shift_;
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t t = 0; t < tasks_.size(); ++t) {
+            std::size_t i = hash(tasks_[t].node);
+            while (slots_[i] >= 0) i = (i + 1) & mask;
+            slots_[i] = static_cast<int32_t>(t);
+        }
+    }
+    std::vector<int32_t> slots_;
+    std::vector<NodeTask> tasks_;
+    unsigned shift_;
+};
+
+// Makes room for the gradient of output `nr` of `fn` in its task's buffer.
+Tensor& buffer_slot(NodeTask& task, const Node& fn, uint32_t nr) {
+    if (task.grads.size() <= nr) task.grads.resize(std::max<std::size_t>(nr + 1, fn.output_meta.size()));
+    return task.grads[nr];
+}
+
 void add_to_buffer(Tensor& slot, const Tensor& grad) {
     if (!slot.defined())
         slot = grad;
@@ -28,8 +91,7 @@ void add_to_buffer(Tensor& slot, const Tensor& grad) {
 // (autograd::grad); without, leaves accumulate into .grad (Tensor::backward).
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads, bool keep_graph,
                   bool create_graph, const std::vector<Capture>* captures, std::vector<Tensor>* captured) {
-    std::unordered_map<Node*, std::vector<Tensor>> buffers;
-    std::unordered_map<Node*, int> dependencies;
+    NodeTable tasks;
     std::vector<std::shared_ptr<Node>> root_nodes;
 
     for (std::size_t i = 0; i < roots.size(); ++i) {
@@ -39,25 +101,31 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
         const Tensor& g = root_grads[i];
         EMBER_CHECK(g.sizes() == roots[i].sizes(), ShapeError, "backward: gradient of shape ", shape_str(g.sizes()),
                     " does not match output of shape ", shape_str(roots[i].sizes()));
-        auto& buf = buffers[e.fn.get()];
-        if (buf.size() <= e.input_nr) buf.resize(std::max<std::size_t>(e.input_nr + 1, e.fn->output_meta.size()));
-        add_to_buffer(buf[e.input_nr], g);
+        add_to_buffer(buffer_slot(tasks.at(e.fn.get()), *e.fn, e.input_nr), g);
         root_nodes.push_back(e.fn);
     }
 
     // Count, for every reachable node, how many edges point at it.
     {
-        std::unordered_set<Node*> seen;
         std::vector<Node*> stack;
-        for (auto& r : root_nodes)
-            if (seen.insert(r.get()).second) stack.push_back(r.get());
+        for (auto& r : root_nodes) {
+            NodeTask& t = tasks.at(r.get());
+            if (!t.visited) {
+                t.visited = true;
+                stack.push_back(r.get());
+            }
+        }
         while (!stack.empty()) {
             Node* n = stack.back();
             stack.pop_back();
             for (const Edge& e : n->next_edges) {
                 if (!e.valid()) continue;
-                ++dependencies[e.fn.get()];
-                if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+                NodeTask& t = tasks.at(e.fn.get());
+                ++t.dependencies;
+                if (!t.visited) {
+                    t.visited = true;
+                    stack.push_back(e.fn.get());
+                }
             }
         }
     }
@@ -67,10 +135,12 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
         for (const Capture& c : *captures) capture_at[c.node].push_back(&c);
 
     std::vector<std::shared_ptr<Node>> ready;
-    {
-        std::unordered_set<Node*> queued;
-        for (auto& r : root_nodes)
-            if (dependencies[r.get()] == 0 && queued.insert(r.get()).second) ready.push_back(r);
+    for (auto& r : root_nodes) {
+        NodeTask& t = tasks.at(r.get());
+        if (t.dependencies == 0 && !t.queued) {
+            t.queued = true;
+            ready.push_back(r);
+        }
     }
 
     // Backward runs with grad mode = create_graph and gives the caller's mode back afterwards
@@ -84,11 +154,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
     while (!ready.empty()) {
         std::shared_ptr<Node> node = std::move(ready.back());
         ready.pop_back();
-        std::vector<Tensor> grads;
-        if (auto it = buffers.find(node.get()); it != buffers.end()) {
-            grads = std::move(it->second);
-            buffers.erase(it);
-        }
+        std::vector<Tensor> grads = std::move(tasks.at(node.get()).grads);
         std::size_t n_out = std::max<std::size_t>(1, node->output_meta.size());
         grads.resize(std::max(grads.size(), n_out));
 
@@ -118,7 +184,17 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
                     const OutputMeta& m = node->output_meta[i];
                     grads[i] = zeros(m.sizes, TensorOptions().dtype(m.dtype).device(m.device));
                 }
-            input_grads = node->apply(std::move(grads));
+            if (AnomalyMode::is_enabled()) [[unlikely]] {
+                bool incoming_finite = true;
+                for (const Tensor& g : grads) incoming_finite = incoming_finite && anomaly::all_finite(g);
+                {
+                    anomaly::BackwardScope scope(node.get());
+                    input_grads = node->apply(std::move(grads));
+                }
+                anomaly::check_backward(*node, incoming_finite, input_grads);
+            } else {
+                input_grads = node->apply(std::move(grads));
+            }
             if (!keep_graph) node->release_saved();
         }
 
@@ -126,12 +202,10 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
             const Edge& e = node->next_edges[i];
             if (!e.valid()) continue;
             if (i < input_grads.size() && input_grads[i].defined()) {
-                auto& buf = buffers[e.fn.get()];
-                if (buf.size() <= e.input_nr)
-                    buf.resize(std::max<std::size_t>(e.input_nr + 1, e.fn->output_meta.size()));
-                add_to_buffer(buf[e.input_nr], input_grads[i]);
+                if (e.dtype && input_grads[i].dtype() != *e.dtype) input_grads[i] = input_grads[i].to(*e.dtype);
+                add_to_buffer(buffer_slot(tasks.at(e.fn.get()), *e.fn, e.input_nr), input_grads[i]);
             }
-            if (--dependencies[e.fn.get()] == 0) ready.push_back(e.fn);
+            if (--tasks.at(e.fn.get()).dependencies == 0) ready.push_back(e.fn);
         }
     }
 }

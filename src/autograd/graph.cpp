@@ -1,6 +1,7 @@
 // Recording: grad mode, edges, saved tensors, accumulation into leaves.
 #include <atomic>
 
+#include "autograd/anomaly.h"
 #include "ember/autograd/node.h"
 #include "ember/ops/ops.h"
 
@@ -22,18 +23,22 @@ uint64_t next_sequence_nr() {
 Edge gradient_edge(const Tensor& t) {
     if (!t.defined() || !t.requires_grad()) return {};
     TensorImpl* impl = t.impl();
-    if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+    if (impl->grad_fn) return {impl->grad_fn, impl->output_nr, impl->dtype};
     // A leaf: share one accumulator between every use of the leaf alive at the same time.
     std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
     if (!acc) {
         acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
         impl->grad_accumulator = acc;
     }
-    return {acc, 0};
+    return {acc, 0, impl->dtype};
 }
 
 void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
              const std::vector<Tensor*>& outputs) {
+    // Every recorded op passes here, after its forward has filled its outputs: the one place
+    // where anomaly mode checks forward results (before anything is attached).
+    if (AnomalyMode::is_enabled()) [[unlikely]]
+        anomaly::check_forward(*node, inputs, outputs);
     node->sequence_nr = next_sequence_nr();
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
@@ -46,6 +51,21 @@ void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& input
         impl->output_nr = nr++;
         if (outputs.size() > 1) node->output_meta.push_back({impl->sizes, impl->dtype, impl->device});
     }
+}
+
+void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> inputs, Tensor& output) {
+    // The one-output form every op's record() uses: no vectors built on the success path.
+    if (AnomalyMode::is_enabled()) [[unlikely]] {
+        connect(node, std::vector<Tensor>(inputs), std::vector<Tensor*>{&output});
+        return;
+    }
+    node->sequence_nr = next_sequence_nr();
+    node->next_edges.reserve(inputs.size());
+    for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
+    TensorImpl* impl = output.impl();
+    impl->requires_grad = true;
+    impl->grad_fn = node;
+    impl->output_nr = 0;
 }
 
 [[noreturn]] void throw_backward_twice(const std::string& node_name) {

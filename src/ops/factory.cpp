@@ -20,12 +20,12 @@ Tensor finish(Tensor t, const TensorOptions& o) {
 }  // namespace
 
 Tensor empty(IntArrayRef size, const TensorOptions& o) {
-    ensure_backend(o.device());
+    ensure_backend(o.device(), "empty");
     return finish(make_empty(size, o.dtype(), o.device()), o);
 }
 
 Tensor full(IntArrayRef size, double value, const TensorOptions& o) {
-    ensure_backend(o.device());
+    ensure_backend(o.device(), "full/zeros/ones");
     Tensor t = make_empty(size, o.dtype(), o.device());
     fill_kernel_any(t, value);
     return finish(t, o);

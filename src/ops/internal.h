@@ -22,7 +22,7 @@ using kernels::UnaryOp;
 // Called where a tensor is created on a device named by the caller (factories, Tensor::to): on a
 // CUDA device it initialises the CUDA backend (checks the GPU, installs its allocator) the first
 // time. tensor/ cannot do this itself, since it must not depend on cuda/.
-void ensure_backend(Device device);
+void ensure_backend(Device device, const char* op = "create a tensor");
 
 }  // namespace ember::detail
 
@@ -75,7 +75,7 @@ Tensor view_backward(const char* name, const Tensor& grad, IntArrayRef input_siz
 // In-place ops that must be recorded run out of place and then move their result and history
 // into `self`: checks that self may be modified, and transplants.
 void check_inplace(const char* op, const Tensor& self);
-void transplant(Tensor& self, const Tensor& result);
+void transplant(Tensor& self, const Tensor& result, const char* op = "in-place op");
 
 // Records a backward for an op with any number of inputs and one output.
 template <typename F>

@@ -156,7 +156,7 @@ Tensor& inplace(Tensor& self, const char* name, BinaryOp op, const Tensor& other
         Tensor r = oop(self.clone());
         EMBER_CHECK(r.sizes() == self.sizes(), ShapeError, name, ": result of shape ", shape_str(r.sizes()),
                     " cannot be stored in place in ", describe(self));
-        transplant(self, r.dtype() == self.dtype() ? r : r.to(self.dtype()));
+        transplant(self, r.dtype() == self.dtype() ? r : r.to(self.dtype()), name);
         return self;
     }
     binary_op_inplace(op, name, self, other, p);
@@ -188,7 +188,7 @@ Tensor& Tensor::clamp_(std::optional<double> lo, std::optional<double> hi) {
     // overwrite.
     Tensor r = ember::clamp(autograd::needs_grad(*this) ? clone() : *this, lo, hi);
     if (r.requires_grad()) {
-        transplant(*this, r);
+        transplant(*this, r, "clamp_");
     } else {
         copy_into(*this, r);
         storage()->bump_version();
@@ -204,7 +204,8 @@ Tensor& Tensor::zero_() {
 Tensor& Tensor::fill_(double value) {
     check_inplace("fill_", *this);
     EMBER_CHECK(!(GradMode::is_enabled() && requires_grad() && impl()->is_view), NotImplementedError,
-                "fill_: recording fill_ on a view of a tensor that requires grad is not supported");
+                "fill_: recording fill_ on a view (", describe(*this),
+                ") of a tensor that requires grad is not supported; fill a copy (full_like) instead");
     fill_kernel_any(*this, value);
     storage()->bump_version();
     if (GradMode::is_enabled() && requires_grad()) {
@@ -220,7 +221,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
     if (autograd::needs_grad(src)) {
         // Gradient of copy_: flows to src (summed over broadcast dims), none to the old values.
         Tensor r = src.expand(sizes()).to(device()).to(dtype()).clone();
-        transplant(*this, r);
+        transplant(*this, r, "copy_");
         return *this;
     }
     copy_into(*this, src);

@@ -16,7 +16,8 @@ Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
         int64_t sa = i < n - a.size() ? 1 : a[i - (n - a.size())];
         int64_t sb = i < n - b.size() ? 1 : b[i - (n - b.size())];
         EMBER_CHECK(sa == sb || sa == 1 || sb == 1, ShapeError, op, ": shapes ", shape_str(a), " and ", shape_str(b),
-                    " cannot be broadcast together (dim ", i, ": ", sa, " vs ", sb, ")");
+                    " cannot be broadcast together (dim ", i, ": ", sa, " vs ", sb,
+                    "; expected equal sizes or one of them 1)");
         out[i] = sa == 1 ? sb : sa;
     }
     return out;
@@ -194,7 +195,7 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
     int64_t dd = wrap_dim(d, dim(), "select");
     const int64_t n = size(dd);
     EMBER_CHECK(index >= -n && index < n, IndexError, "select: index ", index, " is out of bounds for dim ", d,
-                " of size ", n, " in ", describe(*this));
+                " of size ", n, " in ", describe(*this), " (expected ", -n, " <= index < ", n, ")");
     if (index < 0) index += n;
     Shape s, t;
     for (int64_t i = 0; i < dim(); ++i)
@@ -288,7 +289,7 @@ Tensor Tensor::to(ScalarType t) const {
 
 Tensor Tensor::to(Device d) const {
     if (d == device()) return *this;
-    ensure_backend(d);
+    ensure_backend(d, "to");
     Tensor out = make_empty(sizes(), dtype(), d);
     copy_into(out, *this);
     if (autograd::needs_grad(*this)) {

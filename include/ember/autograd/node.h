@@ -19,6 +19,10 @@ class Node;
 struct Edge {
     std::shared_ptr<Node> fn;  // null: this input needs no gradient
     uint32_t input_nr = 0;     // which output of `fn` the gradient belongs to
+    // The dtype of the tensor whose gradient flows along this edge: the engine casts a gradient
+    // of another dtype to it (as libtorch does), so a float32 operand promoted to float64 by an
+    // op still gets a float32 gradient.
+    std::optional<ScalarType> dtype;
     bool valid() const { return fn != nullptr; }
 };
 
@@ -95,6 +99,8 @@ uint64_t next_sequence_nr();
 
 // Connects `node` to its inputs and makes it the grad_fn of `outputs`.
 void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs, const std::vector<Tensor*>& outputs);
+// The same for one output (what record() uses): builds no vectors.
+void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> inputs, Tensor& output);
 
 // A node whose backward is a lambda `std::vector<Tensor>(const Tensor& grad_output, const Node&)`
 // capturing SavedTensors by value. Used by every op in ops/ so its backward formula sits right
@@ -129,7 +135,7 @@ void LambdaNode<F>::throw_released() const {
 template <typename F>
 void record(const char* name, std::initializer_list<Tensor> inputs, Tensor& output, F fn) {
     auto node = std::make_shared<LambdaNode<F>>(name, std::move(fn));
-    connect(node, std::vector<Tensor>(inputs), {&output});
+    connect(node, inputs, output);
 }
 
 }  // namespace ember::autograd

@@ -35,6 +35,11 @@ class ValueError : public Error {
 class AutogradError : public Error {
     using Error::Error;
 };
+// Anomaly mode (autograd::DetectAnomalyGuard) found NaN or Inf in an op's output or in a gradient;
+// the message names the op (or backward node), the tensor's shape and dtype, and how many values.
+class AnomalyError : public AutogradError {
+    using AutogradError::AutogradError;
+};
 // A file that cannot be read or written, or whose content is malformed.
 class IOError : public Error {
     using Error::Error;
