@@ -151,6 +151,12 @@ const std::vector<GradRow>& grad_rows() {
          -1.5,
          1.5,
          true},
+        {"addmm 2-D self, beta 1", [](const TL& x) { return addmm(x[0], x[1], x[2]); }, {{3, 2}, {3, 4}, {4, 2}}, -1.5,
+         1.5, true},
+        {"addmm beta 0", [](const TL& x) { return addmm(x[0], x[1], x[2], 0.0, 1.0); }, {{1, 2}, {3, 4}, {4, 2}}, -1.5,
+         1.5, true},
+        {"linear", [](const TL& x) { return linear(x[0], x[1], x[2]); }, {{3, 4}, {2, 4}, {2}}, -1.5, 1.5, true},
+        {"linear no bias", [](const TL& x) { return linear(x[0], x[1]); }, {{3, 4}, {2, 4}}, -1.5, 1.5, true},
         // ---- shape and indexing ----
         {"view split",
          [](const TL& x) {

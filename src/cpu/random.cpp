@@ -1,8 +1,12 @@
 // CPU random kernels: the Philox streams of ember/tensor/philox.h, four (or two) elements per
 // counter group, exactly as the CUDA kernels read them.
+#include <type_traits>
+
 #include "cpu/kernels.h"
 #include "cpu/loops.h"
+#include "cpu/vec_math.h"
 #include "ember/tensor/philox.h"
+#include "kernels/functors.h"
 
 namespace ember::cpu {
 
@@ -17,16 +21,38 @@ void for_groups(int64_t n, int64_t per_group, Body&& body) {
         for (int64_t g = b; g < e; ++g) body(g);
     });
 }
+// Calls block(u, i0, len) for runs of elements [i0, i0 + len) with their uniform floats u[0, len):
+// 64 elements (16 counter groups) at a time from the vectorised generator where the CPU has it,
+// the remaining groups one at a time. Split across threads by whole blocks.
+template <typename Block>
+void for_uniform_blocks(int64_t n, uint64_t seed, uint64_t offset, Block&& block) {
+    const int64_t full = n / 64;  // blocks of 64 elements that lie entirely inside [0, n)
+    const int64_t vec_blocks = philox_vectorised() ? full : 0;
+    parallel_for(vec_blocks, kParallelGrain / 64 / 4, [&](int64_t b, int64_t e) {
+        float u[64];
+        for (int64_t blk = b; blk < e; ++blk) {
+            philox_uniform64(seed, offset, static_cast<uint64_t>(blk) * 16, u);
+            block(u, blk * 64, int64_t{64});
+        }
+    });
+    const int64_t first_group = vec_blocks * 16;
+    const int64_t groups = (n + 3) / 4 - first_group;
+    for_groups(groups * 4, 4, [&](int64_t g) {
+        float u[4];
+        const int64_t grp = first_group + g;
+        uniform_float4(seed, offset, static_cast<uint64_t>(grp), u);
+        block(u, grp * 4, std::min<int64_t>(4, n - grp * 4));
+    });
+}
+
 }  // namespace
 
 void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high) {
     if (dtype == kFloat32) {
         float* o = static_cast<float*>(out);
         float lo = static_cast<float>(low), span = static_cast<float>(high - low);
-        for_groups(n, 4, [&](int64_t g) {
-            float u[4];
-            uniform_float4(seed, offset, static_cast<uint64_t>(g), u);
-            for (int k = 0; k < 4 && g * 4 + k < n; ++k) o[g * 4 + k] = scale_shift(u[k], span, lo);
+        for_uniform_blocks(n, seed, offset, [&](const float* u, int64_t i0, int64_t len) {
+            for (int64_t k = 0; k < len; ++k) o[i0 + k] = scale_shift(u[k], span, lo);
         });
     } else {
         double* o = static_cast<double*>(out);
@@ -62,14 +88,33 @@ void bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uin
     dispatch_floating(dtype, "bernoulli", [&]<typename T>() {
         T* o = static_cast<T*>(out);
         const T* pp = static_cast<const T*>(p);
-        for_groups(n, 4, [&](int64_t g) {
-            float u[4];
-            uniform_float4(seed, offset, static_cast<uint64_t>(g), u);
-            for (int k = 0; k < 4 && g * 4 + k < n; ++k) {
-                int64_t i = g * 4 + k;
-                float prob = pp ? static_cast<float>(pp[i]) : static_cast<float>(scalar_p);
-                o[i] = u[k] < prob ? T(1) : T(0);
+        const float sp = static_cast<float>(scalar_p);
+        for_uniform_blocks(n, seed, offset, [&](const float* u, int64_t i0, int64_t len) {
+            if (pp) {
+                for (int64_t k = 0; k < len; ++k) o[i0 + k] = u[k] < static_cast<float>(pp[i0 + k]) ? T(1) : T(0);
+            } else {
+                for (int64_t k = 0; k < len; ++k) o[i0 + k] = u[k] < sp ? T(1) : T(0);
             }
+        });
+    });
+}
+
+void sigmoid_bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset,
+                              const void* logits) {
+    // bernoulli(sigmoid(x)) in one pass: sigmoid of a block into a stack buffer, then the same
+    // comparison u_i < p_i as bernoulli_kernel. float32 uses the sigmoid of cpu/vec_math.h, as the
+    // sigmoid op on a contiguous tensor does, so the samples equal the unfused ones bit for bit.
+    dispatch_floating(dtype, "sigmoid_bernoulli", [&]<typename T>() {
+        T* o = static_cast<T*>(out);
+        const T* x = static_cast<const T*>(logits);
+        for_uniform_blocks(n, seed, offset, [&](const float* u, int64_t i0, int64_t len) {
+            T prob[64];
+            if constexpr (std::is_same_v<T, float>) {
+                sigmoid_f32(x + i0, prob, len);
+            } else {
+                for (int64_t k = 0; k < len; ++k) prob[k] = kernels::SigmoidF{}(x[i0 + k]);
+            }
+            for (int64_t k = 0; k < len; ++k) o[i0 + k] = u[k] < static_cast<float>(prob[k]) ? T(1) : T(0);
         });
     });
 }

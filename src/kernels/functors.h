@@ -238,6 +238,27 @@ struct LogicalOrF {
     EMBER_HD bool operator()(T a, T b) const { return bool(a) || bool(b); }
 };
 
+// Fused backward formulas (see BinaryOp): the same arithmetic, in the same order, as the
+// compositions they replace.
+struct SigmoidBackwardF {
+    template <typename T>
+    EMBER_HD T operator()(T g, T y) const { return (g * y) * (T(1) - y); }
+};
+struct ReluBackwardF {
+    template <typename T>
+    EMBER_HD T operator()(T g, T y) const { return y > T(0) ? g : T(0); }
+};
+struct SoftplusBackwardF {
+    double beta, threshold;
+    template <typename T>
+    EMBER_HD T operator()(T g, T x) const {
+        using R = decltype(T(0) * 1.0f);  // float or double (int64, never used, computes in float)
+        const R z = R(x) * R(beta);
+        if (z > R(threshold)) return g;
+        return T(R(g) * SigmoidF{}(z));
+    }
+};
+
 // Calls f(functor) with the functor of `op`; used by both backends to turn the op enum into a
 // kernel instantiation. Ops valid only for some dtypes are filtered by the caller.
 template <typename F>
@@ -277,6 +298,9 @@ EMBER_HD inline void visit_arith(BinaryOp op, OpParams p, F&& f) {
         case BinaryOp::Pow: return f(PowF{});
         case BinaryOp::Maximum: return f(MaximumF{});
         case BinaryOp::Minimum: return f(MinimumF{});
+        case BinaryOp::SigmoidBackward: return f(SigmoidBackwardF{});
+        case BinaryOp::ReluBackward: return f(ReluBackwardF{});
+        case BinaryOp::SoftplusBackward: return f(SoftplusBackwardF{p.a, p.b});
         default: return;
     }
 }

@@ -14,8 +14,10 @@ struct StridedIter {
     int ndim = 0;   // after coalescing; 0 means a single element
     int nops = 0;   // operand 0 is the output
     int64_t numel = 0;
-    int64_t sizes[kMaxDims] = {};                 // innermost dim last
-    int64_t strides[kMaxOperands][kMaxDims] = {}; // in elements; 0 on broadcast dims
+    // Only the first `ndim` entries (and `nops` operands) are meaningful. They are deliberately not
+    // zero-initialised: clearing 640 bytes per op was a third of the iterator's cost on small tensors.
+    int64_t sizes[kMaxDims];                  // innermost dim last
+    int64_t strides[kMaxOperands][kMaxDims];  // in elements; 0 on broadcast dims
     char* data[kMaxOperands] = {};
     ScalarType dtypes[kMaxOperands] = {};
 
@@ -42,7 +44,12 @@ enum class UnaryOp : uint8_t {
     Square, Reciprocal, PowScalar, RPowScalar, Clamp, LogicalNot
 };
 enum class BinaryOp : uint8_t {
-    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr,
+    // Fused first-order backward formulas (g, saved): used when no graph of the backward is
+    // recorded; with create_graph the differentiable compositions run instead.
+    SigmoidBackward,   // (g, y): g y (1 - y)
+    ReluBackward,      // (g, y): y > 0 ? g : 0
+    SoftplusBackward,  // (g, x), p = {beta, threshold}: beta x > threshold ? g : g sigmoid(beta x)
 };
 enum class ReduceOp : uint8_t { Sum, Max, Min, ArgMax, ArgMin };
 

@@ -7,7 +7,8 @@ Tensor functional::linear(const Tensor& x, const Tensor& weight, const Tensor& b
     EMBER_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), ShapeError, "linear: input ", describe(x),
                 " has ", x.dim() ? x.size(-1) : 0, " features but the weight ", describe(weight), " expects ",
                 weight.size(1));
-    Tensor y = x.dim() == 2 ? mm(x, weight.t()) : matmul(x, weight.t());
+    if (x.dim() == 2) return ember::linear(x, weight, bias);
+    Tensor y = matmul(x, weight.t());
     return bias.defined() ? y + bias : y;
 }
 

@@ -65,13 +65,19 @@ Tensor RBMImpl::visible_probs(const Tensor& h) const {
 }
 
 Tensor RBMImpl::sample_hidden(const Tensor& v) const {
-    Tensor p = hidden_probs(v).detach();
-    return gaussian_hidden() ? p + randn_like(p) : bernoulli(p);
+    check_visible(*this, v, "sample_hidden");
+    NoGradGuard no_grad;
+    Tensor a = functional::linear(v, weight, hidden_bias);
+    // Bernoulli units: bernoulli(sigmoid(a)) fused (the same samples as the two ops).
+    return gaussian_hidden() ? a + randn_like(a) : sigmoid_bernoulli(a);
 }
 
 Tensor RBMImpl::sample_visible(const Tensor& h) const {
-    Tensor p = visible_probs(h).detach();
-    return gaussian() ? p + randn_like(p) : bernoulli(p);
+    EMBER_CHECK(h.defined() && h.dim() == 2 && h.size(1) == n_hidden(), ShapeError,
+                "RBM::sample_visible: expected hidden states of shape [N, ", n_hidden(), "], got ", describe(h));
+    NoGradGuard no_grad;
+    Tensor a = addmm(visible_bias, h, weight);  // h W + b
+    return gaussian() ? a + randn_like(a) : sigmoid_bernoulli(a);
 }
 
 Tensor RBMImpl::gibbs(const Tensor& v, int64_t k) const {
@@ -84,10 +90,13 @@ Tensor RBMImpl::gibbs(const Tensor& v, int64_t k) const {
 
 Tensor RBMImpl::free_energy(const Tensor& v) const {
     check_visible(*this, v, "free_energy");
+    return free_energy_given(v, functional::linear(v, weight, hidden_bias));
+}
+
+Tensor RBMImpl::free_energy_given(const Tensor& v, const Tensor& a) const {
     // sum_j softplus(c_j + W_j v): softplus is evaluated stably for large |pre-activation|.
     // Gaussian hidden units: integrating h out gives ||c + W v||^2 / 2, up to ||c||^2 / 2 - (H/2) log 2 pi,
     // which does not depend on v and cancels in every difference of free energies (the CD loss).
-    Tensor a = functional::linear(v, weight, hidden_bias);
     Tensor hidden_term = gaussian_hidden() ? (a * a).sum({1}) * 0.5 : softplus(a).sum({1});
     if (gaussian()) {
         Tensor d = v - visible_bias;
@@ -184,23 +193,46 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
         if (o.final_lr >= 0 && o.epochs > 1)
             lr = o.lr + (o.final_lr - o.lr) * static_cast<double>(epoch - 1) / static_cast<double>(o.epochs - 1);
         Tensor perm = randperm(n, TensorOptions().dtype(kInt64).device(X.device()));
+        // On a GPU, shuffle the whole data set once per epoch and take the batches as views: an
+        // indexing op reads its bad-index check back to the host (a synchronisation), so one per
+        // epoch rather than one per batch. Same batches, same values as the per-batch gather.
+        Tensor shuffled = X.is_cuda() ? X.index_select(0, perm) : Tensor();
         double err_sum = 0, gap_sum = 0;
+        // On the CPU each batch's error is read as it comes (the progress bar shows it). On a GPU
+        // that read would stall the queue every batch, so there the epoch's metrics are summed on
+        // the device (float64, the same sums as on the host) and read once, at the end of the epoch.
+        const bool read_each_batch = !X.is_cuda();
 #ifdef EMBER_RBM_PROGRESS
         std::optional<data::ProgressBar> bar;
         if (o.progress)
             bar.emplace(batches, str_cat("RBM ", n_visible(), "-", n_hidden(), " epoch ", epoch, "/", o.epochs), &std::cerr,
                         "batches");
 #endif
+        Tensor err_acc, gap_acc;
         for (int64_t b = 0; b < batches; ++b) {
             int64_t start = b * o.batch_size, len = std::min(o.batch_size, n - start);
-            Tensor v0 = X.index_select(0, perm.narrow(0, start, len));
-            Tensor vk = negative_samples(v0, o.k, o.persistent, o.n_chains);
+            Tensor v0 = shuffled.defined() ? shuffled.narrow(0, start, len) : X.index_select(0, perm.narrow(0, start, len));
             for (Tensor& p : params) p.set_grad(Tensor());
-            Tensor loss = contrastive_divergence_loss(v0, vk);
+            // The pre-activation c + W v0 serves the positive free energy (recorded, for the
+            // gradient), the first Gibbs step and p(h | v0): one GEMM instead of three. The values,
+            // and the random numbers drawn, are those of negative_samples() and
+            // contrastive_divergence_loss() called one after the other.
+            Tensor a0 = functional::linear(v0, weight, hidden_bias);
+            Tensor h0;  // p(h | v0) before the update, for the sparsity penalty and the reconstruction error
+            Tensor vk;
+            {
+                NoGradGuard no_grad;
+                h0 = gaussian_hidden() ? a0.detach() : sigmoid(a0.detach());
+                if (o.persistent) {
+                    vk = negative_samples(v0, o.k, true, o.n_chains);
+                } else {
+                    vk = sample_visible(gaussian_hidden() ? h0 + randn_like(h0) : bernoulli(h0));
+                    if (o.k > 1) vk = gibbs(vk, o.k - 1);
+                }
+            }
+            Tensor loss = free_energy_given(v0, a0).mean() - free_energy(vk.detach()).mean();
             loss.backward();
             NoGradGuard no_grad;
-            // p(h | v0) before the update, for the sparsity penalty and the batch's reconstruction error.
-            Tensor h0 = hidden_probs(v0);
             if (o.weight_decay > 0) weight.grad().add_(weight, o.weight_decay);
             if (o.sparsity_target > 0) {
                 Tensor h = h0.mean({0});
@@ -216,11 +248,29 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             }
             Tensor recon = visible_probs(h0);
             Tensor d = v0 - recon;
-            double err = (d * d).sum({1}).mean().item<double>();
-            err_sum += err * static_cast<double>(len);
-            gap_sum += loss.item<double>() * static_cast<double>(len);
+            Tensor err_t = (d * d).sum({1}).mean();
+            if (read_each_batch) {
+                double err = err_t.item<double>();
+                err_sum += err * static_cast<double>(len);
+                gap_sum += loss.item<double>() * static_cast<double>(len);
 #ifdef EMBER_RBM_PROGRESS
-            if (bar) bar->update(1, {{"recon", err}});
+                if (bar) bar->update(1, {{"recon", err}});
+#endif
+            } else {
+                Tensor e = err_t.to(kFloat64) * static_cast<double>(len);
+                Tensor g = loss.detach().to(kFloat64) * static_cast<double>(len);
+                err_acc = err_acc.defined() ? err_acc + e : e;
+                gap_acc = gap_acc.defined() ? gap_acc + g : g;
+#ifdef EMBER_RBM_PROGRESS
+                if (bar) bar->update(1);
+#endif
+            }
+        }
+        if (err_acc.defined()) {
+            err_sum = err_acc.item<double>();
+            gap_sum = gap_acc.item<double>();
+#ifdef EMBER_RBM_PROGRESS
+            if (bar) bar->update(0, {{"recon", err_sum / static_cast<double>(n)}});
 #endif
         }
 #ifdef EMBER_RBM_PROGRESS

@@ -9,13 +9,18 @@ namespace ember::detail {
     throw DeviceError(str_cat(op, ": the tensor is on a CUDA device but ember was built without CUDA"));
 }
 
-void ensure_backend(Device device) {
+void ensure_backend(Device device, const char* op) {
     if (!device.is_cuda()) return;
 #ifdef EMBER_WITH_CUDA
-    cuda::ensure_initialized(device);
+    try {
+        cuda::ensure_initialized(device);
+    } catch (const DeviceError& e) {
+        throw DeviceError(str_cat(op, ": cannot use ", device.str(), ": ", e.what()));
+    }
 #else
-    throw DeviceError(str_cat("cannot create a tensor on ", device.str(), ": ember was built without CUDA (configure "
-                              "with -DEMBER_CUDA=ON on a machine with the CUDA toolkit)"));
+    throw DeviceError(str_cat(op, ": cannot create a tensor on ", device.str(),
+                              ": ember was built without CUDA, so only cpu is available (configure with "
+                              "-DEMBER_CUDA=ON on a machine with the CUDA toolkit)"));
 #endif
 }
 
@@ -32,17 +37,20 @@ StridedIter make_iter(const Tensor& out, std::initializer_list<const Tensor*> in
     ops[0] = &out;
     int k = 1;
     for (const Tensor* t : inputs) ops[k++] = t;
+    const int64_t* out_sizes = out.sizes().data();
     for (k = 0; k < it.nops; ++k) {
         const Tensor& t = *ops[k];
         it.data[k] = static_cast<char*>(t.raw_data_ptr());
         it.dtypes[k] = t.dtype();
         const int64_t tnd = t.dim();
+        const int64_t* ts = t.sizes().data();
+        const int64_t* tt = t.strides().data();
         for (int64_t d = 0; d < nd; ++d) {
             int64_t j = d - (nd - tnd);
-            if (j < 0 || (t.size(j) == 1 && out.size(d) != 1))
+            if (j < 0 || (ts[j] == 1 && out_sizes[d] != 1))
                 strides[k][d] = 0;
             else
-                strides[k][d] = t.stride(j);
+                strides[k][d] = tt[j];
         }
     }
     // Drop size-1 dims, then merge dim d into d+1 when every operand steps through them as one.
@@ -50,7 +58,7 @@ StridedIter make_iter(const Tensor& out, std::initializer_list<const Tensor*> in
     int64_t sizes[kernels::kMaxDims];
     int64_t cs[kernels::kMaxOperands][kernels::kMaxDims];
     for (int64_t d = 0; d < nd; ++d) {
-        int64_t s = out.size(d);
+        int64_t s = out_sizes[d];
         if (s == 1) continue;
         if (n > 0) {
             bool mergeable = true;
@@ -156,10 +164,9 @@ void check_inplace(const char* op, const Tensor& self) {
                 "update in NoGradGuard (as optimizers do) or work on a clone()");
 }
 
-void transplant(Tensor& self, const Tensor& result) {
-    EMBER_CHECK(!self.impl()->is_view, NotImplementedError, "in-place op on ", describe(self),
-                ": recording an in-place op on a view of a tensor that requires grad is not supported; use the "
-                "out-of-place op");
+void transplant(Tensor& self, const Tensor& result, const char* op) {
+    EMBER_CHECK(!self.impl()->is_view, NotImplementedError, op, ": recording an in-place op on a view (", describe(self),
+                ") of a tensor that requires grad is not supported; use the out-of-place op");
     {
         NoGradGuard no_grad;
         copy_into(self, result);

@@ -89,8 +89,9 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     Tensor out = binary_op(BinaryOp::Add, "add", a, b, {alpha, 0});
     if (autograd::needs_grad(a, b)) {
         Shape sa(a.sizes().begin(), a.sizes().end()), sb(b.sizes().begin(), b.sizes().end());
-        autograd::record("add", {a, b}, out, [sa, sb, alpha](const Tensor& g, const Node&) -> Grads {
-            return {sum_to_size(g, sa), sum_to_size(alpha == 1 ? g : g * alpha, sb)};
+        bool ga = a.requires_grad(), gb = b.requires_grad();
+        autograd::record("add", {a, b}, out, [sa, sb, alpha, ga, gb](const Tensor& g, const Node&) -> Grads {
+            return {ga ? sum_to_size(g, sa) : Tensor(), gb ? sum_to_size(alpha == 1 ? g : g * alpha, sb) : Tensor()};
         });
     }
     return out;
@@ -100,8 +101,9 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
     Tensor out = binary_op(BinaryOp::Sub, "sub", a, b, {alpha, 0});
     if (autograd::needs_grad(a, b)) {
         Shape sa(a.sizes().begin(), a.sizes().end()), sb(b.sizes().begin(), b.sizes().end());
-        autograd::record("sub", {a, b}, out, [sa, sb, alpha](const Tensor& g, const Node&) -> Grads {
-            return {sum_to_size(g, sa), sum_to_size(g * (-alpha), sb)};
+        bool ga = a.requires_grad(), gb = b.requires_grad();
+        autograd::record("sub", {a, b}, out, [sa, sb, alpha, ga, gb](const Tensor& g, const Node&) -> Grads {
+            return {ga ? sum_to_size(g, sa) : Tensor(), gb ? sum_to_size(g * (-alpha), sb) : Tensor()};
         });
     }
     return out;
@@ -228,8 +230,13 @@ Tensor cos(const Tensor& x) {
 }
 Tensor sigmoid(const Tensor& x) {
     // s' = s (1 - s)
+    // Without create_graph the formula runs as one fused pass (same arithmetic, no temporaries).
     return unary_with_grad(UnaryOp::Sigmoid, "sigmoid", x, {}, false, true,
-                           [](const Tensor& g, const Tensor&, const Tensor& Y) { return g * Y * (1.0 - Y); });
+                           [](const Tensor& g, const Tensor&, const Tensor& Y) {
+                               if (!GradMode::is_enabled() && g.dtype() == Y.dtype())
+                                   return binary_op(BinaryOp::SigmoidBackward, "sigmoid_backward", g, Y);
+                               return g * Y * (1.0 - Y);
+                           });
 }
 Tensor log_sigmoid(const Tensor& x) {
     // d log s(x) = 1 - s(x) = s(-x)
@@ -245,6 +252,9 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
     // d softplus = sigmoid(beta x) below the threshold, 1 above it.
     return unary_with_grad(UnaryOp::Softplus, "softplus", x, {beta, threshold}, true, false,
                            [beta, threshold](const Tensor& g, const Tensor& X, const Tensor&) {
+                               if (!GradMode::is_enabled() && g.dtype() == X.dtype())
+                                   return binary_op(BinaryOp::SoftplusBackward, "softplus_backward", g, X,
+                                                    {beta, threshold});
                                Tensor z = X * beta;
                                return where(z > threshold, g, g * sigmoid(z));
                            });
@@ -271,7 +281,10 @@ Tensor relu(const Tensor& x) {
     if (autograd::needs_grad(x)) {
         SavedTensor sy(y, true);
         autograd::record("relu", {x}, y, [sy](const Tensor& g, const Node& n) -> Grads {
-            return {g * (sy.unpack(n) > 0.0)};
+            Tensor Y = sy.unpack(n);
+            if (!GradMode::is_enabled() && g.dtype() == Y.dtype() && g.is_floating_point())
+                return {binary_op(BinaryOp::ReluBackward, "relu_backward", g, Y)};
+            return {g * (Y > 0.0)};
         });
     }
     return y;

@@ -36,12 +36,12 @@ void check_matmul_args(const char* op, const Tensor& a, const Tensor& b) {
     check_floating(op, a);
 }
 
-// C[M,N] = A[M,K] B[K,N] into a fresh contiguous C (no autograd).
-void gemm_into(const Tensor& C, const Tensor& A, const Tensor& B, double beta = 0) {
+// C[M,N] = alpha A[M,K] B[K,N] + beta C into a contiguous C (no autograd; beta == 0: C not read).
+void gemm_into(const Tensor& C, const Tensor& A, const Tensor& B, double beta = 0, double alpha = 1) {
     const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
     if (M == 0 || N == 0) return;
     GemmOperand a = as_gemm_operand(A), b = as_gemm_operand(B);
-    EMBER_KERNEL(C.device(), gemm_kernel, C.dtype(), a.trans, b.trans, M, N, K, 1.0, a.t.raw_data_ptr(), a.ld,
+    EMBER_KERNEL(C.device(), gemm_kernel, C.dtype(), a.trans, b.trans, M, N, K, alpha, a.t.raw_data_ptr(), a.ld,
                  b.t.raw_data_ptr(), b.ld, beta, C.raw_data_ptr(), std::max<int64_t>(N, 1));
 }
 
@@ -152,9 +152,76 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta, double alpha) {
-    Tensor p = mm(a, b);
-    if (alpha != 1) p = p * alpha;
-    return beta == 0 ? p : (beta == 1 ? self + p : self * beta + p);
+    check_matmul_args("addmm", a, b);
+    check_defined("addmm", self, "self");
+    EMBER_CHECK(a.dim() == 2 && b.dim() == 2, ShapeError, "addmm: expected 2-D matrices, got ", describe(a), " and ",
+                describe(b));
+    EMBER_CHECK(a.size(1) == b.size(0), ShapeError, "addmm: shapes ", shape_str(a.sizes()), " and ",
+                shape_str(b.sizes()), " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
+    if (self.dtype() != a.dtype() || self.device() != a.device() || self.dim() > 2) {
+        // Type promotion, or a device error: the composition says what is wrong.
+        Tensor p = mm(a, b);
+        if (alpha != 1) p = p * alpha;
+        if (beta == 0) {
+            if (!autograd::needs_grad(self)) return p;
+            return where(zeros({}, TensorOptions().dtype(kBool).device(p.device())), self, p);
+        }
+        return beta == 1 ? self + p : self * beta + p;
+    }
+    // One GEMM: out = self (broadcast), then out = alpha a b + beta out. With beta == 0 self's
+    // values are ignored, as in libtorch (a NaN in it does not propagate).
+    const int64_t M = a.size(0), N = b.size(1);
+    broadcast_shapes(self.sizes(), {M, N}, "addmm");
+    Tensor out = make_empty({M, N}, a.dtype(), a.device());
+    if (beta != 0) copy_into(out, self);
+    gemm_into(out, a, b, beta, alpha);
+    if (autograd::needs_grad(self, a, b)) {
+        bool gs = self.requires_grad(), ga = a.requires_grad(), gb = b.requires_grad();
+        SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
+        Shape zs(self.sizes().begin(), self.sizes().end());
+        autograd::record("addmm", {self, a, b}, out,
+                         [sa, sb, zs, gs, ga, gb, alpha, beta](const Tensor& g, const Node& n) -> Grads {
+                             // d self = beta g (summed to self's shape; zeros when beta == 0, as in
+                             // libtorch), d a = alpha g b^T, d b = alpha a^T g
+                             Tensor da = ga ? mm(g, sb.unpack(n).t()) : Tensor();
+                             Tensor db = gb ? mm(sa.unpack(n).t(), g) : Tensor();
+                             if (alpha != 1) {
+                                 if (ga) da = da * alpha;
+                                 if (gb) db = db * alpha;
+                             }
+                             Tensor ds;
+                             if (gs) ds = beta == 0 ? zeros(zs, g.options()) : sum_to_size(beta == 1 ? g : g * beta, zs);
+                             return {ds, da, db};
+                         });
+    }
+    return out;
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+    check_matmul_args("linear", x, weight);
+    EMBER_CHECK(x.dim() == 2 && weight.dim() == 2 && x.size(1) == weight.size(1), ShapeError, "linear: input ",
+                describe(x), " and weight ", describe(weight), " do not match (expected [N, in] and [out, in])");
+    const bool has_bias = bias.defined();
+    if (has_bias) {
+        check_same_device("linear", x, bias);
+        // Another dtype (promotion) or a bias that only broadcasts: the composition handles it.
+        if (bias.dtype() != x.dtype() || bias.dim() != 1 || bias.size(0) != weight.size(0))
+            return mm(x, weight.t()) + bias;
+    }
+    // y = x W^T + b as one GEMM (W read transposed in place), the bias rows copied in first.
+    Tensor out = make_empty({x.size(0), weight.size(0)}, x.dtype(), x.device());
+    if (has_bias) copy_into(out, bias);
+    gemm_into(out, x, weight.t(), has_bias ? 1.0 : 0.0);
+    if (autograd::needs_grad(x, weight, bias)) {
+        bool gx = x.requires_grad(), gw = weight.requires_grad(), gb = has_bias && bias.requires_grad();
+        SavedTensor sx(gw ? x : Tensor(), false), sw(gx ? weight : Tensor(), false);
+        autograd::record("linear", {x, weight, bias}, out, [sx, sw, gx, gw, gb](const Tensor& g, const Node& n) -> Grads {
+            // dx = g W, dW = g^T x ([out, in], contiguous: no transposed copy), db = column sums of g
+            return {gx ? mm(g, sw.unpack(n)) : Tensor(), gw ? mm(g.t(), sx.unpack(n)) : Tensor(),
+                    gb ? g.sum({0}) : Tensor()};
+        });
+    }
+    return out;
 }
 
 }  // namespace ember

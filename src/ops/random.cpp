@@ -73,7 +73,7 @@ Tensor& Tensor::normal_(double mean, double std) {
 Tensor& Tensor::bernoulli_(double p) {
     check_inplace("bernoulli_", *this);
     check_floating("bernoulli_", *this);
-    EMBER_CHECK(p >= 0 && p <= 1, ValueError, "bernoulli_: expected 0 <= p <= 1, got ", p);
+    EMBER_CHECK(p >= 0 && p <= 1, ValueError, "bernoulli_: expected 0 <= p <= 1, got ", p, " for ", describe(*this));
     return fill_random(*this, [&](Tensor& b) {
         auto [seed, off] = reserve(Dist::bernoulli, b.numel());
         EMBER_KERNEL(b.device(), bernoulli_kernel, b.dtype(), b.raw_data_ptr(), b.numel(), seed, off, nullptr, p);
@@ -96,7 +96,7 @@ Tensor randn_like(const Tensor& t) { return randn(t.sizes(), t.options()); }
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& o) {
     EMBER_CHECK(low < high, ValueError, "randint: expected low < high, got low=", low, " high=", high);
     uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
-    ensure_backend(o.device());
+    ensure_backend(o.device(), "randint");
     Tensor t = make_empty(size, kInt64, o.device());
     if (t.numel() > 0) {
         auto [seed, off] = reserve(random::randint_dist(range), t.numel());
@@ -135,6 +135,19 @@ Tensor bernoulli(const Tensor& p) {
 Tensor bernoulli(const Tensor& p, double scalar_p) {
     Tensor out = empty_like(p);
     return out.bernoulli_(scalar_p);
+}
+
+Tensor sigmoid_bernoulli(const Tensor& logits) {
+    check_defined("sigmoid_bernoulli", logits);
+    // Other backends (and integer input) run the composition; it draws the same random numbers.
+    if (!logits.is_cpu() || !logits.is_floating_point()) return bernoulli(sigmoid(logits.detach()));
+    Tensor x = logits.detach().contiguous();
+    Tensor out = make_empty(x.sizes(), x.dtype(), x.device());
+    if (out.numel() > 0) {
+        auto [seed, off] = reserve(Dist::bernoulli, out.numel());
+        cpu::sigmoid_bernoulli_kernel(x.dtype(), out.raw_data_ptr(), out.numel(), seed, off, x.raw_data_ptr());
+    }
+    return out;
 }
 
 }  // namespace ember

@@ -3,23 +3,137 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <new>
 #include <sstream>
 
 namespace ember {
 
 namespace {
+
+void* aligned_block(std::size_t rounded, std::size_t nbytes) {
+    // 64-byte alignment: a cache line, and an aligned AVX-512 load for the kernels.
+    void* p = std::aligned_alloc(64, rounded);
+    if (!p) throw Error(str_cat("out of memory: CPU allocation of ", nbytes, " bytes failed"));
+    return p;
+}
+
+// Small CPU buffers (up to 4 KiB) come from per-thread free lists, one per power-of-two size
+// class. Scalar-heavy code creates and drops a buffer per op; aligned_alloc costs ~100 ns a call
+// there (glibc's memalign splits and coalesces chunks), a free-list pop a few. A block freed on
+// another thread simply joins that thread's list. The lists are capped, flushed when their
+// thread exits, and bypassed under AddressSanitizer so it still sees every use after free.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheSmallBlocks = false;
+#else
+constexpr bool kCacheSmallBlocks = true;
+#endif
+constexpr int kSmallClasses = 7;  // 64, 128, ..., 4096 bytes
+constexpr int kBlocksPerClass = 64;
+
+// Trivially destructible, so it can still be reached while the thread's other thread_locals are
+// being destroyed (a tensor released by such a destructor then bypasses the cache).
+struct SmallBlockCache {
+    void* blocks[kSmallClasses][kBlocksPerClass];
+    int count[kSmallClasses];
+    bool dead;
+};
+thread_local SmallBlockCache t_small_blocks;
+
+struct SmallBlockCacheFlusher {
+    ~SmallBlockCacheFlusher() {
+        SmallBlockCache& c = t_small_blocks;
+        for (int k = 0; k < kSmallClasses; ++k)
+            while (c.count[k] > 0) std::free(c.blocks[k][--c.count[k]]);
+        c.dead = true;
+    }
+};
+thread_local SmallBlockCacheFlusher t_small_block_flusher;
+
+// Size class of nbytes (1 <= nbytes <= 4096): 0 for <= 64 bytes, 1 for <= 128, ...
+inline int small_class(std::size_t nbytes) {
+    int k = 0;
+    while ((std::size_t{64} << k) < nbytes) ++k;
+    return k;
+}
+
+// Large buffers (256 KiB and up) freed by one training step are exactly what the next step asks
+// for again. glibc returns such blocks to the OS (munmap, or trimming the heap top) and the next
+// allocation faults fresh zeroed pages in: ~15% of an MLP step went to page faults. Freed large
+// blocks are therefore kept, keyed by their size rounded to 64 KiB, up to kLargeCacheBytes in
+// all, and handed out again for the same rounded size. Never destroyed (a static tensor may be
+// freed after every other static), and bypassed under AddressSanitizer.
+constexpr std::size_t kLargeBlock = std::size_t{256} << 10;
+constexpr std::size_t kLargeCacheBytes = std::size_t{512} << 20;
+
+class LargeBlockCache {
+public:
+    void* take(std::size_t rounded) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = blocks_.find(rounded);
+        if (it == blocks_.end()) return nullptr;
+        void* p = it->second;
+        blocks_.erase(it);
+        bytes_ -= rounded;
+        return p;
+    }
+    bool put(void* p, std::size_t rounded) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (bytes_ + rounded > kLargeCacheBytes) return false;
+        blocks_.emplace(rounded, p);
+        bytes_ += rounded;
+        return true;
+    }
+
+private:
+    std::mutex mutex_;
+    std::multimap<std::size_t, void*> blocks_;
+    std::size_t bytes_ = 0;
+};
+
+LargeBlockCache& large_blocks() {
+    static LargeBlockCache* cache = new LargeBlockCache;
+    return *cache;
+}
+
+inline std::size_t large_rounded(std::size_t nbytes) {
+    constexpr std::size_t step = std::size_t{64} << 10;
+    return (nbytes + step - 1) / step * step;
+}
+
 class CpuAllocator final : public Allocator {
 public:
     void* allocate(std::size_t nbytes) override {
-        // 64-byte alignment: a cache line, and an aligned AVX-512 load for the kernels.
-        std::size_t rounded = (nbytes + 63) / 64 * 64;
-        void* p = std::aligned_alloc(64, rounded);
-        if (!p)
-            throw Error(str_cat("out of memory: CPU allocation of ", nbytes, " bytes failed"));
-        return p;
+        if (kCacheSmallBlocks && nbytes >= kLargeBlock) {
+            const std::size_t rounded = large_rounded(nbytes);
+            if (void* p = large_blocks().take(rounded)) return p;
+            return aligned_block(rounded, nbytes);
+        }
+        if (kCacheSmallBlocks && nbytes <= (std::size_t{64} << (kSmallClasses - 1))) {
+            const int k = small_class(nbytes);
+            SmallBlockCache& c = t_small_blocks;
+            if (c.count[k] > 0) return c.blocks[k][--c.count[k]];
+            (void)&t_small_block_flusher;  // odr-use: registers the flush at thread exit
+            return aligned_block(std::size_t{64} << k, nbytes);
+        }
+        return aligned_block((nbytes + 63) / 64 * 64, nbytes);
     }
-    void deallocate(void* ptr, std::size_t) override { std::free(ptr); }
+    void deallocate(void* ptr, std::size_t nbytes) override {
+        if (kCacheSmallBlocks && nbytes >= kLargeBlock) {
+            if (!large_blocks().put(ptr, large_rounded(nbytes))) std::free(ptr);
+            return;
+        }
+        if (kCacheSmallBlocks && nbytes <= (std::size_t{64} << (kSmallClasses - 1))) {
+            const int k = small_class(nbytes);
+            SmallBlockCache& c = t_small_blocks;
+            if (!c.dead && c.count[k] < kBlocksPerClass) {
+                c.blocks[k][c.count[k]++] = ptr;
+                return;
+            }
+        }
+        std::free(ptr);
+    }
 };
 }  // namespace
 
@@ -111,12 +225,6 @@ void Tensor::throw_undefined() {
 
 int64_t Tensor::size(int64_t d) const { return checked().sizes[wrap_dim(d, dim(), "size")]; }
 int64_t Tensor::stride(int64_t d) const { return checked().strides[wrap_dim(d, dim(), "stride")]; }
-
-void* Tensor::raw_data_ptr() const {
-    const TensorImpl& t = checked();
-    if (!t.storage || !t.storage->data()) return nullptr;
-    return static_cast<char*>(t.storage->data()) + t.storage_offset * ember::element_size(t.dtype);
-}
 
 Shape contiguous_strides(IntArrayRef sizes) {
     Shape strides(sizes.size(), 1);

@@ -135,6 +135,8 @@ public:
 private:
     // b = log(p / (1 - p)) from the pixel means p (Bernoulli), or the data mean (Gaussian).
     void init_visible_bias(const Tensor& data);
+    // F(v) given its hidden pre-activation a = v W^T + c (fit() reuses a for the Gibbs step).
+    Tensor free_energy_given(const Tensor& v, const Tensor& a) const;
     Tensor chains_;  // PCD persistent visible states
 };
 EMBER_MODULE(RBM);

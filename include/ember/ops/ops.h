@@ -52,6 +52,10 @@ Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options = dt
 // Each element is 1 with probability p[i] (p in [0, 1]); same dtype as p.
 Tensor bernoulli(const Tensor& p);
 Tensor bernoulli(const Tensor& p, double scalar_p);
+// bernoulli(sigmoid(logits)), fused into one pass on the CPU (an RBM's sampling step): it draws
+// the same random numbers as the composition and, for contiguous logits, gives the same samples.
+// No gradient (sampling is not differentiable).
+Tensor sigmoid_bernoulli(const Tensor& logits);
 Tensor randperm(int64_t n, const TensorOptions& options = dtype(kInt64));
 
 // ---- elementwise (NumPy broadcasting) ----
@@ -135,8 +139,11 @@ Tensor mm(const Tensor& a, const Tensor& b);
 Tensor bmm(const Tensor& a, const Tensor& b);
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor outer(const Tensor& a, const Tensor& b);
-// beta * self + alpha * (a @ b), a and b 2-D.
+// beta * self + alpha * (a @ b), a and b 2-D, self broadcast to the product's shape (one GEMM).
 Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta = 1, double alpha = 1);
+// x W^T + b for x [N, in], W [out, in], b [out] (optional): one GEMM reading W transposed in
+// place; its backward gives dW = g^T x directly in W's layout (as torch::linear).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
 // ---- shape and indexing ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);

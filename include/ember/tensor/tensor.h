@@ -96,7 +96,11 @@ public:
                     " but data_ptr<", dtype_name(dtype_of<T>::value), "> was requested");
         return static_cast<T*>(raw_data_ptr());
     }
-    void* raw_data_ptr() const;
+    void* raw_data_ptr() const {
+        const TensorImpl& t = checked();
+        void* base = t.storage ? t.storage->data() : nullptr;
+        return base ? static_cast<char*>(base) + t.storage_offset * ember::element_size(t.dtype) : nullptr;
+    }
     // Value of a one-element tensor, converted to T (copied to the host first if needed).
     template <typename T>
     T item() const;
