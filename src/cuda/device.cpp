@@ -7,6 +7,7 @@
 #include "cuda/check.h"
 #include "cuda/kernels.h"
 #include "cuda/memory.h"
+#include "cuda/scratch.h"
 
 namespace ember {
 
@@ -167,6 +168,16 @@ MemoryStats memory_stats() { return allocator_instance().stats(); }
 void empty_cache() { allocator_instance().empty_cache(); }
 void reset_peak_memory_stats() { allocator_instance().reset_peak(); }
 void synchronize() { EMBER_CUDA_CHECK(cudaDeviceSynchronize()); }
+
+int sm_count() {
+    static const int n = [] {
+        int dev = 0, v = 0;
+        EMBER_CUDA_CHECK(cudaGetDevice(&dev));
+        EMBER_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev));
+        return v > 0 ? v : 1;
+    }();
+    return n;
+}
 
 }  // namespace cuda
 

@@ -23,6 +23,12 @@ struct ConstantF {
     T value;
     EMBER_HD T operator()() const { return value; }
 };
+struct WhereF {
+    template <typename T>
+    EMBER_HD T operator()(bool c, T a, T b) const {
+        return c ? a : b;
+    }
+};
 }  // namespace
 
 void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
@@ -79,6 +85,12 @@ void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
         });
     }
     EMBER_CUDA_CHECK_LAUNCH("binary_kernel");
+}
+
+// Operands (out, cond bool, a, b); a and b already have out's dtype.
+void where_kernel(const StridedIter& it) {
+    dispatch_all(it.dtypes[0], [&]<typename T>() { launch_elementwise<T, bool, T, T>(it, WhereF{}); });
+    EMBER_CUDA_CHECK_LAUNCH("where_kernel");
 }
 
 void copy_kernel(const StridedIter& it) {

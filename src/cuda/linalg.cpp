@@ -1,4 +1,5 @@
 // CUDA matrix products through cuBLAS, the mirror of src/cpu/linalg.cpp.
+#include <atomic>
 #include <climits>
 #include <mutex>
 
@@ -17,6 +18,22 @@ cublasHandle_t cublas_handle() {
         return h;
     }();
     return handle;
+}
+
+// set_allow_tf32 (ember/tensor/device.h): off by default, as in PyTorch since 1.12, so a float32
+// product on the GPU is as precise as on the CPU unless the user asks for speed.
+std::atomic<bool> g_allow_tf32{false};
+
+// The handle's math mode follows the switch; set only when it changes (gemm_kernel runs on the
+// host thread that launches, and the mode is a property of the handle, so it is re-checked per call).
+void apply_math_mode(cublasHandle_t h) {
+    static std::mutex mutex;
+    static int applied = -1;  // unknown: the handle's default
+    const int want = g_allow_tf32.load(std::memory_order_relaxed) ? 1 : 0;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (applied == want) return;
+    EMBER_CUBLAS_CHECK(cublasSetMathMode(h, want ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    applied = want;
 }
 
 int to_int(int64_t v, const char* what) {
@@ -39,6 +56,7 @@ void gemm_kernel(ScalarType dtype, bool transA, bool transB, int64_t M, int64_t 
     const cublasOperation_t opA = transA ? CUBLAS_OP_T : CUBLAS_OP_N;
     cublasHandle_t h = cublas_handle();
     if (dtype == kFloat32) {
+        apply_math_mode(h);
         const float a = static_cast<float>(alpha), b = static_cast<float>(beta);
         EMBER_CUBLAS_CHECK(cublasSgemm(h, opB, opA, m, n, k, &a, static_cast<const float*>(B), ib,
                                        static_cast<const float*>(A), ia, &b, static_cast<float*>(C), ic));
@@ -51,3 +69,8 @@ void gemm_kernel(ScalarType dtype, bool transA, bool transB, int64_t M, int64_t 
 }
 
 }  // namespace ember::cuda
+
+namespace ember {
+void set_allow_tf32(bool allow) { cuda::g_allow_tf32.store(allow, std::memory_order_relaxed); }
+bool allow_tf32() { return cuda::g_allow_tf32.load(std::memory_order_relaxed); }
+}  // namespace ember
