@@ -1,0 +1,202 @@
+// ember's side of the benchmark suite (see benchmarks/README.md). One workload, one repetition per
+// process:   bench_ember WORKLOAD [key=value ...]
+// Workloads: gemm (n, iters), mlp (batch, warmup, steps), rbm (rows, warmup_rows, hidden, batch),
+// fcn5 (batch, warmup, steps), overhead (n, chain, rounds). bench_torch.cpp is the same program
+// written against libtorch; keep the two in step.
+#include <omp.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench_common.h"
+#include "cpu/gemm.h"
+#include "ember/ember.h"
+
+using namespace ember;
+using bench::Args;
+using bench::Result;
+
+namespace {
+
+Result result(const std::string& name, const std::string& unit, int threads) {
+    Result r;
+    r.side = "ember";
+    r.name = name;
+    r.unit = unit;
+    r.threads = threads;
+    return r;
+}
+
+// float32 C = A B, square, row-major, through ember's GEMM kernel (what ember::mm calls) into a
+// preallocated C, as cblas_sgemm is called on the OpenBLAS side.
+void gemm(const Args& a, int threads) {
+    const long n = a.get_int("n", 1024);
+    const long iters = a.get_int("iters", n <= 512 ? 30 : n <= 1024 ? 10 : 4);
+    std::mt19937 rng(42);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    std::vector<float> A(n * n), B(n * n), C(n * n, 0.f);
+    for (auto& v : A) v = dist(rng);
+    for (auto& v : B) v = dist(rng);
+    auto run = [&] { cpu::gemm(false, false, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(), n); };
+    run();  // warm-up: thread pool, packing buffers, caches
+    Result r = result("gemm_n" + std::to_string(n), "GFLOP/s", threads);
+    r.higher_is_better = true;
+    const double flops = 2.0 * n * n * n;
+    for (long i = 0; i < iters; ++i) r.samples.push_back(flops / bench::time_once(run) * 1e-9);
+    r.value = bench::median(r.samples);
+    r.add("n", std::to_string(n)).add("kernel", cpu::gemm_kernel_name());
+    r.print();
+}
+
+// One SGD-with-momentum training step of 784-1024-1024-10 (ReLU, cross-entropy) on a fixed batch.
+void mlp(const Args& a, int threads) {
+    const long batch = a.get_int("batch", 128), warmup = a.get_int("warmup", 10), steps = a.get_int("steps", 50);
+    manual_seed(1);
+    nn::Sequential model(nn::Linear(784, 1024), nn::ReLU(), nn::Linear(1024, 1024), nn::ReLU(), nn::Linear(1024, 10));
+    optim::SGD opt(model->parameters(), optim::SGDOptions(0.01).momentum(0.9));
+    Tensor x = rand({batch, 784});
+    Tensor y = randint(0, 10, {batch});
+    auto step = [&] {
+        opt.zero_grad();
+        Tensor loss = nn::functional::cross_entropy(model(x), y);
+        loss.backward();
+        opt.step();
+    };
+    for (long i = 0; i < warmup; ++i) step();
+    Result r = result("mlp", "ms/step", threads);
+    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
+    r.value = bench::median(r.samples);
+    r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
+    r.print();
+}
+
+// One CD-1 epoch of nn::RBM::fit (784 visible, 500 hidden, batch 100) over the Fashion-MNIST
+// training images, or random binary data of the same shape when they are not installed.
+void rbm(const Args& a, int threads) {
+    const long rows = a.get_int("rows", 0), warmup_rows = a.get_int("warmup_rows", 1000);
+    const long hidden = a.get_int("hidden", 500), batch = a.get_int("batch", 100);
+    const std::string root = a.get("data", data::kFashionMnistRoot);
+    manual_seed(1);
+    Tensor X;
+    std::string source;
+    if (data::fashion_mnist_available(root)) {
+        Tensor img = data::fashion_mnist(root, true).images;
+        X = img.reshape({img.size(0), -1}).contiguous();
+        source = "fashion-mnist";
+    } else {
+        X = bernoulli(full({60000, 784}, 0.5));
+        source = "random-binary";
+    }
+    if (rows > 0 && rows < X.size(0)) X = X.narrow(0, 0, rows).contiguous();
+    nn::RBMTrainOptions o;
+    o.epochs = 1;
+    o.batch_size = batch;
+    o.k = 1;
+    o.persistent = false;
+    o.lr = 0.1;
+    o.momentum = 0.5;
+    o.weight_decay = 2e-4;
+    o.progress = false;
+    {  // warm-up on a few batches with a throw-away model
+        nn::RBM warm(784, hidden);
+        warm->fit(X.narrow(0, 0, std::min<long>(warmup_rows, X.size(0))), o);
+    }
+    nn::RBM model(784, hidden);
+    Result r = result("rbm", "s/epoch", threads);
+    std::vector<nn::RBMEpoch> history;
+    double s = bench::time_once([&] { history = model->fit(X, o); });
+    r.samples.push_back(s);
+    r.value = s;
+    r.add("reconstruction_error", std::to_string(history.at(0).reconstruction_error));
+    r.add("data", source).add("rows", std::to_string(X.size(0))).add("hidden", std::to_string(hidden));
+    r.print();
+}
+
+// One SGD (momentum 0.9) training step of FCN-5: 26752-2048-2048-2048-26752, sigmoid, softmax cross-entropy.
+void fcn5(const Args& a, int threads) {
+    const long batch = a.get_int("batch", 64), warmup = a.get_int("warmup", 1), steps = a.get_int("steps", 3);
+    const long io = 26752, h = 2048;
+    manual_seed(1);
+    nn::Sequential model(nn::Linear(io, h), nn::Sigmoid(), nn::Linear(h, h), nn::Sigmoid(), nn::Linear(h, h),
+                         nn::Sigmoid(), nn::Linear(h, io));
+    optim::SGD opt(model->parameters(), optim::SGDOptions(0.01).momentum(0.9));
+    Tensor x = rand({batch, io});
+    Tensor y = randint(0, io, {batch});
+    auto step = [&] {
+        opt.zero_grad();
+        Tensor loss = nn::functional::cross_entropy(model(x), y);
+        loss.backward();
+        opt.step();
+    };
+    for (long i = 0; i < warmup; ++i) step();
+    Result r = result("fcn5", "s/step", threads);
+    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step));
+    r.value = bench::median(r.samples);
+    r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
+    r.print();
+}
+
+// Framework overhead on one-element tensors, in ns per op:
+//   overhead_add:      c = a + b, neither requires grad (nothing recorded)
+//   overhead_record:   x = x + b along a chain of `chain` ops with x requiring grad (one node each)
+//   overhead_backward: backward() through that chain, divided by its length
+void overhead(const Args& a, int threads) {
+    const long n = a.get_int("n", 200000), chain = a.get_int("chain", 10000), rounds = a.get_int("rounds", 7);
+    Tensor p = ones({1}), q = full({1}, 2.0);
+    Tensor sink;
+    auto adds = [&] {
+        for (long i = 0; i < n; ++i) sink = p + q;
+    };
+    adds();  // warm-up
+    Result ra = result("overhead_add", "ns/op", threads);
+    for (long r = 0; r < rounds; ++r) ra.samples.push_back(bench::time_once(adds) * 1e9 / double(n));
+
+    Result rr = result("overhead_record", "ns/op", threads), rb = result("overhead_backward", "ns/op", threads);
+    for (long r = 0; r <= rounds; ++r) {  // round 0 is the warm-up
+        Tensor x0 = ones({1});
+        x0.requires_grad_();
+        Tensor x = x0;
+        double tr = bench::time_once([&] {
+            for (long i = 0; i < chain; ++i) x = x + q;
+        });
+        double tb = bench::time_once([&] { x.backward(); });
+        if (x0.grad().item<double>() != 1.0) std::fprintf(stderr, "overhead: wrong gradient\n");
+        x = Tensor();
+        if (r == 0) continue;
+        rr.samples.push_back(tr * 1e9 / double(chain));
+        rb.samples.push_back(tb * 1e9 / double(chain));
+    }
+    for (Result* r : {&ra, &rr, &rb}) {
+        r->value = bench::median(r->samples);
+        r->add("n", std::to_string(r == &ra ? n : chain));
+        r->print();
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: bench_ember gemm|mlp|rbm|fcn5|overhead [key=value ...]\n");
+        return 2;
+    }
+    const std::string w = argv[1];
+    Args a(argc, argv, 2);
+    const int threads = bench::requested_threads(a);
+    omp_set_num_threads(threads);
+    if (w == "gemm") gemm(a, threads);
+    else if (w == "mlp") mlp(a, threads);
+    else if (w == "rbm") rbm(a, threads);
+    else if (w == "fcn5") fcn5(a, threads);
+    else if (w == "overhead") overhead(a, threads);
+    else {
+        std::fprintf(stderr, "bench_ember: unknown workload '%s'\n", w.c_str());
+        return 2;
+    }
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_ember: %s\n", e.what());
+    return 1;
+}
