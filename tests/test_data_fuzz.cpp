@@ -3,7 +3,9 @@
 // or throw ember::IOError. Run under EMBER_SANITIZE=ON this also proves no out-of-bounds access.
 #include <catch2/catch.hpp>
 #include <functional>
+#include <span>
 
+#include "data/readers.h"
 #include "data_test_util.h"
 #include "ember/ember.h"
 
@@ -78,4 +80,62 @@ TEST_CASE("file readers survive random corruption", "[data][fuzz]") {
     fuzz("npy", ember_test::read_bytes(dir.file("npy")), [](const std::string& p) { load_npy(p); });
     data::write_idx(dir.file("idx"), arange(24, dtype(kInt64)).view({2, 3, 4}), data::IdxType::Short);
     fuzz("idx", ember_test::read_bytes(dir.file("idx")), [](const std::string& p) { data::read_idx(p); });
+}
+
+TEST_CASE("in-memory reader entry points behave as the path readers", "[data][fuzz]") {
+    // The fuzz targets (fuzz/) feed libFuzzer's inputs through data/readers.h; they are only
+    // worth their findings if a buffer gets exactly what a file gets.
+    ScratchDir dir("fuzz_memory");
+    auto bytes_of = [](const std::string& p) { return ember_test::read_bytes(p); };
+    std::map<std::string, Tensor> m = {{"w", arange(6, dtype(kFloat64)).view({2, 3})}, {"e", zeros({0, 2})}};
+    save_tensors(m, dir.file("st"), {{"k", "v"}});
+    auto st = bytes_of(dir.file("st"));
+    auto from_memory = data::detail::load_tensors_from_memory(st, "buffer");
+    REQUIRE(from_memory.size() == 2);
+    CHECK(from_memory.at("w").equal(m.at("w")));
+    CHECK(from_memory.at("e").sizes() == IntArrayRef({0, 2}));
+    CHECK(data::detail::load_tensors_metadata_from_memory(st, "buffer").at("k") == "v");
+
+    save_tensor_npy(arange(12, dtype(kInt64)).view({3, 4}), dir.file("npy"));
+    CHECK(data::detail::load_npy_from_memory(bytes_of(dir.file("npy")), "buffer").equal(load_npy(dir.file("npy"))));
+
+    data::write_idx(dir.file("idx"), arange(6, dtype(kInt64)).view({2, 3}), data::IdxType::Short);
+    auto idx = bytes_of(dir.file("idx"));
+    CHECK(data::detail::read_idx_from_memory(idx, "buffer").equal(data::read_idx(dir.file("idx"))));
+    CHECK(data::detail::read_idx_file_from_memory(idx, "buffer").payload == data::read_idx_file(dir.file("idx")).payload);
+
+    // A malformed buffer fails with the path reader's message, naming the buffer instead of a path.
+    auto same_error = [&](const std::vector<uint8_t>& bad, const std::function<void(const std::string&)>& from_path,
+                          const std::function<void(std::span<const uint8_t>)>& from_buffer) {
+        const std::string p = dir.file("bad");
+        ember_test::write_bytes(p, bad);
+        std::string path_msg, memory_msg;
+        try {
+            from_path(p);
+        } catch (const IOError& e) {
+            path_msg = e.what();
+        }
+        try {
+            from_buffer(bad);
+        } catch (const IOError& e) {
+            memory_msg = e.what();
+        }
+        REQUIRE(!path_msg.empty());
+        REQUIRE(path_msg.find(p) != std::string::npos);
+        path_msg.replace(path_msg.find(p), p.size(), "buffer");
+        CHECK(memory_msg == path_msg);
+    };
+    same_error(
+        std::vector<uint8_t>(st.begin(), st.end() - 3), [](const std::string& p) { load_tensors(p); },
+        [](std::span<const uint8_t> b) { data::detail::load_tensors_from_memory(b, "buffer"); });
+    same_error(
+        std::vector<uint8_t>(idx.begin(), idx.begin() + 6), [](const std::string& p) { data::read_idx(p); },
+        [](std::span<const uint8_t> b) { data::detail::read_idx_from_memory(b, "buffer"); });
+    same_error(
+        {0x93, 'N', 'U', 'M', 'P', 'Y', 9, 0, 0, 0}, [](const std::string& p) { load_npy(p); },
+        [](std::span<const uint8_t> b) { data::detail::load_npy_from_memory(b, "buffer"); });
+    // An empty buffer (null data) is an ordinary malformed input.
+    CHECK_THROWS_AS(data::detail::load_npy_from_memory({}, "buffer"), IOError);
+    CHECK_THROWS_AS(data::detail::read_idx_from_memory({}, "buffer"), IOError);
+    CHECK_THROWS_AS(data::detail::load_tensors_from_memory({}, "buffer"), IOError);
 }

@@ -214,3 +214,41 @@ TEST_CASE("Fashion-MNIST from dataset-fashion-mnist", "[data][mnist][fashion]") 
     CHECK(counts.equal(full({10}, 6000, dtype(kInt64))));
     CHECK(one_hot(test.labels, 10).sum({0}).equal(full({10}, 1000, dtype(kInt64))));
 }
+
+TEST_CASE("read_idx refuses an empty shape whose strides would overflow", "[data][idx][fuzz]") {
+    // Regression (fuzzing): sizes (0, 2^32-1, 2^32-1, 2^32-1) hold no bytes, so the file size
+    // matched, but the contiguous strides of the tensor they become overflow int64.
+    ScratchDir dir("idx_stride_overflow");
+    const std::string p = dir.file("x.idx");
+    ember_test::write_bytes(p, idx_bytes(0x0D, {0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}));
+    CHECK_THROWS_AS(read_idx(p), IOError);
+    CHECK_THROWS_WITH(read_idx(p), Catch::Contains(p) && Catch::Contains("overflow"));
+    ember_test::write_bytes(p, idx_bytes(0x0D, {0, 0xFFFFFFFF, 0xFFFFFF}, {}));
+    CHECK(read_idx(p).sizes() == IntArrayRef({0, 0xFFFFFFFF, 0xFFFFFF}));
+}
+
+TEST_CASE("read_idx reads multi-member gzip and rejects bytes after the gzip stream", "[data][idx]") {
+    ScratchDir dir("idx_gzip_members");
+    auto good = idx_bytes(0x08, {2, 3}, {1, 2, 3, 4, 5, 6});
+    // Two members (as `cat a.gz b.gz` makes) decompress to their concatenation.
+    write_gzip(dir.file("a.gz"), std::vector<uint8_t>(good.begin(), good.begin() + 7));
+    write_gzip(dir.file("b.gz"), std::vector<uint8_t>(good.begin() + 7, good.end()));
+    auto two = ember_test::read_bytes(dir.file("a.gz"));
+    auto b = ember_test::read_bytes(dir.file("b.gz"));
+    two.insert(two.end(), b.begin(), b.end());
+    const std::string p = dir.file("x.idx.gz");
+    ember_test::write_bytes(p, two);
+    CHECK(read_idx(p).to_vector<int64_t>() == std::vector<int64_t>{1, 2, 3, 4, 5, 6});
+    // Garbage after the last member, and a damaged CRC, are errors (zlib's gzread ignored the first).
+    write_gzip(p, good);
+    auto gz = ember_test::read_bytes(p);
+    auto trailing = gz;
+    trailing.insert(trailing.end(), {'j', 'u', 'n', 'k'});
+    ember_test::write_bytes(p, trailing);
+    CHECK_THROWS_AS(read_idx(p), IOError);
+    CHECK_THROWS_WITH(read_idx(p), Catch::Contains(p) && Catch::Contains("gzip"));
+    auto bad_crc = gz;
+    bad_crc[bad_crc.size() - 8] ^= 0xFF;
+    ember_test::write_bytes(p, bad_crc);
+    CHECK_THROWS_WITH(read_idx(p), Catch::Contains("gzip"));
+}

@@ -232,3 +232,23 @@ open("py.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + b"".join(chun
         CHECK(load_tensors_metadata(dir.file("py.safetensors")).at("from") == "python");
     }
 }
+
+TEST_CASE("npy reader refuses an empty shape whose strides would overflow", "[data][npy][fuzz]") {
+    // Regression (fuzzing): shape (0, 2^40, 2^40) holds no bytes, so the byte-size check passed,
+    // but the contiguous strides of the tensor it becomes overflow int64 (undefined behaviour in
+    // contiguous_strides). Also a narrow descr whose int64 result would not fit.
+    ScratchDir dir("npy_stride_overflow");
+    const std::string p = dir.file("x.npy");
+    ember_test::write_bytes(p, npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1099511627776, "
+                                        "1099511627776), }",
+                                        {}));
+    CHECK_THROWS_AS(load_npy(p), IOError);
+    CHECK_THROWS_WITH(load_npy(p), Catch::Contains(p) && Catch::Contains("overflow"));
+    ember_test::write_bytes(p, npy_file("{'descr': '|i1', 'fortran_order': True, 'shape': (0, 4294967296, "
+                                        "4294967296), }",
+                                        {}));
+    CHECK_THROWS_WITH(load_npy(p), Catch::Contains("overflow"));
+    // The largest shapes that do fit are still read.
+    ember_test::write_bytes(p, npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1048576, 1048576), }", {}));
+    CHECK(load_npy(p).sizes() == IntArrayRef({0, 1048576, 1048576}));
+}

@@ -235,3 +235,17 @@ TEST_CASE("failed saves throw and leave the existing file untouched", "[data][sa
     std::sort(entries.begin(), entries.end());
     CHECK(entries == std::vector<std::string>{"a_dir", "ckpt.safetensors"});
 }
+
+TEST_CASE("safetensors reader refuses an empty shape whose strides would overflow", "[data][safetensors][fuzz]") {
+    // Regression (fuzzing): shape [0, 2^40, 2^40] holds 0 bytes and matched data_offsets [0, 0],
+    // but the contiguous strides of the tensor it becomes overflow int64.
+    ScratchDir dir("st_stride_overflow");
+    const std::string p = dir.file("x.safetensors");
+    ember_test::write_bytes(
+        p, st_file(R"({"x":{"dtype":"F32","shape":[0,1099511627776,1099511627776],"data_offsets":[0,0]}})", {}));
+    CHECK_THROWS_AS(load_tensors(p), IOError);
+    CHECK_THROWS_WITH(load_tensors(p), Catch::Contains(p) && Catch::Contains("'x'") && Catch::Contains("overflow"));
+    ember_test::write_bytes(
+        p, st_file(R"({"x":{"dtype":"I64","shape":[1048576,0,1048576],"data_offsets":[0,0]}})", {}));
+    CHECK(load_tensors(p).at("x").sizes() == IntArrayRef({1048576, 0, 1048576}));
+}

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -33,6 +34,11 @@ FileReader::FileReader(const std::string& path, const char* what) : path_(path),
     size_ = static_cast<uint64_t>(st.st_size);
 }
 
+FileReader::FileReader(const void* data, uint64_t size, const std::string& name, const char* what)
+    : path_(name), what_(what), memory_(static_cast<const unsigned char*>(data)), size_(size) {
+    if (!memory_ && size_ != 0) throw IOError(str_cat("cannot read ", what, " '", name, "': null buffer"));
+}
+
 FileReader::~FileReader() {
     if (file_) std::fclose(file_);
 }
@@ -42,6 +48,12 @@ void FileReader::fail(const std::string& message) const {
 }
 
 uint64_t FileReader::read_some(void* dst, uint64_t n) {
+    if (!file_) {
+        const uint64_t got = std::min(n, size_ - pos_);
+        if (got) std::memcpy(dst, memory_ + pos_, static_cast<std::size_t>(got));
+        pos_ += got;
+        return got;
+    }
     uint64_t got = 0;
     auto* out = static_cast<unsigned char*>(dst);
     while (got < n) {
@@ -65,9 +77,20 @@ void FileReader::read_exact(void* dst, uint64_t n, const char* field) {
 }
 
 void FileReader::seek(uint64_t offset) {
-    if (offset > size_ || ::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
+    if (offset > size_ || (file_ && ::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0))
         fail(str_cat("cannot seek to offset ", offset, " (file size ", size_, ")"));
     pos_ = offset;
+}
+
+bool shape_nbytes(const int64_t* shape, std::size_t ndim, int64_t element_size, int64_t& nbytes) {
+    int64_t bytes = element_size, extent = element_size;
+    for (std::size_t i = 0; i < ndim; ++i) {
+        if (shape[i] < 0 || __builtin_mul_overflow(bytes, shape[i], &bytes) ||
+            __builtin_mul_overflow(extent, std::max<int64_t>(shape[i], 1), &extent))
+            return false;
+    }
+    nbytes = bytes;
+    return true;
 }
 
 void FileWriter::write(const void* data, uint64_t n) {

@@ -3,13 +3,16 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <vector>
 
 #include "data/file_io.h"
+#include "data/readers.h"
 #include "ember/ops/ops.h"
 
 namespace ember::data {
@@ -62,41 +65,72 @@ uint32_t load_be32(const uint8_t* p) {
 uint64_t load_be64(const uint8_t* p) { return (uint64_t(load_be32(p)) << 32) | load_be32(p + 4); }
 
 // A byte stream over either the plain file or its gzip decompression, so that the header and
-// payload checks below are written once.
+// payload checks below are written once. The decompression runs zlib's inflate over the
+// FileReader's bytes (not gzopen on the path), so an in-memory buffer is read the same way.
+// A gzip file may hold several members one after the other (as `cat a.gz b.gz` makes); anything
+// else after the last member, or a stream that ends inside a member, is an error.
 class IdxSource {
 public:
-    explicit IdxSource(const std::string& path) : file_(path, kWhat) {
+    explicit IdxSource(FileReader& file) : file_(file) {
         unsigned char magic[2] = {0, 0};
         uint64_t got = file_.read_some(magic, 2);
         gzip_ = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
         file_.seek(0);
         if (gzip_) {
-            gz_ = gzopen(path.c_str(), "rb");
-            if (!gz_) file_.fail("cannot open it with zlib");
-            gzbuffer(gz_, 1 << 17);
+            zs_ = std::make_unique<z_stream>();
+            std::memset(zs_.get(), 0, sizeof(z_stream));
+            // 16 + MAX_WBITS: a gzip wrapper (header, CRC-32 and length trailer checked by zlib).
+            if (inflateInit2(zs_.get(), 16 + MAX_WBITS) != Z_OK) {
+                zs_.reset();
+                fail("cannot initialise zlib");
+            }
+            in_.resize(1 << 16);
         }
     }
     ~IdxSource() {
-        if (gz_) gzclose(gz_);
+        if (zs_) inflateEnd(zs_.get());
     }
+    IdxSource(const IdxSource&) = delete;
+    IdxSource& operator=(const IdxSource&) = delete;
+
     bool gzip() const { return gzip_; }
     uint64_t compressed_size() const { return file_.size(); }
     [[noreturn]] void fail(const std::string& m) const { file_.fail(m); }
 
     uint64_t read_some(void* dst, uint64_t n) {
         if (!gzip_) return file_.read_some(dst, n);
-        uint64_t got = 0;
         auto* out = static_cast<unsigned char*>(dst);
-        while (got < n) {
-            unsigned chunk = static_cast<unsigned>(std::min<uint64_t>(n - got, 1u << 30));
-            int r = gzread(gz_, out + got, chunk);
-            if (r < 0) {
-                int err = 0;
-                const char* msg = gzerror(gz_, &err);
-                fail(str_cat("corrupt gzip data (zlib: ", msg, ")"));
+        uint64_t got = 0;
+        while (got < n && !ended_) {
+            if (zs_->avail_in == 0) {
+                const uint64_t r = file_.read_some(in_.data(), in_.size());
+                zs_->next_in = in_.data();
+                zs_->avail_in = static_cast<uInt>(r);
+                if (r == 0) {
+                    if (!in_member_) {
+                        ended_ = true;
+                        break;
+                    }
+                    fail(str_cat("the gzip stream is truncated: the file ends inside compressed data (after ",
+                                 zs_->total_out, " decompressed bytes of its last member)"));
+                }
             }
-            if (r == 0) break;
-            got += static_cast<uint64_t>(r);
+            if (!in_member_) {  // more bytes after a complete member: they must be another member
+                if (inflateReset(zs_.get()) != Z_OK) fail("cannot reset zlib");
+                in_member_ = true;
+            }
+            const uInt chunk = static_cast<uInt>(std::min<uint64_t>(n - got, 1u << 30));
+            zs_->next_out = out + got;
+            zs_->avail_out = chunk;
+            const int rc = inflate(zs_.get(), Z_NO_FLUSH);
+            got += chunk - zs_->avail_out;
+            if (rc == Z_STREAM_END) {
+                in_member_ = false;
+            } else if (rc == Z_BUF_ERROR && zs_->avail_in == 0) {
+                // needs more input: the loop reads it
+            } else if (rc != Z_OK) {
+                fail(str_cat("corrupt gzip data (zlib: ", zs_->msg ? zs_->msg : zError(rc), ")"));
+            }
         }
         return got;
     }
@@ -108,15 +142,16 @@ public:
     }
 
 private:
-    FileReader file_;
-    gzFile gz_ = nullptr;
+    FileReader& file_;
+    std::unique_ptr<z_stream> zs_;
+    std::vector<unsigned char> in_;
     bool gzip_ = false;
+    bool in_member_ = true;  // inside a gzip member (the first starts at byte 0)
+    bool ended_ = false;
 };
 
-}  // namespace
-
-IdxFile read_idx_file(const std::string& path) {
-    IdxSource src(path);
+IdxFile read_idx_file_impl(FileReader& file) {
+    IdxSource src(file);
     uint8_t magic[4];
     src.read_exact(magic, 4, "the 4-byte magic number", 0);
     if (magic[0] != 0 || magic[1] != 0)
@@ -132,15 +167,12 @@ IdxFile read_idx_file(const std::string& path) {
     const int ndim = magic[3];
     std::vector<uint8_t> dims(4 * static_cast<std::size_t>(ndim));
     src.read_exact(dims.data(), dims.size(), "the dimension sizes", 4);
-    const int64_t elsize = idx_element_size(out.type);
-    // The payload size is a product of up to 255 uint32 values: check every multiplication.
-    int64_t nbytes = elsize;
-    for (int i = 0; i < ndim; ++i) {
-        int64_t d = load_be32(&dims[4 * i]);
-        out.shape.push_back(d);
-        if (__builtin_mul_overflow(nbytes, d, &nbytes))
-            src.fail(str_cat("the dimension sizes ", shape_str(out.shape), "... overflow 64 bits when multiplied"));
-    }
+    for (int i = 0; i < ndim; ++i) out.shape.push_back(load_be32(&dims[4 * i]));
+    // The payload size is a product of up to 255 uint32 values: every multiplication is checked,
+    // and so are the strides of the tensor it becomes.
+    int64_t nbytes = 0;
+    if (!detail::shape_nbytes(out.shape.data(), out.shape.size(), idx_element_size(out.type), nbytes))
+        src.fail(str_cat("the dimension sizes ", shape_str(out.shape), " overflow 64 bits when multiplied"));
     const uint64_t header = 4 + 4 * static_cast<uint64_t>(ndim);
     const uint64_t need = static_cast<uint64_t>(nbytes);
     if (!src.gzip()) {
@@ -149,6 +181,8 @@ IdxFile read_idx_file(const std::string& path) {
             src.fail(str_cat("the header declares shape ", shape_str(out.shape), " of ", idx_type_name(out.type), " = ",
                              need, " data bytes after a ", header, "-byte header (", header + need,
                              " bytes in all), but the file has ", src.compressed_size(), " bytes"));
+        out.payload.resize(need);
+        src.read_exact(out.payload.data(), need, "the data", header);
     } else {
         // Deflate cannot compress better than about 1032:1, so a claim beyond that is a lie (or a
         // decompression bomb); refuse before allocating.
@@ -157,18 +191,26 @@ IdxFile read_idx_file(const std::string& path) {
             src.fail(str_cat("the header declares shape ", shape_str(out.shape), " (", need,
                              " data bytes) but a gzip file of ", src.compressed_size(), " bytes cannot hold more than ",
                              bound));
+        // Even below the bound the claim may be a lie: grow the payload as the data arrives, so a
+        // short stream fails before the full claimed size is allocated.
+        constexpr uint64_t kChunk = uint64_t(1) << 24;
+        while (out.payload.size() < need) {
+            const uint64_t have = out.payload.size(), step = std::min(kChunk, need - have);
+            out.payload.resize(have + step);
+            const uint64_t got = src.read_some(out.payload.data() + have, step);
+            if (got != step)
+                src.fail(str_cat("the decompressed data is truncated: the data needs ", need, " bytes at offset ",
+                                 header, " but only ", have + got, " remain"));
+        }
     }
-    out.payload.resize(need);
-    src.read_exact(out.payload.data(), need, "the data", header);
     uint8_t extra;
     if (src.read_some(&extra, 1) != 0)
         src.fail(str_cat("trailing data: the header declares shape ", shape_str(out.shape), " (", need,
-                         " data bytes) but the decompressed stream is longer"));
+                         " data bytes) but the ", src.gzip() ? "decompressed stream" : "file", " is longer"));
     return out;
 }
 
-Tensor read_idx(const std::string& path) {
-    IdxFile f = read_idx_file(path);
+Tensor decode_idx(const IdxFile& f) {
     const uint8_t* p = f.payload.data();
     const int64_t n = static_cast<int64_t>(f.payload.size()) / idx_element_size(f.type);
     auto fill = [&](ScalarType dtype, auto decode) {
@@ -195,8 +237,30 @@ Tensor read_idx(const std::string& path) {
         case IdxType::Double:
             return fill(kFloat64, [](const uint8_t* q) -> double { return std::bit_cast<double>(load_be64(q)); });
     }
-    throw IOError(str_cat("invalid IDX file '", path, "': unknown element type"));
+    throw IOError("invalid IDX file: unknown element type");  // unreachable: read_idx_file_impl checked it
 }
+
+}  // namespace
+
+IdxFile read_idx_file(const std::string& path) {
+    FileReader file(path, kWhat);
+    return read_idx_file_impl(file);
+}
+
+Tensor read_idx(const std::string& path) { return decode_idx(read_idx_file(path)); }
+
+namespace detail {
+
+IdxFile read_idx_file_from_memory(std::span<const uint8_t> bytes, const std::string& name) {
+    FileReader file(bytes.data(), bytes.size(), name, kWhat);
+    return read_idx_file_impl(file);
+}
+
+Tensor read_idx_from_memory(std::span<const uint8_t> bytes, const std::string& name) {
+    return decode_idx(read_idx_file_from_memory(bytes, name));
+}
+
+}  // namespace detail
 
 void write_idx(const std::string& path, const Tensor& t, IdxType type) {
     const char* op = "write_idx";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/file_io.h"
+#include "data/readers.h"
 #include "ember/data/serialize.h"
 #include "ember/ops/ops.h"
 
@@ -208,8 +209,9 @@ void save_tensor_npy(const Tensor& t, const std::string& path) {
     });
 }
 
-Tensor load_npy(const std::string& path) {
-    FileReader f(path, kWhat);
+namespace {
+
+Tensor load_npy_impl(FileReader& f) {
     uint8_t head[12];
     if (f.size() < 10) f.fail(str_cat("the file has ", f.size(), " bytes, fewer than the 10-byte npy preamble"));
     f.read_exact(head, 8, "the magic string and version");
@@ -254,10 +256,13 @@ Tensor load_npy(const std::string& path) {
         }
     }
     if (!has_descr || !has_order || !has_shape) f.fail("the header must have 'descr', 'fortran_order' and 'shape'");
-    int64_t nbytes = descr.width, numel = 1;
-    for (int64_t d : shape)
-        if (__builtin_mul_overflow(nbytes, d, &nbytes) || __builtin_mul_overflow(numel, d, &numel))
-            f.fail(str_cat("shape ", shape_str(shape), " overflows 64 bits"));
+    // The stored and the decoded byte size, and the strides of the result, must all fit 64 bits
+    // (the decoded element may be wider than the stored one: i1 becomes int64).
+    int64_t nbytes = 0, decoded = 0;
+    if (!data::detail::shape_nbytes(shape.data(), shape.size(), descr.width, nbytes) ||
+        !data::detail::shape_nbytes(shape.data(), shape.size(), element_size(descr.dtype), decoded))
+        f.fail(str_cat("shape ", shape_str(shape), " overflows 64 bits"));
+    const int64_t numel = nbytes / descr.width;
     if (f.size() - data_start != static_cast<uint64_t>(nbytes))
         f.fail(str_cat("shape ", shape_str(shape), " of '", descr_text, "' needs ", nbytes,
                        " data bytes after the header but the file has ", f.size() - data_start));
@@ -300,5 +305,21 @@ Tensor load_npy(const std::string& path) {
     }
     return t;
 }
+
+}  // namespace
+
+Tensor load_npy(const std::string& path) {
+    FileReader f(path, kWhat);
+    return load_npy_impl(f);
+}
+
+namespace data::detail {
+
+Tensor load_npy_from_memory(std::span<const uint8_t> bytes, const std::string& name) {
+    FileReader f(bytes.data(), bytes.size(), name, kWhat);
+    return load_npy_impl(f);
+}
+
+}  // namespace data::detail
 
 }  // namespace ember

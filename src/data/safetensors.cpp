@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/file_io.h"
+#include "data/readers.h"
 #include "ember/data/serialize.h"
 #include "ember/ops/ops.h"
 
@@ -114,7 +115,10 @@ Parsed parse_header(FileReader& f) {
     Parsed out;
     out.buffer_start = 8 + n;
     const uint64_t buffer_size = f.size() - out.buffer_start;
-    for (auto& [name, info] : header.items()) {
+    for (auto& [key, info] : header.items()) {
+        // A copy, not the structured binding itself: clang before 16 cannot capture a binding in
+        // the lambda below.
+        const std::string name = key;
         if (name == kMetadataKey) {
             if (!info.is_object()) f.fail(str_cat("\"__metadata__\" must be an object, got ", info.type_name()));
             for (auto& [k, v] : info.items()) {
@@ -136,15 +140,15 @@ Parsed parse_header(FileReader& f) {
         const std::string dt = info["dtype"].get<std::string>();
         if (!parse_dtype(dt, e.dtype)) bad(str_cat("unsupported dtype \"", dt, "\" (ember reads F32, F64, I64, BOOL)"));
         if (!info.contains("shape") || !info["shape"].is_array()) bad("missing or non-array \"shape\"");
-        // nbytes = prod(shape) * element size, every step checked for overflow.
-        int64_t nbytes = element_size(e.dtype);
         for (const json& d : info["shape"]) {
             if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
                 bad(str_cat("shape entries must be non-negative integers, got ", d.dump()));
-            const int64_t s = static_cast<int64_t>(d.get<uint64_t>());
-            e.shape.push_back(s);
-            if (__builtin_mul_overflow(nbytes, s, &nbytes)) bad("the shape's byte size overflows 64 bits");
+            e.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
         }
+        // nbytes = prod(shape) * element size; it and the tensor's strides checked for overflow.
+        int64_t nbytes = 0;
+        if (!data::detail::shape_nbytes(e.shape.data(), e.shape.size(), element_size(e.dtype), nbytes))
+            bad(str_cat("shape ", shape_str(e.shape), " is too large: its byte size or strides overflow 64 bits"));
         const json* off = info.contains("data_offsets") ? &info["data_offsets"] : nullptr;
         if (!off || !off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned() ||
             !(*off)[1].is_number_unsigned())
@@ -234,8 +238,9 @@ void save_tensors(const std::map<std::string, Tensor>& tensors, const std::strin
     });
 }
 
-std::map<std::string, Tensor> load_tensors(const std::string& path) {
-    FileReader f(path, kWhat);
+namespace {
+
+std::map<std::string, Tensor> load_tensors_impl(FileReader& f) {
     Parsed parsed = parse_header(f);
     std::sort(parsed.entries.begin(), parsed.entries.end(),
               [](const Entry& a, const Entry& b) { return a.begin < b.begin; });  // sequential reads
@@ -258,9 +263,31 @@ std::map<std::string, Tensor> load_tensors(const std::string& path) {
     return out;
 }
 
+}  // namespace
+
+std::map<std::string, Tensor> load_tensors(const std::string& path) {
+    FileReader f(path, kWhat);
+    return load_tensors_impl(f);
+}
+
 std::map<std::string, std::string> load_tensors_metadata(const std::string& path) {
     FileReader f(path, kWhat);
     return parse_header(f).metadata;
 }
+
+namespace data::detail {
+
+std::map<std::string, Tensor> load_tensors_from_memory(std::span<const uint8_t> bytes, const std::string& name) {
+    FileReader f(bytes.data(), bytes.size(), name, kWhat);
+    return load_tensors_impl(f);
+}
+
+std::map<std::string, std::string> load_tensors_metadata_from_memory(std::span<const uint8_t> bytes,
+                                                                     const std::string& name) {
+    FileReader f(bytes.data(), bytes.size(), name, kWhat);
+    return parse_header(f).metadata;
+}
+
+}  // namespace data::detail
 
 }  // namespace ember

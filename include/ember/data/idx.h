@@ -7,9 +7,10 @@
 //   then        d big-endian uint32 sizes, then prod(sizes) big-endian elements, row-major.
 //
 // Files may be gzip-compressed (as distributed); the reader detects the 1f 8b gzip magic and
-// decompresses with zlib. Every header field is checked and the data must fill the file exactly:
-// a truncated file, trailing bytes, a size product that overflows, or a header claiming more data
-// than the file could hold all throw ember::IOError naming the path.
+// decompresses with zlib (one or more concatenated gzip members, nothing after the last). Every
+// header field is checked and the data must fill the file exactly: a truncated file, trailing
+// bytes, a size product that overflows, or a header claiming more data than the file could hold
+// all throw ember::IOError naming the path.
 #include <cstdint>
 #include <string>
 #include <vector>
