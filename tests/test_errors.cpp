@@ -338,3 +338,17 @@ TEST_CASE("error contract: AnomalyError", "[errors][contract][anomaly]") {
                                           {"backward of sqrt", "+Inf", "gradient for its input 0",
                                            "Tensor[2] float32 cpu", "where finite values were expected"});
 }
+
+TEST_CASE("factories: a shape whose size or strides overflow int64 is a ValueError", "[errors]") {
+    // (0, 2^40, 2^40) holds no element, but its contiguous strides (2^80) do not fit int64.
+    const int64_t big = int64_t{1} << 40;
+    for (auto shape : {std::vector<int64_t>{0, big, big}, std::vector<int64_t>{big, big, 0},
+                       std::vector<int64_t>{big, big}}) {
+        INFO("shape size " << shape.size());
+        REQUIRE_THROWS_AS(ember::empty(shape), ember::ValueError);
+        REQUIRE_THROWS_WITH(ember::zeros(shape), Catch::Matchers::Contains("overflow int64"));
+    }
+    // The largest representable element count still passes the check (and fails only to allocate
+    // if it is too big for memory): 2^20 x 2^20 x 0 floats has strides of 2^20 and 1.
+    REQUIRE(ember::empty({int64_t{1} << 20, int64_t{1} << 20, 0}).numel() == 0);
+}

@@ -246,9 +246,15 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
 Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
     auto impl = std::make_shared<TensorImpl>();
     int64_t n = 1;
+    // span: the product of the sizes with 0 read as 1, which bounds every contiguous stride; it
+    // (and the byte count) must fit int64 even when a zero size makes the tensor empty.
+    int64_t span = static_cast<int64_t>(ember::element_size(dtype));
     for (int64_t s : sizes) {
         EMBER_CHECK(s >= 0, ValueError, "empty: negative size in shape ", shape_str(sizes));
-        n *= s;
+        EMBER_CHECK(!__builtin_mul_overflow(span, s > 0 ? s : 1, &span), ValueError, "empty: shape ",
+                    shape_str(sizes), " of ", dtype_name(dtype),
+                    " is too large (its byte size or strides overflow int64); expected at most 2^63 - 1 bytes");
+        n *= s;  // n <= span: cannot overflow
     }
     impl->sizes.assign(sizes.begin(), sizes.end());
     impl->strides = contiguous_strides(sizes);
