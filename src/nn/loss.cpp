@@ -1,5 +1,6 @@
 // The losses of nn::functional. Each checks its arguments (naming the loss, the shapes and the
 // dtypes), computes per-element losses with differentiable ops, and reduces them.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -148,12 +149,15 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     // softplus(-z) = softplus(z) - z this is (1 - y) z + (1 + (q - 1) y) softplus(-z); for q = 1,
     // softplus(z) - z y. softplus is exact for large |z| and its derivative, sigmoid(z), is right
     // at z = 0 too (max(z, 0) + log1p(e^-|z|) written with relu and abs would give 0 there).
+    // No threshold: softplus's default linear branch above z = 20 is off by log1p(e^-20) = 2e-9,
+    // invisible in float32 but not in float64 (libtorch's loss has no such branch).
+    const double no_threshold = std::numeric_limits<double>::infinity();
     Tensor l;
     const Tensor& pos_weight = options.pos_weight();
     if (pos_weight.defined())
-        l = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus(-input);
+        l = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus(-input, 1, no_threshold);
     else
-        l = softplus(input) - input * target;
+        l = softplus(input, 1, no_threshold) - input * target;
     if (options.weight().defined()) l = l * options.weight();
     return apply_reduction(l, options.reduction());
 }

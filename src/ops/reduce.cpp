@@ -267,10 +267,31 @@ Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
     double denom = static_cast<double>(p.count) - (unbiased ? 1.0 : 0.0);
     return sum(c * c, dims, keepdim) / denom;
 }
-Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
-    return sqrt(var(x, dims, unbiased, keepdim));
+namespace {
+// sqrt for std and norm: where the result is 0 the gradient is 0 (as in libtorch), not the
+// inf * 0 = NaN that sqrt's own gradient would give for a constant input or an all-zero tensor.
+Tensor sqrt_zero_grad_at_zero(const Tensor& v) {
+    Tensor y;
+    {
+        NoGradGuard g;
+        y = sqrt(v);
+    }
+    if (autograd::needs_grad(v)) {
+        SavedTensor sy(y, true);
+        autograd::record("sqrt", {v}, y, [sy](const Tensor& g, const Node& n) -> Grads {
+            Tensor Y = sy.unpack(n);
+            Tensor nz = Y != 0.0;
+            return {where(nz, g / where(nz, Y * 2.0, ones_like(Y)), zeros_like(g))};
+        });
+    }
+    return y;
 }
-Tensor norm(const Tensor& x) { return sqrt(sum(x * x)); }
+}  // namespace
+
+Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
+    return sqrt_zero_grad_at_zero(var(x, dims, unbiased, keepdim));
+}
+Tensor norm(const Tensor& x) { return sqrt_zero_grad_at_zero(sum(x * x)); }
 
 Tensor sum_to_size(const Tensor& x, IntArrayRef shape) {
     if (x.sizes() == shape) return x;
