@@ -49,7 +49,7 @@ int main(int argc, char** argv) try {
     demo::CommonOptions opt;
     opt.epochs = 60;
     opt.out = "out/autoencoder";
-    int64_t pretrain_epochs = 5;
+    int64_t pretrain_epochs = 15;
     std::vector<int64_t> hidden = {500, 250, 30};
     std::string loss_name = "bce", pretrained;
     double lr = 2e-3, lr_decay = 0.96;
