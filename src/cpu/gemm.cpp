@@ -27,6 +27,7 @@
 // with private B blocks by removing ~5-10% of barrier/imbalance waiting (the host steals cycles from one vCPU at a
 // time, so static halves finish at different times). Problems below ~64^3 multiply-adds stay on the calling thread.
 #include "cpu/gemm.h"
+#include "cpu/cpu_features.h"
 
 #include <algorithm>
 #include <atomic>
@@ -72,24 +73,6 @@ using detail::MicroKernel;
 enum class Path : int { Auto = 0, Avx512 = 1, Avx2 = 2, Generic = 3 };
 std::atomic<int> g_forced{static_cast<int>(Path::Auto)};
 
-bool cpu_has_avx512() {
-#ifdef EMBER_GEMM_X86
-    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-    return ok;
-#else
-    return false;
-#endif
-}
-
-bool cpu_has_avx2() {
-#ifdef EMBER_GEMM_X86
-    static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return ok;
-#else
-    return false;
-#endif
-}
 
 Path active_path() {
     const auto forced = static_cast<Path>(g_forced.load(std::memory_order_relaxed));

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpu/cpu_features.h"
 #include "kernels/functors.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -33,30 +34,12 @@ namespace {
 enum class Path : int { Auto = 0, Avx512 = 1, Avx2 = 2, Scalar = 3 };
 std::atomic<int> g_forced{static_cast<int>(Path::Auto)};
 
-bool has_avx512() {
-#ifdef EMBER_VEC_X86
-    static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-    return ok;
-#else
-    return false;
-#endif
-}
-
-bool has_avx2() {
-#ifdef EMBER_VEC_X86
-    static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return ok;
-#else
-    return false;
-#endif
-}
 
 Path active() {
     const auto forced = static_cast<Path>(g_forced.load(std::memory_order_relaxed));
     if (forced != Path::Auto) return forced;
-    if (has_avx512()) return Path::Avx512;
-    if (has_avx2()) return Path::Avx2;
+    if (cpu_has_avx512()) return Path::Avx512;
+    if (cpu_has_avx2()) return Path::Avx2;
     return Path::Scalar;
 }
 
@@ -133,10 +116,10 @@ void vec_math_force(const char* name) {
     if (name == nullptr) {
         p = Path::Auto;
     } else if (std::strcmp(name, "avx512") == 0) {
-        if (!has_avx512()) throw std::invalid_argument("vec_math_force: CPU lacks AVX-512F/VL/BW/DQ");
+        if (!cpu_has_avx512()) throw std::invalid_argument("vec_math_force: CPU lacks AVX-512F/VL/BW/DQ");
         p = Path::Avx512;
     } else if (std::strcmp(name, "avx2") == 0) {
-        if (!has_avx2()) throw std::invalid_argument("vec_math_force: CPU lacks AVX2/FMA");
+        if (!cpu_has_avx2()) throw std::invalid_argument("vec_math_force: CPU lacks AVX2/FMA");
         p = Path::Avx2;
     } else if (std::strcmp(name, "scalar") == 0) {
         p = Path::Scalar;
