@@ -15,7 +15,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
-#define EMBER_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#include "cpu/cpu_features.h"
 
 namespace ember::cpu::detail {
 namespace {

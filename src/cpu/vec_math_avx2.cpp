@@ -6,7 +6,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#define EMBER_AVX2 __attribute__((target("avx2,fma")))
+#include "cpu/cpu_features.h"
 
 namespace ember::cpu::detail {
 namespace {
