@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -147,6 +148,27 @@ std::vector<unsigned char> read_idx_images(const std::string& root, Gunzip&& gun
     cols = be32(8) * be32(12);
     if (static_cast<long>(bytes.size()) < 16 + rows * cols) return {};
     return std::vector<unsigned char>(bytes.begin() + 16, bytes.begin() + 16 + rows * cols);
+}
+
+
+// The GEMM workload's problem, identical on every side: square n x n float32 A, B in [-1, 1] from
+// one fixed seed, C zeroed; `iters` timed calls (fewer for larger n).
+struct GemmProblem {
+    long n = 0, iters = 0;
+    std::vector<float> A, B, C;
+};
+inline GemmProblem gemm_problem(const Args& a) {
+    GemmProblem p;
+    p.n = a.get_int("n", 1024);
+    p.iters = a.get_int("iters", p.n <= 512 ? 30 : p.n <= 1024 ? 10 : 4);
+    std::mt19937 rng(42);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    p.A.resize(p.n * p.n);
+    p.B.resize(p.n * p.n);
+    p.C.assign(p.n * p.n, 0.f);
+    for (auto& v : p.A) v = dist(rng);
+    for (auto& v : p.B) v = dist(rng);
+    return p;
 }
 
 }  // namespace bench

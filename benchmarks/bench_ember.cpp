@@ -32,13 +32,11 @@ Result result(const std::string& name, const std::string& unit, int threads) {
 // float32 C = A B, square, row-major, through ember's GEMM kernel (what ember::mm calls) into a
 // preallocated C, as cblas_sgemm is called on the OpenBLAS side.
 void gemm(const Args& a, int threads) {
-    const long n = a.get_int("n", 1024);
-    const long iters = a.get_int("iters", n <= 512 ? 30 : n <= 1024 ? 10 : 4);
-    std::mt19937 rng(42);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    std::vector<float> A(n * n), B(n * n), C(n * n, 0.f);
-    for (auto& v : A) v = dist(rng);
-    for (auto& v : B) v = dist(rng);
+    bench::GemmProblem p = bench::gemm_problem(a);
+    const long n = p.n, iters = p.iters;
+    std::vector<float>& A = p.A;
+    std::vector<float>& B = p.B;
+    std::vector<float>& C = p.C;
     auto run = [&] { cpu::gemm(false, false, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(), n); };
     run();  // warm-up: thread pool, packing buffers, caches
     Result r = result("gemm_n" + std::to_string(n), "GFLOP/s", threads);

@@ -27,13 +27,11 @@ int main(int argc, char** argv) {
     bench::Args a(argc, argv, 2);
     const int threads = bench::requested_threads(a);
     openblas_set_num_threads(threads);
-    const long n = a.get_int("n", 1024);
-    const long iters = a.get_int("iters", n <= 512 ? 30 : n <= 1024 ? 10 : 4);
-    std::mt19937 rng(42);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    std::vector<float> A(n * n), B(n * n), C(n * n, 0.f);
-    for (auto& v : A) v = dist(rng);
-    for (auto& v : B) v = dist(rng);
+    bench::GemmProblem p = bench::gemm_problem(a);
+    const long n = p.n, iters = p.iters;
+    std::vector<float>& A = p.A;
+    std::vector<float>& B = p.B;
+    std::vector<float>& C = p.C;
     auto run = [&] {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(), n);
     };
