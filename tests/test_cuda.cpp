@@ -492,6 +492,14 @@ CUDA_TEST_CASE("cuda: random numbers are bitwise equal to the CPU's for the same
     both([](Device d) { return randint(-3, 1000, {999}, TensorOptions().dtype(kInt64).device(d)); });
     both([](Device d) { return bernoulli(full({500}, 0.3, device(d))); });
     both([](Device d) { return empty({257}, device(d)).uniform_(-2, 3); });
+    // The fused sigmoid + Bernoulli kernel draws the samples of the composition on the same device.
+    for (ScalarType t : {kFloat32, kFloat64}) {
+        Tensor x = linspace(-6, 6, 1001, TensorOptions().dtype(t).device(kGpu));
+        manual_seed(10);
+        Tensor fused = sigmoid_bernoulli(x);
+        manual_seed(10);
+        REQUIRE(equal(fused.cpu(), bernoulli(sigmoid(x)).cpu()));
+    }
 }
 
 CUDA_TEST_CASE("cuda: mixing CPU and CUDA tensors in one op names both devices") {

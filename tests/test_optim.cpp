@@ -122,6 +122,52 @@ TEST_CASE("SGD: nesterov and weight decay", "[optim]") {
     REQUIRE_THROWS_AS(optim::SGD({fresh_w()}, optim::SGDOptions(0.1).nesterov(true)), ember::ValueError);
 }
 
+TEST_CASE("sgd_step_: the fused pass follows torch.optim.SGD for every option, contiguous or strided", "[optim]") {
+    // Every combination of momentum, dampening, weight decay and nesterov, three steps each, on a
+    // contiguous parameter (the one-pass kernel) and on a column view of a matrix (the composed
+    // ops): both must equal the scalar reference above, step by step.
+    const SgdRef cases[] = {{0.1}, {0.1, 0, 0, 0.3}, {0.1, 0.9}, {0.1, 0.9, 0.25}, {0.1, 0.9, 0, 0.3},
+                            {0.05, 0.8, 0, 0.1, true}, {0.05, 0.8, 0, 0, true}, {0.2, 0.5, 0.5, 0.2}};
+    for (const SgdRef& o : cases) {
+        const auto want = sgd_reference(o, 3);
+        for (bool strided : {false, true}) {
+            Tensor storage = ember::zeros({2, 3}, ember::dtype(ember::kFloat64));
+            Tensor w = strided ? storage.select(1, 1) : ember::tensor(kW0, ember::dtype(ember::kFloat64));
+            {
+                ember::NoGradGuard ng;
+                w.copy_(ember::tensor(kW0, ember::dtype(ember::kFloat64)));
+            }
+            REQUIRE(w.is_contiguous() == !strided);
+            Tensor c = ember::tensor(kC, ember::dtype(ember::kFloat64)), buf;
+            ember::NoGradGuard ng;
+            for (int t = 0; t < 3; ++t) {
+                ember::sgd_step_(w, c, buf, o.lr, o.momentum, o.dampening, o.wd, o.nesterov);
+                require_close(values(w), want[t], 1e-12);
+            }
+            CHECK(buf.defined() == (o.momentum != 0));
+        }
+    }
+}
+
+TEST_CASE("sgd_step_: float32 matches float64 to rounding; bad operands are errors", "[optim]") {
+    ember::manual_seed(3);
+    Tensor w64 = ember::randn({1000}, ember::dtype(ember::kFloat64)), g64 = ember::randn({1000}, ember::dtype(ember::kFloat64));
+    Tensor w32 = w64.to(ember::kFloat32), g32 = g64.to(ember::kFloat32), b64, b32;
+    ember::NoGradGuard ng;
+    for (int t = 0; t < 4; ++t) {
+        ember::sgd_step_(w64, g64, b64, 0.1, 0.9, 0.1, 1e-2, true);
+        ember::sgd_step_(w32, g32, b32, 0.1, 0.9, 0.1, 1e-2, true);
+    }
+    CHECK(ember::allclose(w32.to(ember::kFloat64), w64, 1e-5, 1e-6));
+    CHECK(ember::allclose(b32.to(ember::kFloat64), b64, 1e-5, 1e-6));
+    Tensor other = ember::zeros({999}, ember::dtype(ember::kFloat64));
+    REQUIRE_THROWS_AS(ember::sgd_step_(w64, other, b64, 0.1, 0.9), ember::ShapeError);
+    Tensor bad_buf = ember::zeros({3}, ember::dtype(ember::kFloat64));
+    REQUIRE_THROWS_AS(ember::sgd_step_(w64, g64, bad_buf, 0.1, 0.9), ember::ShapeError);
+    Tensor ints = ember::zeros({1000}, ember::dtype(ember::kInt64)), none;
+    REQUIRE_THROWS_AS(ember::sgd_step_(ints, ints, none, 0.1), ember::DTypeError);
+}
+
 TEST_CASE("Adam: bias-corrected steps; the first moves each weight by ~lr against its gradient", "[optim]") {
     Tensor w = fresh_w();
     optim::Adam opt({w}, optim::AdamOptions(0.01));

@@ -131,4 +131,21 @@ void fill_kernel(const StridedIter& it, double value) {
     });
 }
 
+void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n, const SgdStepF& step) {
+    // Memory-bound: one read of p, g and buf and one write of p and buf per element, threaded in
+    // large chunks. The branches on the step's options are uniform, so the compiler vectorises the
+    // loop once per instantiation.
+    dispatch_floating(dtype, "sgd_step_kernel", [&]<typename T>() {
+        T* __restrict p = static_cast<T*>(param);
+        const T* __restrict g = static_cast<const T*>(grad);
+        T* __restrict b = static_cast<T*>(buf);
+        step.dispatch([&]<bool kDecay, bool kMomentum, bool kFirst, bool kNesterov>() {
+            parallel_for(n, 4 * kParallelGrain, [&](int64_t lo, int64_t hi) {
+                for (int64_t i = lo; i < hi; ++i)
+                    step.apply<kDecay, kMomentum, kFirst, kNesterov>(p[i], g[i], kMomentum ? b + i : nullptr);
+            });
+        });
+    });
+}
+
 }  // namespace ember::cpu

@@ -29,6 +29,13 @@ struct WhereF {
         return c ? a : b;
     }
 };
+template <bool kDecay, bool kMomentum, bool kFirst, bool kNesterov, typename T>
+__global__ void sgd_step_kernel_impl(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ b, int64_t n,
+                                     SgdStepF step) {
+    const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+    for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+        step.apply<kDecay, kMomentum, kFirst, kNesterov>(p[i], g[i], kMomentum ? b + i : nullptr);
+}
 }  // namespace
 
 void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
@@ -103,6 +110,19 @@ void copy_kernel(const StridedIter& it) {
 void fill_kernel(const StridedIter& it, double value) {
     dispatch_all(it.dtypes[0], [&]<typename T>() { launch_elementwise<T>(it, ConstantF<T>{static_cast<T>(value)}); });
     EMBER_CUDA_CHECK_LAUNCH("fill_kernel");
+}
+
+void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n, const SgdStepF& step) {
+    if (n == 0) return;
+    int64_t blocks = (n + kBlockSize - 1) / kBlockSize;
+    if (blocks > kMaxBlocks) blocks = kMaxBlocks;
+    dispatch_floating(dtype, "sgd_step_kernel", [&]<typename T>() {
+        step.dispatch([&]<bool kDecay, bool kMomentum, bool kFirst, bool kNesterov>() {
+            sgd_step_kernel_impl<kDecay, kMomentum, kFirst, kNesterov, T><<<static_cast<unsigned>(blocks), kBlockSize>>>(
+                static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(buf), n, step);
+        });
+    });
+    EMBER_CUDA_CHECK_LAUNCH("sgd_step_kernel");
 }
 
 }  // namespace ember::cuda

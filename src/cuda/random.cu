@@ -5,6 +5,7 @@
 #include "cuda/kernels.h"
 #include "cuda/loops.h"
 #include "ember/tensor/philox.h"
+#include "kernels/functors.h"
 
 namespace ember::cuda {
 
@@ -60,6 +61,17 @@ struct BernoulliF {
         return random::bernoulli_float(seed, offset, static_cast<uint64_t>(i), prob) ? T(1) : T(0);
     }
 };
+// bernoulli(sigmoid(x)) in one pass: the sigmoid of the sigmoid op (kernels::SigmoidF), then the
+// comparison of BernoulliF, so the samples equal the unfused composition's on this device.
+template <typename T>
+struct SigmoidBernoulliF {
+    uint64_t seed, offset;
+    const T* logits;
+    EMBER_HD T operator()(int64_t i) const {
+        const float prob = static_cast<float>(kernels::SigmoidF{}(logits[i]));
+        return random::bernoulli_float(seed, offset, static_cast<uint64_t>(i), prob) ? T(1) : T(0);
+    }
+};
 struct RandintF {
     uint64_t seed, offset;
     int64_t low;
@@ -98,6 +110,14 @@ void bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uin
         launch_generate(static_cast<T*>(out), n,
                         BernoulliF<T>{seed, offset, static_cast<const T*>(p), static_cast<float>(scalar_p)},
                         "bernoulli_kernel");
+    });
+}
+
+void sigmoid_bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset,
+                              const void* logits) {
+    dispatch_floating(dtype, "sigmoid_bernoulli", [&]<typename T>() {
+        launch_generate(static_cast<T*>(out), n, SigmoidBernoulliF<T>{seed, offset, static_cast<const T*>(logits)},
+                        "sigmoid_bernoulli_kernel");
     });
 }
 

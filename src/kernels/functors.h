@@ -288,6 +288,42 @@ EMBER_HD inline void visit_unary(UnaryOp op, OpParams p, F&& f) {
     }
 }
 
+// One step of SGD with momentum on one element, torch.optim.SGD's rule (see nn/optim/sgd.h):
+//   d = g + weight_decay p;  buf = first ? d : momentum buf + (1 - dampening) d;
+//   d = nesterov ? d + momentum buf : buf;  p -= lr d.
+// momentum == 0 leaves buf untouched (it may be null then). One pass over p, g and buf instead of
+// the four or five of the composed ops.
+struct SgdStepF {
+    double lr, momentum, dampening, weight_decay;
+    bool nesterov, first;
+    // The step with its option branches fixed at compile time (loops over it vectorise).
+    template <bool kDecay, bool kMomentum, bool kFirst, bool kNesterov, typename T>
+    EMBER_HD void apply(T& p, T g, T* buf) const {
+        T d = kDecay ? g + p * T(weight_decay) : g;
+        if constexpr (kMomentum) {
+            const T b = kFirst ? d : *buf * T(momentum) + d * T(1 - dampening);
+            *buf = b;
+            d = kNesterov ? d + b * T(momentum) : b;
+        }
+        p -= d * T(lr);
+    }
+    // Calls f.template operator()<kDecay, kMomentum, kFirst, kNesterov>() for this step's options.
+    template <typename F>
+    void dispatch(F&& f) const {  // host only: picks the kernel instantiation
+        auto with_momentum = [&]<bool kDecay>() {
+            if (momentum == 0) return f.template operator()<kDecay, false, false, false>();
+            if (first) return nesterov ? f.template operator()<kDecay, true, true, true>()
+                                       : f.template operator()<kDecay, true, true, false>();
+            return nesterov ? f.template operator()<kDecay, true, false, true>()
+                            : f.template operator()<kDecay, true, false, false>();
+        };
+        if (weight_decay != 0)
+            with_momentum.template operator()<true>();
+        else
+            with_momentum.template operator()<false>();
+    }
+};
+
 template <typename F>
 EMBER_HD inline void visit_arith(BinaryOp op, OpParams p, F&& f) {
     switch (op) {

@@ -4,6 +4,10 @@
 // Kernels receive raw strided views and write their outputs; they never allocate graph nodes.
 #include "kernels/iter.h"
 
+namespace ember::kernels {
+struct SgdStepF;  // kernels/functors.h
+}
+
 #define EMBER_DECLARE_KERNELS                                                                                         \
     /* out = f(in) for an elementwise unary op; operands 0 (out) and 1 share the dtype. */                           \
     void unary_kernel(::ember::kernels::UnaryOp op, const ::ember::kernels::StridedIter& it,                          \
@@ -43,4 +47,11 @@
     /* out[i] = u_i < p[i] (p contiguous, or a scalar when p == nullptr). */                                          \
     void bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, const void* p,      \
                           double scalar_p);                                                                           \
-    void randint_kernel(void* out, int64_t n, uint64_t seed, uint64_t offset, int64_t low, uint64_t range);
+    void randint_kernel(void* out, int64_t n, uint64_t seed, uint64_t offset, int64_t low, uint64_t range);        \
+    /* out[i] = u_i < sigmoid(logits[i]), u_i the uniform float of element i of the Philox stream (seed, offset): */ \
+    /* the random numbers bernoulli_kernel reads for the same n, so the samples equal the unfused ones. */            \
+    void sigmoid_bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset,            \
+                                  const void* logits);                                                               \
+    /* kernels::SgdStepF on contiguous param, grad and momentum buffer of n elements (buf null if momentum 0). */     \
+    void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n,                       \
+                         const ::ember::kernels::SgdStepF& step);

@@ -139,13 +139,14 @@ Tensor bernoulli(const Tensor& p, double scalar_p) {
 
 Tensor sigmoid_bernoulli(const Tensor& logits) {
     check_defined("sigmoid_bernoulli", logits);
-    // Other backends (and integer input) run the composition; it draws the same random numbers.
-    if (!logits.is_cpu() || !logits.is_floating_point()) return bernoulli(sigmoid(logits.detach()));
+    // Integer input runs the composition (sigmoid promotes it); it draws the same random numbers.
+    if (!logits.is_floating_point()) return bernoulli(sigmoid(logits.detach()));
     Tensor x = logits.detach().contiguous();
     Tensor out = make_empty(x.sizes(), x.dtype(), x.device());
     if (out.numel() > 0) {
         auto [seed, off] = reserve(Dist::bernoulli, out.numel());
-        cpu::sigmoid_bernoulli_kernel(x.dtype(), out.raw_data_ptr(), out.numel(), seed, off, x.raw_data_ptr());
+        EMBER_KERNEL(x.device(), sigmoid_bernoulli_kernel, x.dtype(), out.raw_data_ptr(), out.numel(), seed, off,
+                     x.raw_data_ptr());
     }
     return out;
 }

@@ -145,6 +145,15 @@ Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta =
 // place; its backward gives dW = g^T x directly in W's layout (as torch::linear).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
+// ---- fused optimizer updates ----
+// One step of torch.optim.SGD on `param`, in place, from `grad`: d = grad + weight_decay * param;
+// with momentum, buf = momentum * buf + (1 - dampening) * d (buf = d on the first step, when
+// `momentum_buffer` is undefined: it is created then), d = nesterov ? d + momentum * buf : buf;
+// param -= lr * d. One pass over param, grad and buf on contiguous operands (the composed ops
+// otherwise). Like every in-place update of a parameter, call it with grad mode off.
+void sgd_step_(Tensor& param, const Tensor& grad, Tensor& momentum_buffer, double lr, double momentum = 0,
+               double dampening = 0, double weight_decay = 0, bool nesterov = false);
+
 // ---- shape and indexing ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);

@@ -33,17 +33,11 @@ Tensor SGD::step(LossClosure closure) {
         for (Tensor& p : group.params()) {
             Tensor g = p.grad();
             if (!g.defined()) continue;
-            Tensor d = o.weight_decay() != 0 ? g + p * o.weight_decay() : g;
-            if (o.momentum() != 0) {
-                Tensor& buf = state_for<SGDParamState>(p).momentum_buffer;
-                follow_parameter(buf, p);
-                if (!buf.defined())
-                    buf = d.clone();  // no dampening on the first step
-                else
-                    buf.mul_(o.momentum()).add_(d, 1.0 - o.dampening());
-                d = o.nesterov() ? d + buf * o.momentum() : buf;
-            }
-            p.add_(d, -o.lr());
+            // One fused pass (ember::sgd_step_) over p, its gradient and its momentum buffer.
+            Tensor no_buffer;
+            Tensor& buf = o.momentum() != 0 ? state_for<SGDParamState>(p).momentum_buffer : no_buffer;
+            follow_parameter(buf, p);
+            sgd_step_(p, g, buf, o.lr(), o.momentum(), o.dampening(), o.weight_decay(), o.nesterov());
         }
     }
     return loss;
