@@ -100,6 +100,8 @@ struct TorchRBM {
             auto h0 = torch::bernoulli(h0p);
             auto v1 = torch::bernoulli(torch::sigmoid(torch::addmm(b, h0, W)));
             auto h1p = torch::sigmoid(torch::addmm(c, v1, W.t()));
+            auto d = v0 - torch::sigmoid(torch::addmm(b, h0p, W));  // as fit(): the model before the update
+            err_sum += (d * d).sum(1).mean().item<double>() * double(len);
             auto gW = torch::mm(h1p.t(), v1).sub_(torch::mm(h0p.t(), v0)).div_(double(len)).add_(W, weight_decay);
             auto gb = (v1 - v0).mean(0);
             auto gc = (h1p - h0p).mean(0);
@@ -109,8 +111,6 @@ struct TorchRBM {
             W.sub_(vW, lr);
             b.sub_(vb, lr);
             c.sub_(vc, lr);
-            auto d = v0 - torch::sigmoid(torch::addmm(b, h0p, W));  // as fit(): p(h|v0) before, W and b after the update
-            err_sum += (d * d).sum(1).mean().item<double>() * double(len);
         }
         return err_sum / double(n);
     }

@@ -117,6 +117,87 @@ TEST_CASE("the CD gradient of the free-energy loss equals the lecture's explicit
     CHECK(allclose(-rbm->hidden_bias.grad(), u.hidden_bias, 1e-10, 1e-12));
 }
 
+// fit() forms the CD statistics directly (four products per batch); here the same step is taken
+// through autograd: negative_samples() and contrastive_divergence_loss().backward() with the same
+// random numbers, then torch.optim.SGD's momentum rule by hand. Two epochs of one batch each, so
+// the second step uses the momentum buffer. Every unit type, CD-1, CD-2 and PCD.
+TEST_CASE("fit takes the autograd step of the CD loss, with SGD momentum and weight decay", "[rbm]") {
+    struct Case {
+        nn::VisibleUnits visible;
+        nn::HiddenUnits hidden;
+        int64_t k;
+        bool persistent;
+    };
+    const Case cases[] = {{nn::VisibleUnits::Bernoulli, nn::HiddenUnits::Bernoulli, 1, false},
+                          {nn::VisibleUnits::Bernoulli, nn::HiddenUnits::Bernoulli, 2, false},
+                          {nn::VisibleUnits::Bernoulli, nn::HiddenUnits::Bernoulli, 1, true},
+                          {nn::VisibleUnits::Gaussian, nn::HiddenUnits::Bernoulli, 1, false},
+                          {nn::VisibleUnits::Bernoulli, nn::HiddenUnits::Gaussian, 1, false}};
+    for (const Case& c : cases) {
+        const int64_t n = 12, nv = 9, nh = 5;
+        manual_seed(21);
+        Tensor data = c.visible == nn::VisibleUnits::Gaussian ? randn({n, nv}, dtype(kFloat64))
+                                                              : bernoulli(full({n, nv}, 0.4, dtype(kFloat64)));
+        nn::RBM fitted(nn::RBMOptions(nv, nh).visible(c.visible).hidden(c.hidden));
+        fitted->to(kFloat64);
+        {
+            NoGradGuard ng;
+            fitted->weight.normal_(0, 0.3);
+            fitted->hidden_bias.normal_(0, 0.2);
+            fitted->visible_bias.normal_(0, 0.2);
+        }
+        nn::RBM manual(nn::RBMOptions(nv, nh).visible(c.visible).hidden(c.hidden));
+        manual->to(kFloat64);
+        {
+            NoGradGuard ng;
+            manual->weight.copy_(fitted->weight);
+            manual->visible_bias.copy_(fitted->visible_bias);
+            manual->hidden_bias.copy_(fitted->hidden_bias);
+        }
+        nn::RBMTrainOptions o;
+        o.epochs = 2;
+        o.batch_size = n;
+        o.k = c.k;
+        o.persistent = c.persistent;
+        o.lr = 0.05;
+        o.momentum = 0.7;
+        o.weight_decay = 0.01;
+        o.init_visible_bias_from_data = false;
+        o.progress = false;
+        manual_seed(99);
+        auto hist = fitted->fit(data, o);
+
+        manual_seed(99);
+        std::vector<Tensor> params = {manual->weight, manual->visible_bias, manual->hidden_bias}, velocity(3);
+        for (int epoch = 0; epoch < 2; ++epoch) {
+            Tensor perm = randperm(n, TensorOptions().dtype(kInt64));
+            Tensor v0 = data.index_select(0, perm);
+            for (Tensor& p : params) p.set_grad(Tensor());
+            // What fit() reports for this batch, from the model before its update.
+            double recon_error;
+            {
+                NoGradGuard ng;
+                Tensor d = v0 - manual->visible_probs(manual->hidden_probs(v0));
+                recon_error = (d * d).sum({1}).mean().item<double>();
+            }
+            Tensor vk = manual->negative_samples(v0, c.k, c.persistent);
+            Tensor loss = manual->contrastive_divergence_loss(v0, vk);
+            loss.backward();
+            NoGradGuard ng;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                Tensor g = i == 0 ? params[i].grad() + params[i] * 0.01 : params[i].grad();  // decay on W only
+                velocity[i] = velocity[i].defined() ? velocity[i] * 0.7 + g : g;
+                params[i].sub_(velocity[i] * 0.05);
+            }
+            CHECK(hist[epoch].reconstruction_error == Approx(recon_error).epsilon(1e-10));
+            CHECK(hist[epoch].free_energy_gap == Approx(loss.item<double>()).epsilon(1e-10).margin(1e-12));
+        }
+        CHECK(allclose(fitted->weight, manual->weight, 1e-10, 1e-12));
+        CHECK(allclose(fitted->visible_bias, manual->visible_bias, 1e-10, 1e-12));
+        CHECK(allclose(fitted->hidden_bias, manual->hidden_bias, 1e-10, 1e-12));
+    }
+}
+
 TEST_CASE("fit updates every parameter and the stopping rule stops", "[rbm]") {
     manual_seed(6);
     Tensor data = bernoulli(full({64, 10}, 0.3));

@@ -181,9 +181,9 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
     if (o.init_visible_bias_from_data) init_visible_bias(X);
     const int64_t n = X.size(0);
     const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
-    std::vector<Tensor> params = {weight, visible_bias, hidden_bias};
-    std::vector<Tensor> velocity;
-    for (const Tensor& p : params) velocity.push_back(zeros_like(p));
+    for (Tensor* p : {&weight, &visible_bias, &hidden_bias}) p->set_grad(Tensor());
+    std::vector<Tensor> velocity;  // SGD momentum buffers of W, b, c (zero: the first step is plain SGD)
+    for (const Tensor& p : {weight, visible_bias, hidden_bias}) velocity.push_back(zeros_like(p));
     Tensor q;  // running mean hidden activation for the sparsity penalty
     std::vector<RBMEpoch> history;
     for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
@@ -212,41 +212,50 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
         for (int64_t b = 0; b < batches; ++b) {
             int64_t start = b * o.batch_size, len = std::min(o.batch_size, n - start);
             Tensor v0 = shuffled.defined() ? shuffled.narrow(0, start, len) : X.index_select(0, perm.narrow(0, start, len));
-            for (Tensor& p : params) p.set_grad(Tensor());
-            // The pre-activation c + W v0 serves the positive free energy (recorded, for the
-            // gradient), the first Gibbs step and p(h | v0): one GEMM instead of three. The values,
-            // and the random numbers drawn, are those of negative_samples() and
-            // contrastive_divergence_loss() called one after the other.
-            Tensor a0 = functional::linear(v0, weight, hidden_bias);
-            Tensor h0;  // p(h | v0) before the update, for the sparsity penalty and the reconstruction error
-            Tensor vk;
-            {
-                NoGradGuard no_grad;
-                h0 = gaussian_hidden() ? a0.detach() : sigmoid(a0.detach());
-                if (o.persistent) {
-                    vk = negative_samples(v0, o.k, true, o.n_chains);
-                } else {
-                    vk = sample_visible(gaussian_hidden() ? h0 + randn_like(h0) : bernoulli(h0));
-                    if (o.k > 1) vk = gibbs(vk, o.k - 1);
-                }
-            }
-            Tensor loss = free_energy_given(v0, a0).mean() - free_energy(vk.detach()).mean();
-            loss.backward();
             NoGradGuard no_grad;
-            if (o.weight_decay > 0) weight.grad().add_(weight, o.weight_decay);
+            // The CD-k step with its statistics formed directly, the gradients autograd gives for
+            // loss = mean F(v0) - mean F(vk) (contrastive_divergence_loss(); a test checks they
+            // agree). Same values and random draws as negative_samples() then that loss, in four
+            // products: the positive pre-activation a0 = v0 W^T + c serves p(h | v0), the hidden
+            // sample and F(v0); the first negative visible step and the reconstruction share one
+            // product over the rows [h sample; p(h | v0)]; the negative pre-activation ak serves
+            // p(h | vk) and F(vk); and the weight gradient is one product over the 2 N rows
+            //   dL/dW = P^T V,  P = [-p(h | v0) / N; p(h | vk) / Nk],  V = [v0; vk]
+            // (dF/dW = -p(h | v) v^T; for Gaussian hidden units p(h | v) is the mean a).
+            Tensor a0 = functional::linear(v0, weight, hidden_bias);
+            Tensor h0 = gaussian_hidden() ? a0 : sigmoid(a0);  // p(h | v0)
+            Tensor vk, recon;                                  // the negative samples; p(v | p(h | v0))
+            if (o.persistent) {
+                vk = negative_samples(v0, o.k, true, o.n_chains);
+                recon = visible_probs(h0);
+            } else {
+                Tensor hs = gaussian_hidden() ? h0 + randn_like(h0) : bernoulli(h0);
+                Tensor av = addmm(visible_bias, cat({hs, h0}), weight);  // [2 len, n_visible]
+                Tensor a_neg = av.narrow(0, 0, len), a_rec = av.narrow(0, len, len);
+                vk = gaussian() ? a_neg + randn_like(a_neg) : sigmoid_bernoulli(a_neg);
+                recon = gaussian() ? a_rec : sigmoid(a_rec);
+                if (o.k > 1) vk = gibbs(vk, o.k - 1);
+            }
+            Tensor ak = functional::linear(vk, weight, hidden_bias);
+            Tensor hk = gaussian_hidden() ? ak : sigmoid(ak);
+            const double nk = static_cast<double>(vk.size(0));
+            Tensor P = cat({h0 * (-1.0 / static_cast<double>(len)), hk * (1.0 / nk)});
+            Tensor grad_w = mm(P.t(), cat({v0, vk}));
+            Tensor grad_c = P.sum({0});
+            Tensor grad_b = vk.mean({0}) - v0.mean({0});  // -dF/db is v (Bernoulli) or v - b (Gaussian)
+            Tensor loss = free_energy_given(v0, a0).mean() - free_energy_given(vk, ak).mean();
             if (o.sparsity_target > 0) {
                 Tensor h = h0.mean({0});
                 q = q.defined() ? q * o.sparsity_decay + h * (1 - o.sparsity_decay) : h;
                 // Penalty gradient cost * (q - target), applied to c and, scaled by v, to W.
                 Tensor delta = (q - o.sparsity_target) * o.sparsity_cost;
-                hidden_bias.grad().add_(delta);
-                weight.grad().add_(outer(delta, v0.mean({0})));
+                grad_c.add_(delta);
+                grad_w.add_(outer(delta, v0.mean({0})));
             }
-            for (std::size_t i = 0; i < params.size(); ++i) {
-                velocity[i].mul_(momentum).add_(params[i].grad());  // PyTorch's SGD momentum buffer
-                params[i].sub_(velocity[i], lr);
-            }
-            Tensor recon = visible_probs(h0);
+            // PyTorch's SGD with momentum, one fused pass per parameter; weight decay on W only.
+            sgd_step_(weight, grad_w, velocity[0], lr, momentum, 0, o.weight_decay);
+            sgd_step_(visible_bias, grad_b, velocity[1], lr, momentum, 0, 0);
+            sgd_step_(hidden_bias, grad_c, velocity[2], lr, momentum, 0, 0);
             Tensor d = v0 - recon;
             Tensor err_t = (d * d).sum({1}).mean();
             if (read_each_batch) {
