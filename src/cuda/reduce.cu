@@ -18,13 +18,14 @@
 //    rows), each result's elements are cut into chunks reduced by separate groups into a
 //    scratch buffer of partial results, which a second pass combines in chunk order.
 //
-// Accumulation is in the element type (float32 in float32, float64 in float64, int64 exactly),
-// as on the CPU. max/min/argmax/argmin: NaN wins (the first NaN, by index); otherwise the extreme
+// Sums accumulate in double for floating types (a float32 sum is rounded once, at the end) and
+// exactly for int64, as on the CPU. max/min/argmax/argmin: NaN wins (the first NaN, by index); otherwise the extreme
 // value, and the first index among ties, exactly as the CPU's sequential scan: the combine
 // below is the maximum of a total order on (is NaN, value, -index), so any tree gives the CPU's
 // answer.
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
 #include "cuda/check.h"
 #include "cuda/kernels.h"
@@ -56,12 +57,15 @@ __device__ __forceinline__ T shfl_xor(T v, int mask) {
 
 template <typename T>
 struct SumOp {
-    using Acc = T;
-    __device__ static Acc identity() { return T(0); }
-    __device__ static Acc make(T v, int64_t) { return v; }
+    // Floating sums accumulate in double, as on the CPU (src/cpu/reduce.cpp); integers exactly.
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+    __device__ static Acc identity() { return Acc(0); }
+    __device__ static Acc make(T v, int64_t) { return static_cast<Acc>(v); }
     __device__ static Acc combine(Acc a, Acc b) { return a + b; }
     __device__ static Acc shuffle_down(Acc a, int offset) { return shfl_down(a, offset); }
-    __device__ static void write(const Reduce2D& r, int64_t o, Acc a) { reinterpret_cast<T*>(r.out)[o] = a; }
+    __device__ static void write(const Reduce2D& r, int64_t o, Acc a) {
+        reinterpret_cast<T*>(r.out)[o] = static_cast<T>(a);
+    }
 };
 
 template <typename T, bool IsMax>
