@@ -13,6 +13,33 @@ namespace {
 Tensor leaf(std::vector<double> v) { return ember::tensor(v, ember::dtype(ember::kFloat64)).requires_grad_(); }
 }  // namespace
 
+TEST_CASE("a node keeps every edge, inline (up to two) or on the heap (more)", "[autograd]") {
+    Tensor a = leaf({1, 2}), b = leaf({3, 4}), c = leaf({5, 6});
+    Tensor two = ember::cat({a, b}, 0);
+    REQUIRE(two.grad_fn()->next_edges.size() == 2);
+    Tensor three = ember::cat({a, b, c}, 0);
+    const auto& edges = three.grad_fn()->next_edges;
+    REQUIRE(edges.size() == 3);
+    for (const auto& e : edges) REQUIRE(e.valid());
+    REQUIRE(edges[2].fn->name() == "AccumulateGrad");  // c is a leaf
+    (three * ember::tensor({1.0, 2.0, 3.0, 4.0, 5.0, 6.0}, ember::dtype(ember::kFloat64))).sum().backward();
+    REQUIRE(a.grad().to_vector<double>() == std::vector<double>{1, 2});
+    REQUIRE(b.grad().to_vector<double>() == std::vector<double>{3, 4});
+    REQUIRE(c.grad().to_vector<double>() == std::vector<double>{5, 6});
+}
+
+TEST_CASE("add/sub/mul/div sum a broadcast operand's gradient back to its shape", "[autograd]") {
+    // The backward of these ops keeps an operand's shape only when broadcasting changed it.
+    Tensor x = ember::ones({2, 3}, ember::dtype(ember::kFloat64)).requires_grad_();
+    Tensor r = ember::full({3}, 2.0, ember::dtype(ember::kFloat64)).requires_grad_();
+    Tensor y = ((x + r) - r * 0.5) * r / r;
+    y.sum().backward();
+    REQUIRE(x.grad().sizes() == x.sizes());
+    REQUIRE(r.grad().sizes() == r.sizes());
+    REQUIRE(x.grad().allclose(ember::ones({2, 3}, ember::dtype(ember::kFloat64))));
+    REQUIRE(r.grad().allclose(ember::full({3}, 1.0, ember::dtype(ember::kFloat64))));  // d/dr sum(x + r/2) = 2 * 0.5
+}
+
 TEST_CASE("requires_grad, is_leaf and grad_fn", "[autograd]") {
     Tensor a = leaf({1, 2, 3});
     Tensor c = ember::tensor({1.0, 1.0, 1.0}, ember::dtype(ember::kFloat64));

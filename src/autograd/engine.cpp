@@ -22,6 +22,8 @@ struct Capture {
 // the node's address (one probe per lookup, no allocation per node: the three std::unordered_map
 // of an earlier version cost as much as a small node's backward itself). Entries never move once
 // the counting walk is done, but a reference must not be held across an insertion before that.
+// A lookup is a cache miss on a large graph (the slots are spread by the hash), so the run below
+// looks each node up once per edge into it and carries the task pointer along from there.
 struct NodeTask {
     Node* node = nullptr;
     int dependencies = 0;
@@ -79,9 +81,9 @@ Tensor& buffer_slot(NodeTask& task, const Node& fn, uint32_t nr) {
     return task.grads[nr];
 }
 
-void add_to_buffer(Tensor& slot, const Tensor& grad) {
+void add_to_buffer(Tensor& slot, Tensor grad) {
     if (!slot.defined())
-        slot = grad;
+        slot = std::move(grad);
     else
         slot = slot + grad;  // out of place: with create_graph this sum is itself recorded
 }
@@ -134,12 +136,18 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
     if (captures)
         for (const Capture& c : *captures) capture_at[c.node].push_back(&c);
 
-    std::vector<std::shared_ptr<Node>> ready;
+    // From here on no task is inserted (every reachable node has one), so task pointers are stable.
+    // A ready node is held by a shared_ptr: the run must not depend on who else keeps it alive.
+    struct Ready {
+        std::shared_ptr<Node> node;
+        NodeTask* task;
+    };
+    std::vector<Ready> ready;
     for (auto& r : root_nodes) {
         NodeTask& t = tasks.at(r.get());
         if (t.dependencies == 0 && !t.queued) {
             t.queued = true;
-            ready.push_back(r);
+            ready.push_back({r, &t});
         }
     }
 
@@ -152,9 +160,9 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
     GradMode::set_enabled(create_graph);
 
     while (!ready.empty()) {
-        std::shared_ptr<Node> node = std::move(ready.back());
+        std::shared_ptr<Node> node = std::move(ready.back().node);
+        std::vector<Tensor> grads = std::move(ready.back().task->grads);
         ready.pop_back();
-        std::vector<Tensor> grads = std::move(tasks.at(node.get()).grads);
         std::size_t n_out = std::max<std::size_t>(1, node->output_meta.size());
         grads.resize(std::max(grads.size(), n_out));
 
@@ -168,7 +176,8 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
                 impl->grad = impl->grad ? (Tensor(impl->grad) + g).impl_ptr() : g.clone().impl_ptr();
             }
         }
-        bool is_leaf_node = dynamic_cast<AccumulateGrad*>(node.get()) != nullptr;
+        // (autograd::grad leaves .grad alone; the dynamic_cast is only paid when it matters.)
+        const bool skip_leaf = captures && dynamic_cast<AccumulateGrad*>(node.get()) != nullptr;
         if (captures) {
             if (auto it = capture_at.find(node.get()); it != capture_at.end())
                 for (const Capture* c : it->second)
@@ -177,7 +186,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
         }
 
         std::vector<Tensor> input_grads;
-        if (any_defined && !(captures && is_leaf_node)) {
+        if (any_defined && !skip_leaf) {
             // A node with several outputs receives zeros for the outputs nobody differentiated.
             for (std::size_t i = 0; i < node->output_meta.size(); ++i)
                 if (!grads[i].defined()) {
@@ -201,11 +210,12 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
         for (std::size_t i = 0; i < node->next_edges.size(); ++i) {
             const Edge& e = node->next_edges[i];
             if (!e.valid()) continue;
+            NodeTask& next = tasks.at(e.fn.get());
             if (i < input_grads.size() && input_grads[i].defined()) {
                 if (e.dtype && input_grads[i].dtype() != *e.dtype) input_grads[i] = input_grads[i].to(*e.dtype);
-                add_to_buffer(buffer_slot(tasks.at(e.fn.get()), *e.fn, e.input_nr), input_grads[i]);
+                add_to_buffer(buffer_slot(next, *e.fn, e.input_nr), std::move(input_grads[i]));
             }
-            if (--tasks.at(e.fn.get()).dependencies == 0) ready.push_back(e.fn);
+            if (--next.dependencies == 0) ready.push_back({e.fn, &next});
         }
     }
 }

@@ -31,6 +31,25 @@ StridedIter make_iter(const Tensor& out, std::initializer_list<const Tensor*> in
     it.numel = out.numel();
     EMBER_CHECK(nd <= kernels::kMaxDims, ShapeError, "elementwise: tensors of more than ", kernels::kMaxDims,
                 " dims are not supported, got ", shape_str(out.sizes()));
+    // Fast path, the usual case of an elementwise op: every operand is contiguous and has out's
+    // shape, so all of them walk the same flat run of numel elements (what the general code below
+    // would find after dropping and merging dims, without the per-dim work).
+    bool flat = out.is_contiguous() && it.numel > 0;
+    for (const Tensor* t : inputs) flat = flat && t->is_contiguous() && t->sizes() == out.sizes();
+    if (flat) {
+        int k = 0;
+        auto add = [&](const Tensor& t) {
+            it.data[k] = static_cast<char*>(t.raw_data_ptr());
+            it.dtypes[k] = t.dtype();
+            it.strides[k][0] = 1;
+            ++k;
+        };
+        add(out);
+        for (const Tensor* t : inputs) add(*t);
+        it.ndim = it.numel == 1 ? 0 : 1;  // a single element needs no dim at all
+        it.sizes[0] = it.numel;
+        return it;
+    }
     // Per operand strides in out's dim order.
     int64_t strides[kernels::kMaxOperands][kernels::kMaxDims];
     const Tensor* ops[kernels::kMaxOperands];
@@ -81,13 +100,13 @@ StridedIter make_iter(const Tensor& out, std::initializer_list<const Tensor*> in
     return it;
 }
 
-void check_defined(const char* op, const Tensor& t, const char* what) {
-    EMBER_CHECK(t.defined(), ValueError, op, ": the ", what, " is an undefined Tensor");
+void throw_undefined_input(const char* op, const char* what) {
+    throw ValueError(str_cat(op, ": the ", what, " is an undefined Tensor"));
 }
 
-void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
-    EMBER_CHECK(a.device() == b.device(), DeviceError, op, ": expected all tensors on the same device, got ",
-                describe(a), " and ", describe(b));
+void throw_device_mismatch(const char* op, const Tensor& a, const Tensor& b) {
+    throw DeviceError(str_cat(op, ": expected all tensors on the same device, got ", describe(a), " and ",
+                              describe(b)));
 }
 
 void check_floating(const char* op, const Tensor& t) {

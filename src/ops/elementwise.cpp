@@ -16,9 +16,10 @@ namespace detail {
 
 Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, OpParams p, bool floating_only) {
     check_defined(name, x);
-    Tensor in = x;
-    if (floating_only && !x.is_floating_point()) in = x.to(kFloat32);
-    if (!floating_only && x.dtype() == kBool && op != UnaryOp::LogicalNot) in = x.to(kInt64);
+    Tensor converted;  // only when x's dtype does not suit the op (no handle copy otherwise)
+    if (floating_only && !x.is_floating_point()) converted = x.to(kFloat32);
+    if (!floating_only && x.dtype() == kBool && op != UnaryOp::LogicalNot) converted = x.to(kInt64);
+    const Tensor& in = converted.defined() ? converted : x;
     Tensor out = make_empty(in.sizes(), in.dtype(), in.device());
     if (out.numel() == 0) return out;
     StridedIter it = make_iter(out, {&in});
@@ -30,14 +31,26 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
     check_defined(name, a, "first operand");
     check_defined(name, b, "second operand");
     check_same_device(name, a, b);
-    Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+    // Operands of one shape (the common case) need no broadcasting: skip building a new Shape.
+    Shape broadcast;
+    IntArrayRef shape = a.sizes();
+    if (!(a.sizes() == b.sizes())) {
+        broadcast = broadcast_shapes(a.sizes(), b.sizes(), name);
+        shape = broadcast;
+    }
     ScalarType t = promote_types(a.dtype(), b.dtype());
     bool compare = kernels::is_comparison(op);
     if (!compare && t == kBool) t = kInt64;
     if (op == BinaryOp::Div && t == kInt64) t = kFloat32;  // true division, as in PyTorch
     if (op == BinaryOp::LogicalAnd || op == BinaryOp::LogicalOr) t = kBool;
-    Tensor A = a.dtype() == t ? a : a.to(t);
-    Tensor B = b.dtype() == t ? b : b.to(t);
+    // Converted copies only where the dtype differs; otherwise the operands are used as they are
+    // (copying a Tensor handle costs two atomic reference-count updates, a sizeable share of a
+    // one-element op).
+    Tensor a_conv, b_conv;
+    if (a.dtype() != t) a_conv = a.to(t);
+    if (b.dtype() != t) b_conv = b.to(t);
+    const Tensor& A = a_conv.defined() ? a_conv : a;
+    const Tensor& B = b_conv.defined() ? b_conv : b;
     Tensor out = make_empty(shape, compare ? kBool : t, a.device());
     if (out.numel() == 0) return out;
     StridedIter it = make_iter(out, {&A, &B});
@@ -81,6 +94,17 @@ Tensor unary_with_grad(UnaryOp op, const char* name, const Tensor& x, OpParams p
 
 Tensor scalar_of(double v, const Tensor& like) { return wrap_scalar(v, like); }
 
+// The shape an operand's gradient must be summed back to, kept by a backward only when
+// broadcasting made the operand's shape differ from the output's (null in the usual same-shape
+// case, where the gradient passes through as it is). A Shape is 72 bytes and a node is allocated
+// per recorded op, so keeping it only when needed makes the graph of a scalar chain a third smaller.
+using SumBack = std::unique_ptr<const Shape>;
+SumBack sum_back_shape(const Tensor& operand, const Tensor& out) {
+    if (operand.sizes() == out.sizes()) return nullptr;
+    return std::make_unique<const Shape>(operand.sizes().begin(), operand.sizes().end());
+}
+Tensor sum_back(const Tensor& g, const SumBack& shape) { return shape ? sum_to_size(g, *shape) : g; }
+
 }  // namespace
 
 // ---- arithmetic ----
@@ -88,11 +112,12 @@ Tensor scalar_of(double v, const Tensor& like) { return wrap_scalar(v, like); }
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     Tensor out = binary_op(BinaryOp::Add, "add", a, b, {alpha, 0});
     if (autograd::needs_grad(a, b)) {
-        Shape sa(a.sizes().begin(), a.sizes().end()), sb(b.sizes().begin(), b.sizes().end());
         bool ga = a.requires_grad(), gb = b.requires_grad();
-        autograd::record("add", {a, b}, out, [sa, sb, alpha, ga, gb](const Tensor& g, const Node&) -> Grads {
-            return {ga ? sum_to_size(g, sa) : Tensor(), gb ? sum_to_size(alpha == 1 ? g : g * alpha, sb) : Tensor()};
-        });
+        autograd::record("add", {a, b}, out,
+                         [sa = sum_back_shape(a, out), sb = sum_back_shape(b, out), alpha, ga, gb](
+                             const Tensor& g, const Node&) -> Grads {
+                             return {ga ? sum_back(g, sa) : Tensor(), gb ? sum_back(alpha == 1 ? g : g * alpha, sb) : Tensor()};
+                         });
     }
     return out;
 }
@@ -100,11 +125,12 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
     Tensor out = binary_op(BinaryOp::Sub, "sub", a, b, {alpha, 0});
     if (autograd::needs_grad(a, b)) {
-        Shape sa(a.sizes().begin(), a.sizes().end()), sb(b.sizes().begin(), b.sizes().end());
         bool ga = a.requires_grad(), gb = b.requires_grad();
-        autograd::record("sub", {a, b}, out, [sa, sb, alpha, ga, gb](const Tensor& g, const Node&) -> Grads {
-            return {ga ? sum_to_size(g, sa) : Tensor(), gb ? sum_to_size(g * (-alpha), sb) : Tensor()};
-        });
+        autograd::record("sub", {a, b}, out,
+                         [sa = sum_back_shape(a, out), sb = sum_back_shape(b, out), alpha, ga, gb](
+                             const Tensor& g, const Node&) -> Grads {
+                             return {ga ? sum_back(g, sa) : Tensor(), gb ? sum_back(g * (-alpha), sb) : Tensor()};
+                         });
     }
     return out;
 }
@@ -114,10 +140,12 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     if (autograd::needs_grad(a, b)) {
         bool ga = a.requires_grad(), gb = b.requires_grad();
         SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
-        Shape za(a.sizes().begin(), a.sizes().end()), zb(b.sizes().begin(), b.sizes().end());
-        autograd::record("mul", {a, b}, out, [sa, sb, za, zb, ga, gb](const Tensor& g, const Node& n) -> Grads {
-            return {ga ? sum_to_size(g * sb.unpack(n), za) : Tensor(), gb ? sum_to_size(g * sa.unpack(n), zb) : Tensor()};
-        });
+        autograd::record("mul", {a, b}, out,
+                         [sa, sb, za = sum_back_shape(a, out), zb = sum_back_shape(b, out), ga, gb](
+                             const Tensor& g, const Node& n) -> Grads {
+                             return {ga ? sum_back(g * sb.unpack(n), za) : Tensor(),
+                                     gb ? sum_back(g * sa.unpack(n), zb) : Tensor()};
+                         });
     }
     return out;
 }
@@ -127,12 +155,13 @@ Tensor div(const Tensor& a, const Tensor& b) {
     if (autograd::needs_grad(a, b)) {
         bool gb = b.requires_grad();
         SavedTensor sa(gb ? a : Tensor(), false), sb(b, false);
-        Shape za(a.sizes().begin(), a.sizes().end()), zb(b.sizes().begin(), b.sizes().end());
-        autograd::record("div", {a, b}, out, [sa, sb, za, zb, gb](const Tensor& g, const Node& n) -> Grads {
-            Tensor B = sb.unpack(n);
-            // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            return {sum_to_size(g / B, za), gb ? sum_to_size(-g * sa.unpack(n) / (B * B), zb) : Tensor()};
-        });
+        autograd::record("div", {a, b}, out,
+                         [sa, sb, za = sum_back_shape(a, out), zb = sum_back_shape(b, out), gb](
+                             const Tensor& g, const Node& n) -> Grads {
+                             Tensor B = sb.unpack(n);
+                             // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+                             return {sum_back(g / B, za), gb ? sum_back(-g * sa.unpack(n) / (B * B), zb) : Tensor()};
+                         });
     }
     return out;
 }

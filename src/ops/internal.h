@@ -42,9 +42,19 @@ namespace ember::detail {
 // dim gets stride 0), with size-1 dims dropped and mergeable neighbouring dims coalesced.
 StridedIter make_iter(const Tensor& out, std::initializer_list<const Tensor*> inputs);
 
-// ShapeError/DeviceError/DTypeError helpers.
-void check_defined(const char* op, const Tensor& t, const char* what = "input");
-void check_same_device(const char* op, const Tensor& a, const Tensor& b);
+// ShapeError/DeviceError/DTypeError helpers. The checks every op makes are inline, and only
+// building the message (in common.cpp) is a call: on one-element tensors the calls themselves
+// showed up in profiles.
+[[noreturn]] void throw_undefined_input(const char* op, const char* what);
+[[noreturn]] void throw_device_mismatch(const char* op, const Tensor& a, const Tensor& b);
+inline void check_defined(const char* op, const Tensor& t, const char* what = "input") {
+    if (!t.defined()) [[unlikely]]
+        throw_undefined_input(op, what);
+}
+inline void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
+    if (a.device() != b.device()) [[unlikely]]
+        throw_device_mismatch(op, a, b);
+}
 void check_floating(const char* op, const Tensor& t);
 
 // A 0-dim tensor holding `value`, with the dtype a scalar operand of `like` gets in PyTorch:
@@ -80,7 +90,7 @@ void transplant(Tensor& self, const Tensor& result, const char* op = "in-place o
 // Records a backward for an op with any number of inputs and one output.
 template <typename F>
 void record_n(const char* name, const std::vector<Tensor>& inputs, Tensor& output, F fn) {
-    auto node = std::make_shared<autograd::LambdaNode<F>>(name, std::move(fn));
+    auto node = make_pooled<autograd::LambdaNode<F>>(name, std::move(fn));
     autograd::connect(node, inputs, {&output});
 }
 

@@ -8,6 +8,8 @@
 #include <new>
 #include <sstream>
 
+#include "ember/tensor/object_pool.h"
+
 namespace ember {
 
 namespace {
@@ -57,6 +59,33 @@ inline int small_class(std::size_t nbytes) {
     while ((std::size_t{64} << k) < nbytes) ++k;
     return k;
 }
+
+// The object pool of object_pool.h: the same scheme for TensorImpl, Storage and graph nodes, but
+// over plain malloc (objects need no 64-byte alignment, and malloc is cheaper than aligned_alloc
+// when the list is empty). Classes of 64 bytes up to 512 bytes cover every such object; larger
+// requests go straight to malloc.
+constexpr int kPoolClasses = 8;  // (0, 64], (64, 128], ..., (448, 512] bytes
+constexpr int kPoolBlocksPerClass = 128;
+
+struct ObjectPool {  // trivially destructible, for the reason given at SmallBlockCache
+    void* blocks[kPoolClasses][kPoolBlocksPerClass];
+    int count[kPoolClasses];
+    bool dead;
+};
+thread_local ObjectPool t_object_pool;
+
+struct ObjectPoolFlusher {
+    ~ObjectPoolFlusher() {
+        ObjectPool& pool = t_object_pool;
+        for (int k = 0; k < kPoolClasses; ++k)
+            while (pool.count[k] > 0) std::free(pool.blocks[k][--pool.count[k]]);
+        pool.dead = true;
+    }
+};
+thread_local ObjectPoolFlusher t_object_pool_flusher;
+
+// Size class of 1 <= nbytes <= 512.
+inline int pool_class(std::size_t nbytes) { return static_cast<int>((nbytes - 1) / 64); }
 
 // Large buffers (256 KiB and up) freed by one training step are exactly what the next step asks
 // for again. glibc returns such blocks to the OS (munmap, or trimming the heap top) and the next
@@ -139,6 +168,35 @@ public:
     }
 };
 }  // namespace
+
+namespace detail {
+
+void* pool_allocate(std::size_t nbytes) {
+    if (kCacheSmallBlocks && nbytes > 0 && nbytes <= std::size_t{64} * kPoolClasses) {
+        const int k = pool_class(nbytes);
+        ObjectPool& pool = t_object_pool;
+        if (pool.count[k] > 0) return pool.blocks[k][--pool.count[k]];
+        (void)&t_object_pool_flusher;  // odr-use: registers the flush at thread exit
+        nbytes = std::size_t{64} * (k + 1);  // a full class-sized block, so any size of the class can reuse it
+    }
+    void* p = std::malloc(nbytes);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+void pool_deallocate(void* p, std::size_t nbytes) noexcept {
+    if (kCacheSmallBlocks && nbytes > 0 && nbytes <= std::size_t{64} * kPoolClasses) {
+        const int k = pool_class(nbytes);
+        ObjectPool& pool = t_object_pool;
+        if (!pool.dead && pool.count[k] < kPoolBlocksPerClass) {
+            pool.blocks[k][pool.count[k]++] = p;
+            return;
+        }
+    }
+    std::free(p);
+}
+
+}  // namespace detail
 
 Allocator* cpu_allocator() {
     static CpuAllocator allocator;
@@ -229,13 +287,22 @@ void Tensor::throw_undefined() {
 int64_t Tensor::size(int64_t d) const { return checked().sizes[wrap_dim(d, dim(), "size")]; }
 int64_t Tensor::stride(int64_t d) const { return checked().strides[wrap_dim(d, dim(), "stride")]; }
 
-Shape contiguous_strides(IntArrayRef sizes) {
-    Shape strides(sizes.size(), 1);
+namespace {
+// Row-major strides of `sizes`, written into `strides` (in place: make_empty fills a new tensor's
+// strides without building and moving a temporary Shape).
+void fill_contiguous_strides(IntArrayRef sizes, Shape& strides) {
+    strides.resize(sizes.size());
     int64_t s = 1;
     for (std::size_t i = sizes.size(); i-- > 0;) {
         strides[i] = s;
         s *= sizes[i] > 0 ? sizes[i] : 1;
     }
+}
+}  // namespace
+
+Shape contiguous_strides(IntArrayRef sizes) {
+    Shape strides;
+    fill_contiguous_strides(sizes, strides);
     return strides;
 }
 
@@ -247,7 +314,7 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
 }
 
 Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
-    auto impl = std::make_shared<TensorImpl>();
+    auto impl = detail::make_pooled<TensorImpl>();
     int64_t n = 1;
     // span: the product of the sizes with 0 read as 1, which bounds every contiguous stride; it
     // (and the byte count) must fit int64 even when a zero size makes the tensor empty.
@@ -260,18 +327,18 @@ Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
         n *= s;  // n <= span: cannot overflow
     }
     impl->sizes.assign(sizes.begin(), sizes.end());
-    impl->strides = contiguous_strides(sizes);
+    fill_contiguous_strides(sizes, impl->strides);
     impl->numel = n;
     impl->dtype = dtype;
     impl->device = device;
     impl->is_contiguous = true;
-    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(n * ember::element_size(dtype)), device,
-                                              allocator_for(device));
+    Allocator* alloc = device.is_cpu() ? cpu_allocator() : allocator_for(device);
+    impl->storage = detail::make_pooled<Storage>(static_cast<std::size_t>(n * ember::element_size(dtype)), device, alloc);
     return Tensor(std::move(impl));
 }
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset) {
-    auto impl = std::make_shared<TensorImpl>();
+    auto impl = detail::make_pooled<TensorImpl>();
     impl->sizes.assign(sizes.begin(), sizes.end());
     impl->strides.assign(strides.begin(), strides.end());
     impl->storage_offset = storage_offset;

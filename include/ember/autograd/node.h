@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ember/autograd/grad_mode.h"
+#include "ember/tensor/object_pool.h"
 #include "ember/tensor/tensor.h"
 
 namespace ember::autograd {
@@ -33,6 +34,47 @@ struct OutputMeta {
     Device device;
 };
 
+// The edges of a node, used like a std::vector<Edge>. Almost every op has one or two inputs, so up
+// to two edges are stored inside the node itself and only wider ops (cat, stack, custom functions)
+// put theirs on the heap: recording an op then costs one allocation, the node's, instead of two.
+class EdgeList {
+public:
+    EdgeList() = default;
+    EdgeList(const EdgeList&) = delete;
+    EdgeList& operator=(const EdgeList&) = delete;
+
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    Edge& operator[](std::size_t i) { return data()[i]; }
+    const Edge& operator[](std::size_t i) const { return data()[i]; }
+    Edge* begin() { return data(); }
+    Edge* end() { return data() + size_; }
+    const Edge* begin() const { return data(); }
+    const Edge* end() const { return data() + size_; }
+
+    void reserve(std::size_t n) {
+        if (n > kInline) heap_.reserve(n);
+    }
+    // Small enough to be inlined where an op records its node; the rare spill is out of line.
+    void push_back(Edge&& e) {
+        if (heap_.empty() && size_ < kInline) [[likely]] {
+            inline_[size_++] = std::move(e);
+            return;
+        }
+        push_back_to_heap(std::move(e));
+    }
+
+private:
+    void push_back_to_heap(Edge&& e);  // graph.cpp
+    static constexpr std::size_t kInline = 2;
+    // The edges are in inline_ while heap_ is empty, and all in heap_ once there were more than two.
+    Edge* data() { return heap_.empty() ? inline_ : heap_.data(); }
+    const Edge* data() const { return heap_.empty() ? inline_ : heap_.data(); }
+    Edge inline_[kInline];
+    std::vector<Edge> heap_;
+    std::size_t size_ = 0;
+};
+
 class Node : public std::enable_shared_from_this<Node> {
 public:
     virtual ~Node();
@@ -43,9 +85,9 @@ public:
     // Frees the tensors saved for backward (called after use unless retain_graph).
     virtual void release_saved() {}
 
-    std::vector<Edge> next_edges;
+    EdgeList next_edges;
     std::vector<OutputMeta> output_meta;
-    uint64_t sequence_nr = 0;
+    uint64_t sequence_nr = 0;  // order of recording within the thread that recorded it
     // Non-leaf tensors that asked retain_grad(): output index -> tensor.
     std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
 };
@@ -134,7 +176,7 @@ void LambdaNode<F>::throw_released() const {
 // needs_grad(inputs...) is true.
 template <typename F>
 void record(const char* name, std::initializer_list<Tensor> inputs, Tensor& output, F fn) {
-    auto node = std::make_shared<LambdaNode<F>>(name, std::move(fn));
+    auto node = ::ember::detail::make_pooled<LambdaNode<F>>(name, std::move(fn));
     connect(node, inputs, output);
 }
 

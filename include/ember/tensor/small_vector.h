@@ -22,7 +22,9 @@ public:
     using iterator = T*;
     using const_iterator = const T*;
 
-    SmallVector() = default;
+    // User-provided so that value-initialisation (`Shape()`, or a containing object made by
+    // make_shared) does not zero the inline buffer: only the first size() entries are ever read.
+    SmallVector() noexcept {}
     explicit SmallVector(std::size_t n, T value = T()) { assign(n, value); }
     SmallVector(std::initializer_list<T> init) { assign(init.begin(), init.end()); }
     template <typename It, typename = decltype(*std::declval<It>())>
@@ -166,7 +168,11 @@ public:
     const T& back() const { return data_[size_ - 1]; }
     std::vector<T> vec() const { return std::vector<T>(begin(), end()); }
     friend bool operator==(ArrayRef a, ArrayRef b) {
-        return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+        // A plain loop: shapes have a handful of entries, and std::equal would call memcmp.
+        if (a.size_ != b.size_) return false;
+        for (std::size_t i = 0; i < a.size_; ++i)
+            if (a.data_[i] != b.data_[i]) return false;
+        return true;
     }
 
 private:
