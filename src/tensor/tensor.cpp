@@ -34,24 +34,33 @@ constexpr bool kCacheSmallBlocks = true;
 constexpr int kSmallClasses = 7;  // 64, 128, ..., 4096 bytes
 constexpr int kBlocksPerClass = 64;
 
-// Trivially destructible, so it can still be reached while the thread's other thread_locals are
-// being destroyed (a tensor released by such a destructor then bypasses the cache).
-struct SmallBlockCache {
-    void* blocks[kSmallClasses][kBlocksPerClass];
-    int count[kSmallClasses];
+// Per-thread free lists of blocks std::free releases, one list per size class, at most PerClass a
+// class. Trivially destructible, so they can still be reached while the thread's other
+// thread_locals are being destroyed (a block released by such a destructor then goes to free());
+// a flusher frees what is left at thread exit and marks the lists dead.
+template <int Classes, int PerClass>
+struct FreeLists {
+    void* blocks[Classes][PerClass];
+    int count[Classes];
     bool dead;
-};
-thread_local SmallBlockCache t_small_blocks;
-
-struct SmallBlockCacheFlusher {
-    ~SmallBlockCacheFlusher() {
-        SmallBlockCache& c = t_small_blocks;
-        for (int k = 0; k < kSmallClasses; ++k)
-            while (c.count[k] > 0) std::free(c.blocks[k][--c.count[k]]);
-        c.dead = true;
+    void* pop(int k) { return count[k] > 0 ? blocks[k][--count[k]] : nullptr; }
+    bool push(int k, void* p) {
+        if (dead || count[k] >= PerClass) return false;
+        blocks[k][count[k]++] = p;
+        return true;
+    }
+    void flush() {
+        for (int k = 0; k < Classes; ++k)
+            while (count[k] > 0) std::free(blocks[k][--count[k]]);
+        dead = true;
     }
 };
-thread_local SmallBlockCacheFlusher t_small_block_flusher;
+
+thread_local FreeLists<kSmallClasses, kBlocksPerClass> t_small_blocks;
+struct SmallBlockFlusher {
+    ~SmallBlockFlusher() { t_small_blocks.flush(); }
+};
+thread_local SmallBlockFlusher t_small_block_flusher;
 
 // Size class of nbytes (1 <= nbytes <= 4096): 0 for <= 64 bytes, 1 for <= 128, ...
 inline int small_class(std::size_t nbytes) {
@@ -60,27 +69,16 @@ inline int small_class(std::size_t nbytes) {
     return k;
 }
 
-// The object pool of object_pool.h: the same scheme for TensorImpl, Storage and graph nodes, but
+// The object pool of object_pool.h: the same free lists for TensorImpl, Storage and graph nodes, but
 // over plain malloc (objects need no 64-byte alignment, and malloc is cheaper than aligned_alloc
 // when the list is empty). Classes of 64 bytes up to 512 bytes cover every such object; larger
 // requests go straight to malloc.
 constexpr int kPoolClasses = 8;  // (0, 64], (64, 128], ..., (448, 512] bytes
 constexpr int kPoolBlocksPerClass = 128;
 
-struct ObjectPool {  // trivially destructible, for the reason given at SmallBlockCache
-    void* blocks[kPoolClasses][kPoolBlocksPerClass];
-    int count[kPoolClasses];
-    bool dead;
-};
-thread_local ObjectPool t_object_pool;
-
+thread_local FreeLists<kPoolClasses, kPoolBlocksPerClass> t_object_pool;
 struct ObjectPoolFlusher {
-    ~ObjectPoolFlusher() {
-        ObjectPool& pool = t_object_pool;
-        for (int k = 0; k < kPoolClasses; ++k)
-            while (pool.count[k] > 0) std::free(pool.blocks[k][--pool.count[k]]);
-        pool.dead = true;
-    }
+    ~ObjectPoolFlusher() { t_object_pool.flush(); }
 };
 thread_local ObjectPoolFlusher t_object_pool_flusher;
 
@@ -144,8 +142,7 @@ public:
         }
         if (kCacheSmallBlocks && nbytes <= (std::size_t{64} << (kSmallClasses - 1))) {
             const int k = small_class(nbytes);
-            SmallBlockCache& c = t_small_blocks;
-            if (c.count[k] > 0) return c.blocks[k][--c.count[k]];
+            if (void* p = t_small_blocks.pop(k)) return p;
             (void)&t_small_block_flusher;  // odr-use: registers the flush at thread exit
             return aligned_block(std::size_t{64} << k, nbytes);
         }
@@ -157,12 +154,7 @@ public:
             return;
         }
         if (kCacheSmallBlocks && nbytes <= (std::size_t{64} << (kSmallClasses - 1))) {
-            const int k = small_class(nbytes);
-            SmallBlockCache& c = t_small_blocks;
-            if (!c.dead && c.count[k] < kBlocksPerClass) {
-                c.blocks[k][c.count[k]++] = ptr;
-                return;
-            }
+            if (t_small_blocks.push(small_class(nbytes), ptr)) return;
         }
         std::free(ptr);
     }
@@ -174,8 +166,7 @@ namespace detail {
 void* pool_allocate(std::size_t nbytes) {
     if (kCacheSmallBlocks && nbytes > 0 && nbytes <= std::size_t{64} * kPoolClasses) {
         const int k = pool_class(nbytes);
-        ObjectPool& pool = t_object_pool;
-        if (pool.count[k] > 0) return pool.blocks[k][--pool.count[k]];
+        if (void* p = t_object_pool.pop(k)) return p;
         (void)&t_object_pool_flusher;  // odr-use: registers the flush at thread exit
         nbytes = std::size_t{64} * (k + 1);  // a full class-sized block, so any size of the class can reuse it
     }
@@ -186,12 +177,7 @@ void* pool_allocate(std::size_t nbytes) {
 
 void pool_deallocate(void* p, std::size_t nbytes) noexcept {
     if (kCacheSmallBlocks && nbytes > 0 && nbytes <= std::size_t{64} * kPoolClasses) {
-        const int k = pool_class(nbytes);
-        ObjectPool& pool = t_object_pool;
-        if (!pool.dead && pool.count[k] < kPoolBlocksPerClass) {
-            pool.blocks[k][pool.count[k]++] = p;
-            return;
-        }
+        if (t_object_pool.push(pool_class(nbytes), p)) return;
     }
     std::free(p);
 }
