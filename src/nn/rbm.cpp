@@ -242,7 +242,8 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             Tensor P = cat({h0 * (-1.0 / static_cast<double>(len)), hk * (1.0 / nk)});
             Tensor grad_w = mm(P.t(), cat({v0, vk}));
             Tensor grad_c = P.sum({0});
-            Tensor grad_b = vk.mean({0}) - v0.mean({0});  // -dF/db is v (Bernoulli) or v - b (Gaussian)
+            Tensor v0_mean = v0.mean({0});
+            Tensor grad_b = vk.mean({0}) - v0_mean;  // -dF/db is v (Bernoulli) or v - b (Gaussian)
             Tensor loss = free_energy_given(v0, a0).mean() - free_energy_given(vk, ak).mean();
             if (o.sparsity_target > 0) {
                 Tensor h = h0.mean({0});
@@ -250,7 +251,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
                 // Penalty gradient cost * (q - target), applied to c and, scaled by v, to W.
                 Tensor delta = (q - o.sparsity_target) * o.sparsity_cost;
                 grad_c.add_(delta);
-                grad_w.add_(outer(delta, v0.mean({0})));
+                grad_w.add_(outer(delta, v0_mean));
             }
             // PyTorch's SGD with momentum, one fused pass per parameter; weight decay on W only.
             sgd_step_(weight, grad_w, velocity[0], lr, momentum, 0, o.weight_decay);
