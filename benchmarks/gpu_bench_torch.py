@@ -104,57 +104,53 @@ def bench(out_path, quick):
         return [{"name": "mlp_step", "value": ms, "unit": "ms", "batch": batch, "final_loss": last.item()}]
 
     def rbm_epoch():
-        # ember's RBM::fit (src/nn/rbm.cpp), CD-1, on the GPU: per batch, the pre-activation
-        # a0 = v0 W^T + c once (for the positive free energy, the Gibbs step and p(h | v0)), one
-        # Gibbs step without grad, the free-energy loss F(v0) - F(vk) differentiated by autograd, L2
-        # weight decay on W, SGD with a momentum buffer, p(h | v0) for the batch's reconstruction
-        # error; metrics summed on the device in float64 and read once per epoch; the data
-        # shuffled once per epoch.
+        # ember's RBM::fit (src/nn/rbm.cpp), CD-1, on the GPU, written directly in PyTorch as
+        # benchmarks/bench_torch.cpp does on the CPU: per batch, p(h | v0), a hidden sample, a
+        # visible sample, p(h | vk), the CD statistics formed directly (no autograd graph),
+        # L2 weight decay on W, SGD with a momentum buffer (torch.optim.SGD's rule), the batch's
+        # reconstruction error (from the model before the update) and free-energy gap F(v0) - F(vk);
+        # metrics summed on the device in float64 and read once per epoch; the data shuffled once
+        # per epoch.
         n, nv, nh = (6000 if quick else 60000), 784, 500
         torch.manual_seed(1)
         p = torch.sigmoid(torch.randn(1, nv, device=dev) * 2.0).expand(n, nv).contiguous()
         data = torch.bernoulli(p)
-        W = (torch.randn(nh, nv, device=dev) * 0.01).requires_grad_()
-        b = torch.zeros(nv, device=dev, requires_grad=True)
-        c = torch.zeros(nh, device=dev, requires_grad=True)
+        W = torch.randn(nh, nv, device=dev) * 0.01
+        b = torch.zeros(nv, device=dev)
+        c = torch.zeros(nh, device=dev)
         params = [W, b, c]
         lr, momentum, wd, bs = 0.1, 0.5, 2e-4, 100
 
         def free_energy_given(v, a):
             return -(v @ b) - F.softplus(a).sum(1)
 
-        def free_energy(v):
-            return free_energy_given(v, F.linear(v, W, c))
-
+        @torch.no_grad()
         def epoch():
-            with torch.no_grad():
-                m = data.mean(0).clamp(1e-3, 1 - 1e-3)
-                b.copy_(torch.log(m / (1 - m)))
+            m = data.mean(0).clamp(1e-3, 1 - 1e-3)
+            b.copy_(torch.log(m / (1 - m)))
             velocity = [torch.zeros_like(q) for q in params]
             shuffled = data[torch.randperm(n, device=dev)]
             err_acc = gap_acc = None
             for start in range(0, n, bs):
                 v0 = shuffled[start:start + bs]
                 length = v0.shape[0]
-                for q in params:
-                    q.grad = None
                 a0 = F.linear(v0, W, c)
-                with torch.no_grad():
-                    h0 = torch.sigmoid(a0)
-                    vk = torch.bernoulli(torch.sigmoid(torch.addmm(b, torch.bernoulli(h0), W)))
-                loss = free_energy_given(v0, a0).mean() - free_energy(vk).mean()
-                loss.backward()
-                with torch.no_grad():
-                    W.grad.add_(W, alpha=wd)
-                    for q, v in zip(params, velocity):
-                        v.mul_(momentum).add_(q.grad)
-                        q.sub_(v, alpha=lr)
-                    recon = torch.sigmoid(torch.addmm(b, h0, W))
-                    d = v0 - recon
-                    e = (d * d).sum(1).mean().double() * length
-                    g = loss.detach().double() * length
-                    err_acc = e if err_acc is None else err_acc + e
-                    gap_acc = g if gap_acc is None else gap_acc + g
+                h0 = torch.sigmoid(a0)
+                vk = torch.bernoulli(torch.sigmoid(torch.addmm(b, torch.bernoulli(h0), W)))
+                recon = torch.sigmoid(torch.addmm(b, h0, W))
+                ak = F.linear(vk, W, c)
+                hk = torch.sigmoid(ak)
+                gap = free_energy_given(v0, a0).mean() - free_energy_given(vk, ak).mean()
+                gW = (hk.t() @ vk - h0.t() @ v0).div_(length).add_(W, alpha=wd)
+                grads = [gW, (vk - v0).mean(0), (hk - h0).mean(0)]
+                for q, v, g in zip(params, velocity, grads):
+                    v.mul_(momentum).add_(g)
+                    q.sub_(v, alpha=lr)
+                d = v0 - recon
+                e = (d * d).sum(1).mean().double() * length
+                g = gap.double() * length
+                err_acc = e if err_acc is None else err_acc + e
+                gap_acc = g if gap_acc is None else gap_acc + g
             return err_acc.item() / n, gap_acc.item() / n
 
         epoch()  # warm-up
