@@ -244,7 +244,18 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             Tensor grad_c = P.sum({0});
             Tensor v0_mean = v0.mean({0});
             Tensor grad_b = vk.mean({0}) - v0_mean;  // -dF/db is v (Bernoulli) or v - b (Gaussian)
-            Tensor loss = free_energy_given(v0, a0).mean() - free_energy_given(vk, ak).mean();
+            // The free-energy gap mean F(v0) - mean F(vk). With Bernoulli visible units F(v) = -v.b - H(a), where
+            // H(a) = sum_j softplus(a_j) (sum_j a_j^2 / 2 for Gaussian hidden units), so the gap is
+            // grad_b.b - H(A0) / len + H(Ak) / nk with H summed over the whole batch: one pass over each
+            // pre-activation instead of a row reduction, a matrix-vector product and a mean per side.
+            Tensor loss;
+            if (gaussian()) {
+                loss = free_energy_given(v0, a0).mean() - free_energy_given(vk, ak).mean();
+            } else {
+                auto hidden_sum = [&](const Tensor& a) { return gaussian_hidden() ? (a * a).sum() * 0.5 : softplus(a).sum(); };
+                loss = (grad_b * visible_bias).sum() - hidden_sum(a0) * (1.0 / static_cast<double>(len)) +
+                       hidden_sum(ak) * (1.0 / nk);
+            }
             if (o.sparsity_target > 0) {
                 Tensor h = h0.mean({0});
                 q = q.defined() ? q * o.sparsity_decay + h * (1 - o.sparsity_decay) : h;
