@@ -1,17 +1,119 @@
 // The RBM module: conditionals, sampling, free energy, CD-k/PCD training.
 #include "ember/nn/rbm.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <vector>
 
+#include "cpu/vec_math.h"
 #include "ember/nn/layers.h"
+#include "kernels/functors.h"
 #if __has_include("ember/data/progress.h")
 #include "ember/data/progress.h"
 #define EMBER_RBM_PROGRESS 1
 #endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace ember::nn {
+
+namespace {
+
+// fit's CD statistics after the products, on the CPU, for Bernoulli visible and hidden units and
+// n data rows with n negative rows: the values of the op sequence in fit's general path (up to
+// summation order) in one pass per block of rows, where that path takes about fifteen ops (a third
+// of a CPU epoch's non-product time, docs/decisions.md). Reads v0, vk [n, nv], the
+// pre-activations a0, ak [n, nh] and a_rec [n, nv] (of the reconstruction p(v | p(h | v0))), h0 =
+// sigmoid(a0) and b; writes
+//   P = [-h0 / n; sigmoid(ak) / n] [2n, nh] and V = [v0; vk] [2n, nv] (grad_W = P^T V),
+//   grad_c = column sums of P, grad_b = mean(vk) - mean(v0),
+// and returns the free-energy gap grad_b.b - sum softplus(a0) / n + sum softplus(ak) / n and the
+// reconstruction error sum (v0 - sigmoid(a_rec))^2 / n. Column and scalar sums are taken per block
+// of kRows rows in double and added in block order, so the result does not depend on the thread
+// count. float32 uses the vectorised sigmoid and softplus of the elementwise ops (same values).
+struct CdStats {
+    double gap = 0, err = 0;
+};
+
+template <typename T>
+void map_sigmoid(const T* x, T* y, int64_t n) {
+    if constexpr (sizeof(T) == 4) {
+        cpu::sigmoid_f32(x, y, n);
+    } else {
+        for (int64_t j = 0; j < n; ++j) y[j] = kernels::SigmoidF{}(x[j]);
+    }
+}
+
+template <typename T>
+double softplus_sum(const T* x, T* tmp, int64_t n) {
+    if constexpr (sizeof(T) == 4) {
+        cpu::softplus_f32(x, tmp, n, 1.0f, 20.0f);
+    } else {
+        for (int64_t j = 0; j < n; ++j) tmp[j] = kernels::SoftplusF{1.0, 20.0}(x[j]);
+    }
+    double s = 0;
+    for (int64_t j = 0; j < n; ++j) s += static_cast<double>(tmp[j]);
+    return s;
+}
+
+template <typename T>
+CdStats cd_statistics_cpu(int64_t n, int64_t nv, int64_t nh, const T* v0, const T* vk, const T* a0, const T* h0,
+                          const T* ak, const T* a_rec, const T* b, T* P, T* V, T* grad_c, T* grad_b) {
+    constexpr int64_t kRows = 8;
+    const int64_t blocks = (n + kRows - 1) / kRows;
+    const int64_t width = nh + nv + 2;  // per block: column sums of P and of vk - v0, the gap and error sums
+    std::vector<double> part(static_cast<std::size_t>(blocks * width), 0.0);
+    const T inv_n = T(1) / static_cast<T>(n);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (blocks > 1 && !omp_in_parallel())
+#endif
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+        double* gc = part.data() + blk * width;
+        double* gb = gc + nh;
+        double& gap = gb[nv];
+        double& err = gb[nv + 1];
+        std::vector<T> tmp(static_cast<std::size_t>(std::max(nh, nv)));
+        for (int64_t i = blk * kRows; i < std::min(n, (blk + 1) * kRows); ++i) {
+            T* p0 = P + i * nh;
+            T* pk = P + (n + i) * nh;
+            map_sigmoid(ak + i * nh, pk, nh);  // p(h | vk), scaled below
+            for (int64_t j = 0; j < nh; ++j) {
+                p0[j] = h0[i * nh + j] * -inv_n;
+                pk[j] *= inv_n;
+                gc[j] += static_cast<double>(p0[j]) + static_cast<double>(pk[j]);
+            }
+            const T* x0 = v0 + i * nv;
+            const T* xk = vk + i * nv;
+            std::copy(x0, x0 + nv, V + i * nv);
+            std::copy(xk, xk + nv, V + (n + i) * nv);
+            map_sigmoid(a_rec + i * nv, tmp.data(), nv);  // the reconstruction p(v | p(h | v0))
+            for (int64_t j = 0; j < nv; ++j) {
+                gb[j] += static_cast<double>(xk[j]) - static_cast<double>(x0[j]);
+                const double d = static_cast<double>(x0[j]) - static_cast<double>(tmp[j]);
+                err += d * d;
+            }
+            gap += softplus_sum(ak + i * nh, tmp.data(), nh) - softplus_sum(a0 + i * nh, tmp.data(), nh);
+        }
+    }
+    std::vector<double> total(static_cast<std::size_t>(width), 0.0);
+    for (int64_t blk = 0; blk < blocks; ++blk)
+        for (int64_t j = 0; j < width; ++j) total[j] += part[blk * width + j];
+    CdStats r;
+    double bias_term = 0;
+    for (int64_t j = 0; j < nh; ++j) grad_c[j] = static_cast<T>(total[j]);
+    for (int64_t j = 0; j < nv; ++j) {
+        grad_b[j] = static_cast<T>(total[nh + j] / static_cast<double>(n));
+        bias_term += static_cast<double>(grad_b[j]) * static_cast<double>(b[j]);
+    }
+    r.gap = bias_term + total[nh + nv] / static_cast<double>(n);
+    r.err = total[nh + nv + 1] / static_cast<double>(n);
+    return r;
+}
+
+}  // namespace
 
 RBMImpl::RBMImpl(const RBMOptions& o) : Module("RBM"), options(o) {
     EMBER_CHECK(o.n_visible_ > 0 && o.n_hidden_ > 0, ValueError, "RBM: unit counts must be positive, got ",
@@ -224,37 +326,66 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             // (dF/dW = -p(h | v) v^T; for Gaussian hidden units p(h | v) is the mean a).
             Tensor a0 = functional::linear(v0, weight, hidden_bias);
             Tensor h0 = gaussian_hidden() ? a0 : sigmoid(a0);  // p(h | v0)
-            Tensor vk, recon;                                  // the negative samples; p(v | p(h | v0))
+            Tensor vk, a_rec;  // the negative samples; the pre-activation of p(v | p(h | v0)) (CD)
+            Tensor recon;      // p(v | p(h | v0)) (PCD)
             if (o.persistent) {
                 vk = negative_samples(v0, o.k, true, o.n_chains);
                 recon = visible_probs(h0);
             } else {
                 Tensor hs = gaussian_hidden() ? h0 + randn_like(h0) : bernoulli(h0);
                 Tensor av = addmm(visible_bias, cat({hs, h0}), weight);  // [2 len, n_visible]
-                Tensor a_neg = av.narrow(0, 0, len), a_rec = av.narrow(0, len, len);
+                Tensor a_neg = av.narrow(0, 0, len);
+                a_rec = av.narrow(0, len, len);
                 vk = gaussian() ? a_neg + randn_like(a_neg) : sigmoid_bernoulli(a_neg);
-                recon = gaussian() ? a_rec : sigmoid(a_rec);
                 if (o.k > 1) vk = gibbs(vk, o.k - 1);
             }
             Tensor ak = functional::linear(vk, weight, hidden_bias);
-            Tensor hk = gaussian_hidden() ? ak : sigmoid(ak);
             const double nk = static_cast<double>(vk.size(0));
-            Tensor P = cat({h0 * (-1.0 / static_cast<double>(len)), hk * (1.0 / nk)});
-            Tensor grad_w = mm(P.t(), cat({v0, vk}));
-            Tensor grad_c = P.sum({0});
-            Tensor v0_mean = v0.mean({0});
-            Tensor grad_b = vk.mean({0}) - v0_mean;  // -dF/db is v (Bernoulli) or v - b (Gaussian)
-            // The free-energy gap mean F(v0) - mean F(vk). With Bernoulli visible units F(v) = -v.b - H(a), where
-            // H(a) = sum_j softplus(a_j) (sum_j a_j^2 / 2 for Gaussian hidden units), so the gap is
-            // grad_b.b - H(A0) / len + H(Ak) / nk with H summed over the whole batch: one pass over each
-            // pre-activation instead of a row reduction, a matrix-vector product and a mean per side.
-            Tensor loss;
-            if (gaussian()) {
-                loss = free_energy_given(v0, a0).mean() - free_energy_given(vk, ak).mean();
+            Tensor grad_w, grad_c, grad_b, v0_mean;
+            Tensor loss, err_t;           // the free-energy gap and the reconstruction error (general path)
+            double gap_now = 0, err_now = 0;  // the same, from the CPU statistics pass
+            const bool cpu_pass = !X.is_cuda() && !o.persistent && !gaussian() && !gaussian_hidden() &&
+                                  (X.dtype() == kFloat32 || X.dtype() == kFloat64);
+            if (cpu_pass) {
+                const int64_t nv = n_visible(), nh = n_hidden();
+                Tensor P = empty({2 * len, nh}, X.options()), V = empty({2 * len, nv}, X.options());
+                grad_c = empty({nh}, X.options());
+                grad_b = empty({nv}, X.options());
+                Tensor v0c = v0.contiguous(), vkc = vk.contiguous(), a_recc = a_rec.contiguous();
+                auto run = [&]<typename T>() {
+                    CdStats r = cd_statistics_cpu<T>(len, nv, nh, v0c.data_ptr<T>(), vkc.data_ptr<T>(), a0.data_ptr<T>(),
+                                                     h0.data_ptr<T>(), ak.data_ptr<T>(), a_recc.data_ptr<T>(),
+                                                     visible_bias.data_ptr<T>(), P.data_ptr<T>(), V.data_ptr<T>(),
+                                                     grad_c.data_ptr<T>(), grad_b.data_ptr<T>());
+                    gap_now = r.gap;
+                    err_now = r.err;
+                };
+                if (X.dtype() == kFloat32)
+                    run.template operator()<float>();
+                else
+                    run.template operator()<double>();
+                grad_w = mm(P.t(), V);
             } else {
-                auto hidden_sum = [&](const Tensor& a) { return gaussian_hidden() ? (a * a).sum() * 0.5 : softplus(a).sum(); };
-                loss = (grad_b * visible_bias).sum() - hidden_sum(a0) * (1.0 / static_cast<double>(len)) +
-                       hidden_sum(ak) * (1.0 / nk);
+                if (!o.persistent) recon = gaussian() ? a_rec : sigmoid(a_rec);
+                Tensor hk = gaussian_hidden() ? ak : sigmoid(ak);
+                Tensor P = cat({h0 * (-1.0 / static_cast<double>(len)), hk * (1.0 / nk)});
+                grad_w = mm(P.t(), cat({v0, vk}));
+                grad_c = P.sum({0});
+                v0_mean = v0.mean({0});
+                grad_b = vk.mean({0}) - v0_mean;  // -dF/db is v (Bernoulli) or v - b (Gaussian)
+                // The free-energy gap mean F(v0) - mean F(vk). With Bernoulli visible units F(v) = -v.b - H(a),
+                // where H(a) = sum_j softplus(a_j) (sum_j a_j^2 / 2 for Gaussian hidden units), so the gap is
+                // grad_b.b - H(A0) / len + H(Ak) / nk with H summed over the whole batch: one pass over each
+                // pre-activation instead of a row reduction, a matrix-vector product and a mean per side.
+                if (gaussian()) {
+                    loss = free_energy_given(v0, a0).mean() - free_energy_given(vk, ak).mean();
+                } else {
+                    auto hidden_sum = [&](const Tensor& a) {
+                        return gaussian_hidden() ? (a * a).sum() * 0.5 : softplus(a).sum();
+                    };
+                    loss = (grad_b * visible_bias).sum() - hidden_sum(a0) * (1.0 / static_cast<double>(len)) +
+                           hidden_sum(ak) * (1.0 / nk);
+                }
             }
             if (o.sparsity_target > 0) {
                 Tensor h = h0.mean({0});
@@ -262,14 +393,22 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
                 // Penalty gradient cost * (q - target), applied to c and, scaled by v, to W.
                 Tensor delta = (q - o.sparsity_target) * o.sparsity_cost;
                 grad_c.add_(delta);
-                grad_w.add_(outer(delta, v0_mean));
+                grad_w.add_(outer(delta, v0_mean.defined() ? v0_mean : v0.mean({0})));
             }
             // PyTorch's SGD with momentum, one fused pass per parameter; weight decay on W only.
             sgd_step_(weight, grad_w, velocity[0], lr, momentum, 0, o.weight_decay);
             sgd_step_(visible_bias, grad_b, velocity[1], lr, momentum, 0, 0);
             sgd_step_(hidden_bias, grad_c, velocity[2], lr, momentum, 0, 0);
+            if (cpu_pass) {
+                err_sum += err_now * static_cast<double>(len);
+                gap_sum += gap_now * static_cast<double>(len);
+#ifdef EMBER_RBM_PROGRESS
+                if (bar) bar->update(1, {{"recon", err_now}});
+#endif
+                continue;
+            }
             Tensor d = v0 - recon;
-            Tensor err_t = (d * d).sum({1}).mean();
+            err_t = (d * d).sum({1}).mean();
             if (read_each_batch) {
                 double err = err_t.item<double>();
                 err_sum += err * static_cast<double>(len);
