@@ -29,8 +29,8 @@
 // The exception is a short A (M <= kColumnSplitRows, the mini-batch products of the RBM and the MLPs): there each
 // thread owns a fixed, private share of every B block's columns (run_columns) with no barrier at all. With few A
 // micro-panels the dynamic scheme left items of unequal count per thread and made each core read the B panels
-// the other one packed; the split by columns measured 20% faster on 100 x 500 x 784 (the RBM's v W^T), 7% on
-// 200 x 784 x 500 and 20-37% on FCN-5's 64-row forward products, and no slower on the other shapes tried.
+// the other one packed; the split by columns measured 0.47 -> 0.35 ms on 100 x 500 x 784 (the RBM's v W^T) and
+// 0.74 -> 0.62 ms on 200 x 784 x 500 (alternating runs, 2 cores), and no slower on the other RBM shape.
 #include "cpu/gemm.h"
 #include "cpu/cpu_features.h"
 
@@ -369,8 +369,10 @@ void gemm_blocked(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T a
     while (nt > 1 && !by_columns && ctx.m_panels * ctx.groups < 4 * nt && ctx.groups < nb_max) ++ctx.groups;
     const int64_t one = ctx.nc_max * ctx.kc_max;
     const bool shared = nt > 1 && !by_columns;  // run<true>: double-buffered so packing overlaps computing
-    ctx.shares = nt;
-    ctx.share_elems = ceil_div(nb_max, nt) * NR * ctx.kc_max;
+    if (by_columns) {
+        ctx.shares = nt;
+        ctx.share_elems = ceil_div(nb_max, nt) * NR * ctx.kc_max;
+    }
     const int64_t elems = by_columns ? nt * ctx.share_elems : shared ? 2 * one : one;
     T* b = static_cast<T*>(tl_bpack.get(sizeof(T) * static_cast<size_t>(elems)));  // before the team: may throw
     ctx.bbuf[0] = b;
@@ -454,7 +456,7 @@ void gemm_impl(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alph
         gemv(transA, M, K, alpha, A, lda, B, transB ? 1 : ldb, beta, C, ldc);
         return;
     }
-    if (M == 1) {  // C (1 x N) = op(A) op(B) = (op(B)^T op(A)^T)^T: op(A)'s single row is A[k] (A[k * lda] if transposed)
+    if (M == 1) {  // C (1 x N) = (op(B)^T op(A)^T)^T: op(A)'s single row is A[k] (A[k * lda] if transposed)
         gemv(!transB, N, K, alpha, B, ldb, A, transA ? lda : 1, beta, C, 1);
         return;
     }

@@ -24,8 +24,8 @@ namespace {
 
 // fit's CD statistics after the products, on the CPU, for Bernoulli visible and hidden units and
 // n data rows with n negative rows: the values of the op sequence in fit's general path (up to
-// summation order) in one pass per block of rows, where that path takes about fifteen ops (a third
-// of a CPU epoch's non-product time, docs/decisions.md). Reads v0, vk [n, nv], the
+// summation order) in one pass per block of rows, where that path takes about fifteen ops (0.34 s
+// of a 2.2 s benchmark epoch, benchmarks/RESULTS.md). Reads v0, vk [n, nv], the
 // pre-activations a0, ak [n, nh] and a_rec [n, nv] (of the reconstruction p(v | p(h | v0))), h0 =
 // sigmoid(a0) and b; writes
 //   P = [-h0 / n; sigmoid(ak) / n] [2n, nh] and V = [v0; vk] [2n, nv] (grad_W = P^T V),
@@ -67,35 +67,51 @@ CdStats cd_statistics_cpu(int64_t n, int64_t nv, int64_t nh, const T* v0, const 
     const int64_t width = nh + nv + 2;  // per block: column sums of P and of vk - v0, the gap and error sums
     std::vector<double> part(static_cast<std::size_t>(blocks * width), 0.0);
     const T inv_n = T(1) / static_cast<T>(n);
+    // One row of sigmoid/softplus values per thread, allocated here: nothing may throw inside the team.
+    int threads = 1;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (blocks > 1 && !omp_in_parallel())
+    if (blocks > 1 && !omp_in_parallel()) threads = omp_get_max_threads();
 #endif
-    for (int64_t blk = 0; blk < blocks; ++blk) {
-        double* gc = part.data() + blk * width;
-        double* gb = gc + nh;
-        double& gap = gb[nv];
-        double& err = gb[nv + 1];
-        std::vector<T> tmp(static_cast<std::size_t>(std::max(nh, nv)));
-        for (int64_t i = blk * kRows; i < std::min(n, (blk + 1) * kRows); ++i) {
-            T* p0 = P + i * nh;
-            T* pk = P + (n + i) * nh;
-            map_sigmoid(ak + i * nh, pk, nh);  // p(h | vk), scaled below
-            for (int64_t j = 0; j < nh; ++j) {
-                p0[j] = h0[i * nh + j] * -inv_n;
-                pk[j] *= inv_n;
-                gc[j] += static_cast<double>(p0[j]) + static_cast<double>(pk[j]);
+    const int64_t row = std::max(nh, nv);
+    std::vector<T> rows(static_cast<std::size_t>(threads * row));
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        T* tmp = rows.data() + t * row;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t blk = 0; blk < blocks; ++blk) {
+            double* gc = part.data() + blk * width;
+            double* gb = gc + nh;
+            double& gap = gb[nv];
+            double& err = gb[nv + 1];
+            for (int64_t i = blk * kRows; i < std::min(n, (blk + 1) * kRows); ++i) {
+                T* p0 = P + i * nh;
+                T* pk = P + (n + i) * nh;
+                map_sigmoid(ak + i * nh, pk, nh);  // p(h | vk), scaled below
+                for (int64_t j = 0; j < nh; ++j) {
+                    p0[j] = h0[i * nh + j] * -inv_n;
+                    pk[j] *= inv_n;
+                    gc[j] += static_cast<double>(p0[j]) + static_cast<double>(pk[j]);
+                }
+                const T* x0 = v0 + i * nv;
+                const T* xk = vk + i * nv;
+                std::copy(x0, x0 + nv, V + i * nv);
+                std::copy(xk, xk + nv, V + (n + i) * nv);
+                map_sigmoid(a_rec + i * nv, tmp, nv);  // the reconstruction p(v | p(h | v0))
+                for (int64_t j = 0; j < nv; ++j) {
+                    gb[j] += static_cast<double>(xk[j]) - static_cast<double>(x0[j]);
+                    const double d = static_cast<double>(x0[j]) - static_cast<double>(tmp[j]);
+                    err += d * d;
+                }
+                gap += softplus_sum(ak + i * nh, tmp, nh) - softplus_sum(a0 + i * nh, tmp, nh);
             }
-            const T* x0 = v0 + i * nv;
-            const T* xk = vk + i * nv;
-            std::copy(x0, x0 + nv, V + i * nv);
-            std::copy(xk, xk + nv, V + (n + i) * nv);
-            map_sigmoid(a_rec + i * nv, tmp.data(), nv);  // the reconstruction p(v | p(h | v0))
-            for (int64_t j = 0; j < nv; ++j) {
-                gb[j] += static_cast<double>(xk[j]) - static_cast<double>(x0[j]);
-                const double d = static_cast<double>(x0[j]) - static_cast<double>(tmp[j]);
-                err += d * d;
-            }
-            gap += softplus_sum(ak + i * nh, tmp.data(), nh) - softplus_sum(a0 + i * nh, tmp.data(), nh);
         }
     }
     std::vector<double> total(static_cast<std::size_t>(width), 0.0);
@@ -351,19 +367,18 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
                 Tensor P = empty({2 * len, nh}, X.options()), V = empty({2 * len, nv}, X.options());
                 grad_c = empty({nh}, X.options());
                 grad_b = empty({nv}, X.options());
-                Tensor v0c = v0.contiguous(), vkc = vk.contiguous(), a_recc = a_rec.contiguous();
-                auto run = [&]<typename T>() {
-                    CdStats r = cd_statistics_cpu<T>(len, nv, nh, v0c.data_ptr<T>(), vkc.data_ptr<T>(), a0.data_ptr<T>(),
-                                                     h0.data_ptr<T>(), ak.data_ptr<T>(), a_recc.data_ptr<T>(),
-                                                     visible_bias.data_ptr<T>(), P.data_ptr<T>(), V.data_ptr<T>(),
-                                                     grad_c.data_ptr<T>(), grad_b.data_ptr<T>());
-                    gap_now = r.gap;
-                    err_now = r.err;
-                };
-                if (X.dtype() == kFloat32)
-                    run.template operator()<float>();
-                else
-                    run.template operator()<double>();
+                // Op results are row-major; v0 and a_rec are row ranges of row-major tensors. contiguous() is a
+                // no-op on each, and a guard should that change.
+                Tensor v0c = v0.contiguous(), vkc = vk.contiguous(), a0c = a0.contiguous(), h0c = h0.contiguous(),
+                       akc = ak.contiguous(), a_recc = a_rec.contiguous();
+                const CdStats r = dispatch_floating(X.dtype(), "RBM::fit", [&]<typename T>() {
+                    return cd_statistics_cpu<T>(len, nv, nh, v0c.data_ptr<T>(), vkc.data_ptr<T>(), a0c.data_ptr<T>(),
+                                                h0c.data_ptr<T>(), akc.data_ptr<T>(), a_recc.data_ptr<T>(),
+                                                visible_bias.data_ptr<T>(), P.data_ptr<T>(), V.data_ptr<T>(),
+                                                grad_c.data_ptr<T>(), grad_b.data_ptr<T>());
+                });
+                gap_now = r.gap;
+                err_now = r.err;
                 grad_w = mm(P.t(), V);
             } else {
                 if (!o.persistent) recon = gaussian() ? a_rec : sigmoid(a_rec);
