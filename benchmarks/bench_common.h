@@ -24,9 +24,7 @@ namespace bench {
 
 using Clock = std::chrono::steady_clock;
 
-inline double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+inline double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 template <typename F>
 double time_once(F&& fn) {
@@ -141,7 +139,8 @@ std::vector<unsigned char> read_idx_images(const std::string& root, Gunzip&& gun
     }
     if (bytes.size() < 16) return {};
     auto be32 = [&](std::size_t off) {
-        return (long(bytes[off]) << 24) | (long(bytes[off + 1]) << 16) | (long(bytes[off + 2]) << 8) | long(bytes[off + 3]);
+        return (long(bytes[off]) << 24) | (long(bytes[off + 1]) << 16) | (long(bytes[off + 2]) << 8) |
+               long(bytes[off + 3]);
     };
     if (be32(0) != 0x0803) return {};
     rows = be32(4);
@@ -149,7 +148,6 @@ std::vector<unsigned char> read_idx_images(const std::string& root, Gunzip&& gun
     if (static_cast<long>(bytes.size()) < 16 + rows * cols) return {};
     return std::vector<unsigned char>(bytes.begin() + 16, bytes.begin() + 16 + rows * cols);
 }
-
 
 // The GEMM workload's problem, identical on every side: square n x n float32 A, B in [-1, 1] from
 // one fixed seed, C zeroed; `iters` timed calls (fewer for larger n).

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     std::vector<float>& B = p.B;
     std::vector<float>& C = p.C;
     auto run = [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(), n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(),
+                    n);
     };
     run();
     bench::Result r;

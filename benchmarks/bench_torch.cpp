@@ -218,10 +218,14 @@ int main(int argc, char** argv) try {
     Args a(argc, argv, 2);
     const int threads = bench::requested_threads(a);
     torch::set_num_threads(threads);
-    if (w == "mlp") mlp(a, threads);
-    else if (w == "rbm") rbm(a, threads);
-    else if (w == "fcn5") fcn5(a, threads);
-    else if (w == "overhead") overhead(a, threads);
+    if (w == "mlp")
+        mlp(a, threads);
+    else if (w == "rbm")
+        rbm(a, threads);
+    else if (w == "fcn5")
+        fcn5(a, threads);
+    else if (w == "overhead")
+        overhead(a, threads);
     else {
         std::fprintf(stderr, "bench_torch: unknown workload '%s'\n", w.c_str());
         return 2;

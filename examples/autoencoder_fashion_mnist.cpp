@@ -118,8 +118,8 @@ int main(int argc, char** argv) try {
         bar.finish();
         schedule.step();
         curve.push_back(per_image_squared_error(test, ae->forward(test)));
-        std::cout << "epoch " << e << ": test squared error per image " << curve.back() << " (PCA " << pca_error
-                  << ")" << std::endl;
+        std::cout << "epoch " << e << ": test squared error per image " << curve.back() << " (PCA " << pca_error << ")"
+                  << std::endl;
     }
 
     {

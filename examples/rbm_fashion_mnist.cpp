@@ -38,8 +38,8 @@ int main(int argc, char** argv) try {
     o.lr = 0.05;
     auto history = rbm->fit(train, o);
     for (const auto& e : history)
-        std::cout << "epoch " << e.epoch << ": reconstruction error " << e.reconstruction_error << " ("
-                  << e.seconds << " s)\n";
+        std::cout << "epoch " << e.epoch << ": reconstruction error " << e.reconstruction_error << " (" << e.seconds
+                  << " s)\n";
 
     NoGradGuard no_grad;
     const int64_t side = 28;
@@ -65,8 +65,9 @@ int main(int argc, char** argv) try {
     ao.runs = ais_runs;
     auto ais = nn::rbm_log_partition_ais(*rbm, ao, train);
     double test_ll = nn::rbm_log_likelihood(*rbm, test_bin, ais.log_z);
-    std::cout << "test reconstruction error " << test_recon << ", pseudo-likelihood (binarised) " << pl << ", AIS log Z "
-              << ais.log_z << " (+-" << ais.log_z_std << "), test log-likelihood (binarised) " << test_ll << "\n";
+    std::cout << "test reconstruction error " << test_recon << ", pseudo-likelihood (binarised) " << pl
+              << ", AIS log Z " << ais.log_z << " (+-" << ais.log_z_std << "), test log-likelihood (binarised) "
+              << test_ll << "\n";
     save(rbm, opt.out + "/rbm.safetensors");
     std::cout << demo::Json()
                      .add("example", "rbm_fashion_mnist")

@@ -37,7 +37,8 @@ inline void check_tensor(const ember::Tensor& t) {
     unsigned acc = 0;
     for (int64_t i = 0; i < n; ++i) {
         acc |= p[i];
-        if (t.dtype() == ember::kBool && p[i] > 1) finding("a reader returned a bool tensor with a byte other than 0/1");
+        if (t.dtype() == ember::kBool && p[i] > 1)
+            finding("a reader returned a bool tensor with a byte other than 0/1");
     }
     sink = acc;  // keeps the loop from being optimised away
 }

@@ -136,9 +136,12 @@ int main(int argc, char** argv) {
         write_file(np / "be_i2_fortran_2x3.npy",
                    npy("{'descr': '>i2', 'fortran_order': True, 'shape': (2, 3), }", 1, iota_bytes(12)));
         write_file(np / "u1_4.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (4,), }", 1, iota_bytes(4)));
-        write_file(np / "i4_2x2.npy", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", 1, iota_bytes(16)));
-        write_file(np / "be_f8_3.npy", npy("{'descr': '>f8', 'fortran_order': False, 'shape': (3,), }", 1, Bytes(24, 0x3f)));
-        write_file(np / "u4_scalar_v2.npy", npy("{'descr': '<u4', 'fortran_order': False, 'shape': (), }", 2, iota_bytes(4)));
+        write_file(np / "i4_2x2.npy",
+                   npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", 1, iota_bytes(16)));
+        write_file(np / "be_f8_3.npy",
+                   npy("{'descr': '>f8', 'fortran_order': False, 'shape': (3,), }", 1, Bytes(24, 0x3f)));
+        write_file(np / "u4_scalar_v2.npy",
+                   npy("{'descr': '<u4', 'fortran_order': False, 'shape': (), }", 2, iota_bytes(4)));
         write_file(np / "i1_2x2_fortran_v3.npy",
                    npy("{\"descr\": \"|i1\", \"fortran_order\": True, \"shape\": (2L, 2L), }", 3, iota_bytes(4)));
         count += 6;

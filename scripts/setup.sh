@@ -11,9 +11,10 @@ set -euo pipefail
 # Compiler, build tools, test framework, libraries, the Fashion-MNIST data set for the demos, and
 # numpy (the .npy interoperability test reads and writes files with it).
 required=(cmake ninja-build g++ catch2 nlohmann-json3-dev zlib1g-dev libpng-dev libcli11-dev dataset-fashion-mnist python3-numpy)
-# The test suite's references: libtorch for the differential tests (built only when found), and
-# clang with its libFuzzer runtime and OpenMP for the fuzz targets (scripts/fuzz.sh).
-testing=(libtorch-dev clang libclang-rt-14-dev libomp-dev)
+# The test suite's references: libtorch for the differential tests (built only when found),
+# clang-format for the formatting check of .ci/run, and clang with its libFuzzer runtime and OpenMP
+# for the fuzz targets (scripts/fuzz.sh).
+testing=(libtorch-dev clang clang-format libclang-rt-14-dev libomp-dev)
 # The benchmarks' references (not needed to build or test): OpenBLAS, libtorch, scikit-learn.
 optional=(libopenblas-dev libtorch-dev python3-sklearn)
 

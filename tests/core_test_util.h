@@ -31,14 +31,10 @@ inline int64_t numel_of(const Sizes& s) {
 inline double read_raw(const Tensor& t, int64_t pos) {
     const char* base = static_cast<const char*>(t.storage()->data());
     switch (t.dtype()) {
-        case ember::kFloat32:
-            return static_cast<double>(reinterpret_cast<const float*>(base)[pos]);
-        case ember::kFloat64:
-            return reinterpret_cast<const double*>(base)[pos];
-        case ember::kInt64:
-            return static_cast<double>(reinterpret_cast<const int64_t*>(base)[pos]);
-        case ember::kBool:
-            return reinterpret_cast<const bool*>(base)[pos] ? 1.0 : 0.0;
+        case ember::kFloat32: return static_cast<double>(reinterpret_cast<const float*>(base)[pos]);
+        case ember::kFloat64: return reinterpret_cast<const double*>(base)[pos];
+        case ember::kInt64: return static_cast<double>(reinterpret_cast<const int64_t*>(base)[pos]);
+        case ember::kBool: return reinterpret_cast<const bool*>(base)[pos] ? 1.0 : 0.0;
     }
     return 0;
 }

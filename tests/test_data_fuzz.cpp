@@ -42,12 +42,8 @@ void fuzz(const std::string& name, const std::vector<uint8_t>& good,
                 case 1:
                     if (!b.empty()) b[rng.below(b.size())] = uint8_t(rng.next());
                     break;
-                case 2:
-                    b.resize(rng.below(b.size() + 1));
-                    break;  // truncate
-                case 3:
-                    b.insert(b.begin() + rng.below(b.size() + 1), uint8_t(rng.next()));
-                    break;
+                case 2: b.resize(rng.below(b.size() + 1)); break;  // truncate
+                case 3: b.insert(b.begin() + rng.below(b.size() + 1), uint8_t(rng.next())); break;
             }
         }
         // A new name each time: rewriting one file with O_TRUNC makes ext4 flush it on close
@@ -102,7 +98,8 @@ TEST_CASE("in-memory reader entry points behave as the path readers", "[data][fu
     data::write_idx(dir.file("idx"), arange(6, dtype(kInt64)).view({2, 3}), data::IdxType::Short);
     auto idx = bytes_of(dir.file("idx"));
     CHECK(data::detail::read_idx_from_memory(idx, "buffer").equal(data::read_idx(dir.file("idx"))));
-    CHECK(data::detail::read_idx_file_from_memory(idx, "buffer").payload == data::read_idx_file(dir.file("idx")).payload);
+    CHECK(data::detail::read_idx_file_from_memory(idx, "buffer").payload ==
+          data::read_idx_file(dir.file("idx")).payload);
 
     // A malformed buffer fails with the path reader's message, naming the buffer instead of a path.
     auto same_error = [&](const std::vector<uint8_t>& bad, const std::function<void(const std::string&)>& from_path,

@@ -249,6 +249,7 @@ TEST_CASE("npy reader refuses an empty shape whose strides would overflow", "[da
                                         {}));
     CHECK_THROWS_WITH(load_npy(p), Catch::Contains("overflow"));
     // The largest shapes that do fit are still read.
-    ember_test::write_bytes(p, npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1048576, 1048576), }", {}));
+    ember_test::write_bytes(p,
+                            npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1048576, 1048576), }", {}));
     CHECK(load_npy(p).sizes() == IntArrayRef({0, 1048576, 1048576}));
 }

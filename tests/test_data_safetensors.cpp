@@ -245,7 +245,7 @@ TEST_CASE("safetensors reader refuses an empty shape whose strides would overflo
         p, st_file(R"({"x":{"dtype":"F32","shape":[0,1099511627776,1099511627776],"data_offsets":[0,0]}})", {}));
     CHECK_THROWS_AS(load_tensors(p), IOError);
     CHECK_THROWS_WITH(load_tensors(p), Catch::Contains(p) && Catch::Contains("'x'") && Catch::Contains("overflow"));
-    ember_test::write_bytes(
-        p, st_file(R"({"x":{"dtype":"I64","shape":[1048576,0,1048576],"data_offsets":[0,0]}})", {}));
+    ember_test::write_bytes(p,
+                            st_file(R"({"x":{"dtype":"I64","shape":[1048576,0,1048576],"data_offsets":[0,0]}})", {}));
     CHECK(load_tensors(p).at("x").sizes() == IntArrayRef({1048576, 0, 1048576}));
 }

@@ -244,41 +244,56 @@ void require_contract(F&& f, std::initializer_list<std::string> parts) {
 }  // namespace
 
 TEST_CASE("error contract: ShapeError", "[errors][contract]") {
-    require_contract<ember::ShapeError>([] { (void)(ember::zeros({2, 3}) + ember::zeros({4})); },
-                                        {"add", "[2, 3]", "[4]", "cannot be broadcast", "dim 1: 3 vs 4",
-                                         "expected equal sizes or one of them 1"});
+    require_contract<ember::ShapeError>(
+        [] {
+            (void)(ember::zeros({2, 3}) + ember::zeros({4}));
+        },
+        {"add", "[2, 3]", "[4]", "cannot be broadcast", "dim 1: 3 vs 4", "expected equal sizes or one of them 1"});
 }
 
 TEST_CASE("error contract: DTypeError", "[errors][contract]") {
     require_contract<ember::DTypeError>(
-        [] { (void)ember::mm(ember::zeros({2, 2}), ember::zeros({2, 2}, ember::dtype(ember::kFloat64))); },
+        [] {
+            (void)ember::mm(ember::zeros({2, 2}), ember::zeros({2, 2}, ember::dtype(ember::kFloat64)));
+        },
         {"mm", "Tensor[2, 2] float32 cpu", "Tensor[2, 2] float64 cpu", "expected operands of the same dtype"});
 }
 
 TEST_CASE("error contract: DeviceError", "[errors][contract]") {
     if (ember::cuda_is_available()) {
         Tensor gpu = ember::zeros({2, 3}, ember::device(ember::kCUDA));
-        require_contract<ember::DeviceError>([&] { (void)(ember::zeros({2, 3}) + gpu); },
-                                             {"add", "Tensor[2, 3] float32 cpu", "Tensor[2, 3] float32 cuda:0",
-                                              "expected all tensors on the same device"});
+        require_contract<ember::DeviceError>(
+            [&] {
+                (void)(ember::zeros({2, 3}) + gpu);
+            },
+            {"add", "Tensor[2, 3] float32 cpu", "Tensor[2, 3] float32 cuda:0",
+             "expected all tensors on the same device"});
     } else if (ember::cuda_compiled()) {
         // A CUDA build on a machine without a usable GPU: the op and the reason are named.
-        require_contract<ember::DeviceError>([] { (void)ember::zeros({2, 3}).to(ember::Device("cuda")); },
-                                             {"to", "cuda:0", "CUDA is not available"});
+        require_contract<ember::DeviceError>(
+            [] {
+                (void)ember::zeros({2, 3}).to(ember::Device("cuda"));
+            },
+            {"to", "cuda:0", "CUDA is not available"});
         require_contract<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
                                              {"full/zeros/ones", "cuda:0", "CUDA is not available"});
     } else {
-        require_contract<ember::DeviceError>([] { (void)ember::zeros({2, 3}).to(ember::Device("cuda")); },
-                                             {"to", "cuda:0", "built without CUDA", "only cpu is available"});
+        require_contract<ember::DeviceError>(
+            [] {
+                (void)ember::zeros({2, 3}).to(ember::Device("cuda"));
+            },
+            {"to", "cuda:0", "built without CUDA", "only cpu is available"});
         require_contract<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
                                              {"full/zeros/ones", "cuda:0", "built without CUDA"});
     }
 }
 
 TEST_CASE("error contract: IndexError", "[errors][contract]") {
-    require_contract<ember::IndexError>([] { (void)ember::zeros({3, 4}).select(0, 3); },
-                                        {"select", "index 3", "dim 0", "size 3", "Tensor[3, 4] float32 cpu",
-                                         "expected -3 <= index < 3"});
+    require_contract<ember::IndexError>(
+        [] {
+            (void)ember::zeros({3, 4}).select(0, 3);
+        },
+        {"select", "index 3", "dim 0", "size 3", "Tensor[3, 4] float32 cpu", "expected -3 <= index < 3"});
 }
 
 TEST_CASE("error contract: ValueError", "[errors][contract]") {
@@ -293,9 +308,9 @@ TEST_CASE("error contract: AutogradError", "[errors][contract]") {
         ember::NoGradGuard no_grad;
         y.mul_(2.0);
     }
-    require_contract<ember::AutogradError>([&] { y.sum().backward(); },
-                                           {"backward of exp", "Tensor[3] float64 cpu", "modified by an in-place operation",
-                                            "at version 1", "saved at version 0", "clone()"});
+    require_contract<ember::AutogradError>(
+        [&] { y.sum().backward(); }, {"backward of exp", "Tensor[3] float64 cpu", "modified by an in-place operation",
+                                      "at version 1", "saved at version 0", "clone()"});
 }
 
 TEST_CASE("error contract: IOError", "[errors][contract]") {
@@ -318,8 +333,8 @@ TEST_CASE("error contract: NotImplementedError", "[errors][contract]") {
     Tensor x = ember::ones({3}, ember::TensorOptions().requires_grad(true));
     Tensor v = (x * 2.0).narrow(0, 0, 2);
     require_contract<ember::NotImplementedError>(
-        [&] { v.add_(1.0); }, {"add_", "on a view (Tensor[2] float32 cpu)", "requires grad", "not supported",
-                               "use the out-of-place op"});
+        [&] { v.add_(1.0); },
+        {"add_", "on a view (Tensor[2] float32 cpu)", "requires grad", "not supported", "use the out-of-place op"});
     require_contract<ember::NotImplementedError>(
         [&] { v.fill_(1.0); }, {"fill_", "on a view (Tensor[2] float32 cpu)", "not supported", "full_like"});
 }
@@ -334,16 +349,16 @@ TEST_CASE("error contract: AnomalyError", "[errors][contract][anomaly]") {
     Tensor z = ember::tensor({0.0, 1.0});
     z.requires_grad_(true);
     Tensor s = ember::sqrt(z).sum();
-    require_contract<ember::AnomalyError>([&] { s.backward(); },
-                                          {"backward of sqrt", "+Inf", "gradient for its input 0",
-                                           "Tensor[2] float32 cpu", "where finite values were expected"});
+    require_contract<ember::AnomalyError>(
+        [&] { s.backward(); }, {"backward of sqrt", "+Inf", "gradient for its input 0", "Tensor[2] float32 cpu",
+                                "where finite values were expected"});
 }
 
 TEST_CASE("factories: a shape whose size or strides overflow int64 is a ValueError", "[errors]") {
     // (0, 2^40, 2^40) holds no element, but its contiguous strides (2^80) do not fit int64.
     const int64_t big = int64_t{1} << 40;
-    for (auto shape : {std::vector<int64_t>{0, big, big}, std::vector<int64_t>{big, big, 0},
-                       std::vector<int64_t>{big, big}}) {
+    for (auto shape :
+         {std::vector<int64_t>{0, big, big}, std::vector<int64_t>{big, big, 0}, std::vector<int64_t>{big, big}}) {
         INFO("shape size " << shape.size());
         REQUIRE_THROWS_AS(ember::empty(shape), ember::ValueError);
         REQUIRE_THROWS_WITH(ember::zeros(shape), Catch::Matchers::Contains("overflow int64"));

@@ -121,14 +121,15 @@ void sweep(const std::vector<Shape>& shapes, uint32_t seed) {
             }
 }
 
-const std::vector<Shape> kSmallShapes = {{1, 1, 1},   {7, 13, 5},   {1, 1000, 1}, {1000, 1, 3}, {3, 1, 1000},
-                                         {14, 32, 8}, {15, 33, 17}, {6, 16, 4},   {13, 31, 64}, {2, 70, 9},
+const std::vector<Shape> kSmallShapes = {{1, 1, 1},    {7, 13, 5},   {1, 1000, 1}, {1000, 1, 3}, {3, 1, 1000},
+                                         {14, 32, 8},  {15, 33, 17}, {6, 16, 4},   {13, 31, 64}, {2, 70, 9},
                                          {12, 40, 20}, {53, 35, 30}, {24, 50, 7}};  // last panels of 12, 11, 10 rows
 // {29, 400, 450}, {100, 517, 65}, {30, 260, 800}, {252, 300, 100}: short A (at most 256 rows), split by columns
 // between threads (3 K slices and an odd panel count in {30, 260, 800}; 252 the last row count that splits so).
 // {2000, 1, 700}, {1, 3000, 500}: matrix-vector products large enough to be threaded.
-const std::vector<Shape> kLargeShapes = {{257, 129, 300}, {64, 64, 64}, {100, 517, 65}, {300, 5, 200}, {29, 400, 450},
-                                         {30, 260, 800},   {252, 300, 100}, {2000, 1, 700}, {1, 3000, 500}};
+const std::vector<Shape> kLargeShapes = {{257, 129, 300}, {64, 64, 64},   {100, 517, 65},
+                                         {300, 5, 200},   {29, 400, 450}, {30, 260, 800},
+                                         {252, 300, 100}, {2000, 1, 700}, {1, 3000, 500}};
 
 }  // namespace
 

@@ -126,8 +126,14 @@ TEST_CASE("sgd_step_: the fused pass follows torch.optim.SGD for every option, c
     // Every combination of momentum, dampening, weight decay and nesterov, three steps each, on a
     // contiguous parameter (the one-pass kernel) and on a column view of a matrix (the composed
     // ops): both must equal the scalar reference above, step by step.
-    const SgdRef cases[] = {{0.1}, {0.1, 0, 0, 0.3}, {0.1, 0.9}, {0.1, 0.9, 0.25}, {0.1, 0.9, 0, 0.3},
-                            {0.05, 0.8, 0, 0.1, true}, {0.05, 0.8, 0, 0, true}, {0.2, 0.5, 0.5, 0.2}};
+    const SgdRef cases[] = {{0.1},
+                            {0.1, 0, 0, 0.3},
+                            {0.1, 0.9},
+                            {0.1, 0.9, 0.25},
+                            {0.1, 0.9, 0, 0.3},
+                            {0.05, 0.8, 0, 0.1, true},
+                            {0.05, 0.8, 0, 0, true},
+                            {0.2, 0.5, 0.5, 0.2}};
     for (const SgdRef& o : cases) {
         const auto want = sgd_reference(o, 3);
         for (bool strided : {false, true}) {
@@ -151,7 +157,8 @@ TEST_CASE("sgd_step_: the fused pass follows torch.optim.SGD for every option, c
 
 TEST_CASE("sgd_step_: float32 matches float64 to rounding; bad operands are errors", "[optim]") {
     ember::manual_seed(3);
-    Tensor w64 = ember::randn({1000}, ember::dtype(ember::kFloat64)), g64 = ember::randn({1000}, ember::dtype(ember::kFloat64));
+    Tensor w64 = ember::randn({1000}, ember::dtype(ember::kFloat64)),
+           g64 = ember::randn({1000}, ember::dtype(ember::kFloat64));
     Tensor w32 = w64.to(ember::kFloat32), g32 = g64.to(ember::kFloat32), b64, b32;
     ember::NoGradGuard ng;
     for (int t = 0; t < 4; ++t) {

@@ -257,8 +257,8 @@ TEST_CASE("bit-exact ln and cos kernels are accurate", "[philox]") {
         const uint64_t n = static_cast<uint64_t>(w.x[0] >> (w.x[2] % 32)) + 1;  // spread over all magnitudes
         const long double lref = std::log(static_cast<long double>(n) * 0x1p-32L);
         const double lulp = lref == 0.0L ? 0x1p-1074 : std::ldexp(1.0, std::ilogb(static_cast<double>(lref)) - 52);
-        worst_log_d = std::max(worst_log_d,
-                               static_cast<double>(std::fabs(er::detail::log_scaled_double(n, 32) - lref)) / lulp);
+        worst_log_d =
+            std::max(worst_log_d, static_cast<double>(std::fabs(er::detail::log_scaled_double(n, 32) - lref)) / lulp);
         const long double cref = std::cos(2.0L * kPiL * (static_cast<long double>(w.x[1]) * 0x1p-32L));
         worst_cos_d = std::max(worst_cos_d, static_cast<double>(std::fabs(er::detail::cos_2pi_double(w.x[1]) - cref)));
     }

@@ -360,7 +360,8 @@ TEST_CASE("Gaussian hidden units: free energy, log Z and CD gradient against clo
     double z = 0;
     for (double m : marginal) z += m;
     CHECK(nn::rbm_log_partition_exact(*rbm) == Approx(std::log(z)).epsilon(1e-6));
-    CHECK(nn::rbm_log_likelihood(*rbm, V.narrow(0, 5, 1), std::log(z)) == Approx(std::log(marginal[5] / z)).epsilon(1e-6));
+    CHECK(nn::rbm_log_likelihood(*rbm, V.narrow(0, 5, 1), std::log(z)) ==
+          Approx(std::log(marginal[5] / z)).epsilon(1e-6));
     // Differences of free energies are log-probability ratios.
     Tensor F = rbm->free_energy(V);
     CHECK((F[3] - F[9]).item<double>() == Approx(std::log(marginal[9] / marginal[3])).epsilon(1e-6));

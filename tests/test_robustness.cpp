@@ -43,10 +43,10 @@ void require_all_finite(const Tensor& t, const std::string& what) {
 
 // Rows mixing +-1e4 with small values, an all-equal large row, a small row and near-ties.
 const Sizes kRowsShape = {4, 4};
-const std::vector<double> kRows = {1e4, -1e4, 0, 1e-3,              //
-                                   -1e4, -1e4, -1e4, -1e4,          //
-                                   1e-3, -2e-3, 5e-4, 0,            //
-                                   5e3, 1e4, 1e4 - 1, -5e3};
+const std::vector<double> kRows = {1e4,  -1e4,  0,       1e-3,  //
+                                   -1e4, -1e4,  -1e4,    -1e4,  //
+                                   1e-3, -2e-3, 5e-4,    0,     //
+                                   5e3,  1e4,   1e4 - 1, -5e3};
 
 // log sum_j exp(x_ij) over `dim` (0 or 1) of a rows x cols matrix, in double.
 std::vector<double> logsumexp_ref(const std::vector<double>& x, int64_t rows, int64_t cols, int dim) {
@@ -83,9 +83,9 @@ TEST_CASE("robustness: softplus, log_sigmoid and sigmoid at +-1e4", "[robustness
             sp.push_back(softplus_ref(v));
             ls.push_back(log_sigmoid_ref(v));
             sg.push_back(sigmoid_ref(v));
-            dsp.push_back(sigmoid_ref(v));                      // softplus' = sigmoid
-            dls.push_back(sigmoid_ref(-v));                     // log_sigmoid' = sigmoid(-x)
-            dsg.push_back(sigmoid_ref(v) * sigmoid_ref(-v));    // sigmoid' = s (1 - s)
+            dsp.push_back(sigmoid_ref(v));                    // softplus' = sigmoid
+            dls.push_back(sigmoid_ref(-v));                   // log_sigmoid' = sigmoid(-x)
+            dsg.push_back(sigmoid_ref(v) * sigmoid_ref(-v));  // sigmoid' = s (1 - s)
         }
         struct Case {
             const char* name;
@@ -187,7 +187,8 @@ TEST_CASE("robustness: cross_entropy with logits of magnitude 1e4", "[robustness
         }
         REQUIRE(want[3] == Approx(1.5e4).epsilon(1e-4));  // target -5e3 against 1e4: a loss of 1.5e4
         std::string what = std::string("cross_entropy ") + dt_name(dt);
-        Tensor per = F::cross_entropy(x, ember::tensor(target), ember::nn::CrossEntropyLossOptions().reduction(ember::nn::Reduction::None));
+        Tensor per = F::cross_entropy(x, ember::tensor(target),
+                                      ember::nn::CrossEntropyLossOptions().reduction(ember::nn::Reduction::None));
         require_close(raw_values(per), want, t.rtol, t.atol, what);
         Tensor loss = F::cross_entropy(x, ember::tensor(target));
         loss.backward();
@@ -197,7 +198,8 @@ TEST_CASE("robustness: cross_entropy with logits of magnitude 1e4", "[robustness
         // Class-probability targets.
         std::vector<double> probs = {0.5, 0, 0.25, 0.25, 1, 0, 0, 0, 0.1, 0.2, 0.3, 0.4, 0, 0.5, 0.5, 0};
         x.set_grad(Tensor());
-        Tensor lp = F::cross_entropy(x, make(probs, kRowsShape, dt), ember::nn::CrossEntropyLossOptions().reduction(ember::nn::Reduction::None));
+        Tensor lp = F::cross_entropy(x, make(probs, kRowsShape, dt),
+                                     ember::nn::CrossEntropyLossOptions().reduction(ember::nn::Reduction::None));
         std::vector<double> wantp(4, 0.0);
         for (int64_t i = 0; i < 4; ++i)
             for (int64_t j = 0; j < 4; ++j) wantp[i] -= probs[i * 4 + j] * lsm[i * 4 + j];

@@ -151,11 +151,10 @@ TEST_CASE("vec_math: infinities, NaN, signed zero and every tail length", "[vec_
     }
 }
 
-TEST_CASE("exp/sigmoid/softplus/log_sigmoid ops: vectorised contiguous path matches the strided path",
-          "[vec_math]") {
+TEST_CASE("exp/sigmoid/softplus/log_sigmoid ops: vectorised contiguous path matches the strided path", "[vec_math]") {
     using namespace ember;
     manual_seed(3);
-    Tensor x = randn({64, 301}) * 8.0;  // contiguous: vectorised; its transpose: the scalar loop
+    Tensor x = randn({64, 301}) * 8.0;   // contiguous: vectorised; its transpose: the scalar loop
     Tensor xt = x.t().contiguous().t();  // same values, column-major strides
     REQUIRE(!xt.is_contiguous());
     struct Case {

@@ -76,10 +76,10 @@ void check_forward(const Node& node, const std::vector<Tensor>& inputs, const st
         const Tensor& out = *outputs[o];
         if (all_finite(out)) continue;
         NonFinite c = count(out);
-        std::string msg = str_cat("anomaly detected: forward of ", node.name(), in_backward_str(), " produced ",
-                                  counts_str(c), " in ",
-                                  outputs.size() > 1 ? str_cat("output ", o, " ") : std::string("its output "),
-                                  describe(out), " (first at flat index ", c.first, ") where finite values were expected");
+        std::string msg =
+            str_cat("anomaly detected: forward of ", node.name(), in_backward_str(), " produced ", counts_str(c),
+                    " in ", outputs.size() > 1 ? str_cat("output ", o, " ") : std::string("its output "), describe(out),
+                    " (first at flat index ", c.first, ") where finite values were expected");
         std::string bad_inputs;
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             if (all_finite(inputs[i])) continue;
@@ -102,12 +102,12 @@ void check_backward(const Node& node, bool incoming_finite, const std::vector<Te
         std::string target;
         if (i < node.next_edges.size() && node.next_edges[i].valid())
             target = str_cat(", which flows to ", node.next_edges[i].fn->name());
-        throw AnomalyError(str_cat(
-            "anomaly detected: backward of ", node.name(), in_backward_str(), " returned ", counts_str(c),
-            " in the gradient for its input ", i, target, ": ", describe(g), " (first at flat index ", c.first,
-            ") where finite values were expected; ",
-            incoming_finite ? str_cat("the gradient reaching ", node.name(), " was finite, so its backward produced them")
-                            : std::string("the gradient reaching it already held NaN/Inf")));
+        throw AnomalyError(str_cat("anomaly detected: backward of ", node.name(), in_backward_str(), " returned ",
+                                   counts_str(c), " in the gradient for its input ", i, target, ": ", describe(g),
+                                   " (first at flat index ", c.first, ") where finite values were expected; ",
+                                   incoming_finite ? str_cat("the gradient reaching ", node.name(),
+                                                             " was finite, so its backward produced them")
+                                                   : std::string("the gradient reaching it already held NaN/Inf")));
     }
 }
 

@@ -230,8 +230,8 @@ void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& gra
             grads[i] = grad_tensors[i];
         } else {
             EMBER_CHECK(tensors[i].numel() == 1, AutogradError,
-                        "backward: a gradient can be created implicitly only for one-element outputs, but output ",
-                        i, " is ", describe(tensors[i]), "; pass a gradient tensor of that shape");
+                        "backward: a gradient can be created implicitly only for one-element outputs, but output ", i,
+                        " is ", describe(tensors[i]), "; pass a gradient tensor of that shape");
             grads[i] = ones_like(tensors[i]);
         }
     }
@@ -248,15 +248,16 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
         } else {
             EMBER_CHECK(outputs[i].numel() == 1, AutogradError,
                         "autograd::grad: a gradient can be created implicitly only for one-element outputs, but "
-                        "output ", i, " is ", describe(outputs[i]));
+                        "output ",
+                        i, " is ", describe(outputs[i]));
             seeds[i] = ones_like(outputs[i]);
         }
     }
     std::vector<Capture> captures;
     std::vector<Edge> keep_alive;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        EMBER_CHECK(inputs[i].defined() && inputs[i].requires_grad(), AutogradError, "autograd::grad: input ", i,
-                    " (", describe(inputs[i]), ") does not require grad");
+        EMBER_CHECK(inputs[i].defined() && inputs[i].requires_grad(), AutogradError, "autograd::grad: input ", i, " (",
+                    describe(inputs[i]), ") does not require grad");
         Edge e = gradient_edge(inputs[i]);
         keep_alive.push_back(e);
         captures.push_back({e.fn.get(), e.input_nr, i});

@@ -6,7 +6,9 @@ void AutogradContext::finish_saving(const std::vector<Tensor>& outputs) {
     saved_.clear();
     for (const Tensor& t : to_save_) {
         bool is_output = false;
-        for (const Tensor& o : outputs) is_output |= t.defined() && o.storage() == t.storage() && o.sizes() == t.sizes() && o.strides() == t.strides() && o.storage_offset() == t.storage_offset();
+        for (const Tensor& o : outputs)
+            is_output |= t.defined() && o.storage() == t.storage() && o.sizes() == t.sizes() &&
+                         o.strides() == t.strides() && o.storage_offset() == t.storage_offset();
         saved_.emplace_back(t, is_output);
     }
     to_save_.clear();

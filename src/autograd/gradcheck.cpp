@@ -11,8 +11,10 @@ namespace {
 std::vector<Tensor> detached_inputs(const std::vector<Tensor>& inputs) {
     std::vector<Tensor> out;
     for (const Tensor& t : inputs) {
-        EMBER_CHECK(t.dtype() == kFloat64, DTypeError, "gradcheck: inputs must be float64 (finite differences in "
-                    "float32 are too coarse), got ", describe(t));
+        EMBER_CHECK(t.dtype() == kFloat64, DTypeError,
+                    "gradcheck: inputs must be float64 (finite differences in "
+                    "float32 are too coarse), got ",
+                    describe(t));
         out.push_back(t.detach().clone().requires_grad_(t.requires_grad()));
     }
     return out;
@@ -81,10 +83,9 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, cons
                 double numeric = (plus[o] - minus[o]) / (2 * options.eps);
                 double a = analytic[k][o][e];
                 if (!(std::abs(a - numeric) <= options.atol + options.rtol * std::abs(numeric))) {
-                    return fail(options, str_cat("gradcheck: Jacobian mismatch for input ", diff_index[k],
-                                                 " element ", e, ", output element ", o, ": analytic ", a,
-                                                 ", numerical ", numeric, " (atol ", options.atol, ", rtol ",
-                                                 options.rtol, ")"));
+                    return fail(options, str_cat("gradcheck: Jacobian mismatch for input ", diff_index[k], " element ",
+                                                 e, ", output element ", o, ": analytic ", a, ", numerical ", numeric,
+                                                 " (atol ", options.atol, ", rtol ", options.rtol, ")"));
                 }
             }
         }

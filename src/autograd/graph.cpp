@@ -78,10 +78,10 @@ void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> in
 }
 
 [[noreturn]] void throw_backward_twice(const std::string& node_name) {
-    throw AutogradError(str_cat(
-        "backward: trying to backward through ", node_name,
-        " a second time, but its saved tensors were already freed. Specify retain_graph=true on the first "
-        "backward (or autograd::grad) call if you need to backward through the graph again."));
+    throw AutogradError(
+        str_cat("backward: trying to backward through ", node_name,
+                " a second time, but its saved tensors were already freed. Specify retain_graph=true on the first "
+                "backward (or autograd::grad) call if you need to backward through the graph again."));
 }
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
@@ -97,10 +97,9 @@ Tensor SavedTensor::unpack(const Node& owner) const {
     uint32_t now = data_._version();
     if (now != version_) [[unlikely]] {
         throw AutogradError(str_cat(
-            "backward of ", owner.name(), ": one of the tensors saved for the gradient computation (",
-            describe(data_), ") has been modified by an in-place operation: it is at version ", now,
-            " but was saved at version ", version_,
-            ". Use an out-of-place op, or clone() the tensor before modifying it."));
+            "backward of ", owner.name(), ": one of the tensors saved for the gradient computation (", describe(data_),
+            ") has been modified by an in-place operation: it is at version ", now, " but was saved at version ",
+            version_, ". Use an out-of-place op, or clone() the tensor before modifying it."));
     }
     if (!is_output_) return data_;
     Tensor alias = make_view(data_, data_.sizes(), data_.strides(), data_.storage_offset());

@@ -93,9 +93,8 @@ void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
         }
     }
     if (t == kFloat32 && unary_vectorised_f32(op, it, p)) return;
-    dispatch_floating(t, "unary_kernel", [&]<typename T>() {
-        visit_unary(op, p, [&](auto f) { elementwise_loop<T, T>(it, f); });
-    });
+    dispatch_floating(t, "unary_kernel",
+                      [&]<typename T>() { visit_unary(op, p, [&](auto f) { elementwise_loop<T, T>(it, f); }); });
 }
 
 void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
@@ -105,9 +104,8 @@ void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
         return;
     }
     if (t == kFloat32 && binary_vectorised_f32(op, it, p)) return;
-    dispatch_numeric(t, "binary_kernel", [&]<typename T>() {
-        visit_arith(op, p, [&](auto f) { elementwise_loop<T, T, T>(it, f); });
-    });
+    dispatch_numeric(t, "binary_kernel",
+                     [&]<typename T>() { visit_arith(op, p, [&](auto f) { elementwise_loop<T, T, T>(it, f); }); });
 }
 
 void where_kernel(const StridedIter& it) {
@@ -118,9 +116,8 @@ void where_kernel(const StridedIter& it) {
 
 void copy_kernel(const StridedIter& it) {
     dispatch_all(it.dtypes[0], [&]<typename O>() {
-        dispatch_all(it.dtypes[1], [&]<typename I>() {
-            elementwise_loop<O, I>(it, [](I x) { return static_cast<O>(x); });
-        });
+        dispatch_all(it.dtypes[1],
+                     [&]<typename I>() { elementwise_loop<O, I>(it, [](I x) { return static_cast<O>(x); }); });
     });
 }
 

@@ -78,7 +78,6 @@ using detail::MicroKernel;
 enum class Path : int { Auto = 0, Avx512 = 1, Avx2 = 2, Generic = 3 };
 std::atomic<int> g_forced{static_cast<int>(Path::Auto)};
 
-
 Path active_path() {
     const auto forced = static_cast<Path>(g_forced.load(std::memory_order_relaxed));
     if (forced != Path::Auto) return forced;
@@ -506,12 +505,9 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alph
 
 const char* gemm_kernel_name() {
     switch (active_path()) {
-        case Path::Avx512:
-            return "avx512";
-        case Path::Avx2:
-            return "avx2";
-        default:
-            return "generic";
+        case Path::Avx512: return "avx512";
+        case Path::Avx2: return "avx2";
+        default: return "generic";
     }
 }
 

@@ -4,10 +4,10 @@
 // run-time check in gemm.cpp. Nothing here has external template/inline linkage (everything but the four
 // entry points is in an anonymous namespace), so no AVX-512 COMDAT copy can replace a baseline one at link time.
 //
-// Kernel shape fp32: 14 x 32 (MR x NR; a short last micro-panel runs a tile of fewer rows). Per k: 2 aligned zmm loads of packed B, 14 broadcasts of packed A,
-// 28 FMAs into 28 zmm accumulators (31 of the 32 zmm registers in use). Two FMA ports -> 14 cycles per k, while
-// the 16 loads fit easily in the 2-3 load ports; the broadcast operand is tiny so most bandwidth goes to B.
-// fp64 is the same layout with 8-lane vectors: 14 x 16.
+// Kernel shape fp32: 14 x 32 (MR x NR; a short last micro-panel runs a tile of fewer rows). Per k: 2 aligned zmm loads
+// of packed B, 14 broadcasts of packed A, 28 FMAs into 28 zmm accumulators (31 of the 32 zmm registers in use). Two FMA
+// ports -> 14 cycles per k, while the 16 loads fit easily in the 2-3 load ports; the broadcast operand is tiny so most
+// bandwidth goes to B. fp64 is the same layout with 8-lane vectors: 14 x 16.
 #include <cstdint>
 
 #if defined(__x86_64__) || defined(__i386__)

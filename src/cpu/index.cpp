@@ -27,8 +27,8 @@ int64_t index_select_kernel(ScalarType dtype, const void* in, int64_t outer, int
     return -1;
 }
 
-int64_t index_add_kernel(ScalarType dtype, void* out, int64_t outer, int64_t n_out, int64_t inner,
-                         const int64_t* index, int64_t n_index, const void* src) {
+int64_t index_add_kernel(ScalarType dtype, void* out, int64_t outer, int64_t n_out, int64_t inner, const int64_t* index,
+                         int64_t n_index, const void* src) {
     for (int64_t i = 0; i < n_index; ++i)
         if (index[i] < 0 || index[i] >= n_out) return i;
     dispatch_numeric(dtype, "index_add", [&]<typename T>() {

@@ -46,8 +46,7 @@ void parallel_for(int64_t n, int64_t grain, Body&& body) {
 namespace detail {
 
 template <typename Out, typename... In, typename F, std::size_t... I>
-inline void inner_loop(char** ptrs, const int64_t* inner_strides, int64_t n, const F& f,
-                       std::index_sequence<I...>) {
+inline void inner_loop(char** ptrs, const int64_t* inner_strides, int64_t n, const F& f, std::index_sequence<I...>) {
     Out* out = reinterpret_cast<Out*>(ptrs[0]);
     const int64_t so = inner_strides[0];
     bool contiguous = so == 1 && ((inner_strides[I + 1] == 1) && ...);

@@ -40,7 +40,8 @@ EMBER_AVX512 void philox_uniform64_avx512(uint64_t seed, uint64_t offset, uint64
     const __m512i base = _mm512_set1_epi64(static_cast<long long>(offset + g0));
     const __m512i c_lo = _mm512_add_epi64(base, _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
     const __m512i c_hi = _mm512_add_epi64(base, _mm512_setr_epi64(8, 9, 10, 11, 12, 13, 14, 15));
-    __m512i x0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(c_lo)), _mm512_cvtepi64_epi32(c_hi), 1);
+    __m512i x0 =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(c_lo)), _mm512_cvtepi64_epi32(c_hi), 1);
     __m512i x1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(_mm512_srli_epi64(c_lo, 32))),
                                     _mm512_cvtepi64_epi32(_mm512_srli_epi64(c_hi, 32)), 1);
     __m512i x2 = _mm512_setzero_si512(), x3 = _mm512_setzero_si512();

@@ -109,12 +109,14 @@ void reduce_typed(ReduceOp op, const Reduce2D& r) {
                     partial[static_cast<std::size_t>(i)] = sum_pairwise(in + o * r.outer_stride + begin, len);
                 }
             });
-            for (int64_t o = 0; o < r.outer; ++o) out[o] = static_cast<T>(sum_partials(partial.data() + o * chunks, chunks));
+            for (int64_t o = 0; o < r.outer; ++o)
+                out[o] = static_cast<T>(sum_partials(partial.data() + o * chunks, chunks));
             return;
         }
         parallel_for(r.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, r.inner)),
                      [&](int64_t b, int64_t e) {
-                         for (int64_t o = b; o < e; ++o) out[o] = sum_row(in + o * r.outer_stride, r.inner, r.inner_stride);
+                         for (int64_t o = b; o < e; ++o)
+                             out[o] = sum_row(in + o * r.outer_stride, r.inner, r.inner_stride);
                      });
         return;
     }

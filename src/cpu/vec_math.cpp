@@ -34,7 +34,6 @@ namespace {
 enum class Path : int { Auto = 0, Avx512 = 1, Avx2 = 2, Scalar = 3 };
 std::atomic<int> g_forced{static_cast<int>(Path::Auto)};
 
-
 Path active() {
     const auto forced = static_cast<Path>(g_forced.load(std::memory_order_relaxed));
     if (forced != Path::Auto) return forced;

@@ -22,8 +22,8 @@ EMBER_AVX2 inline __m256 exp8(__m256 x) {
     // max/min return their second operand when either is NaN: a NaN x passes through.
     x = _mm256_max_ps(set1(-104.0f), x);
     x = _mm256_min_ps(set1(89.0f), x);
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, set1(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256 n =
+        _mm256_round_ps(_mm256_mul_ps(x, set1(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256 r = _mm256_fnmadd_ps(n, set1(0.693359375f), x);
     r = _mm256_fnmadd_ps(n, set1(-2.12194440e-4f), r);
     __m256 p = set1(1.9875691500e-4f);
@@ -70,8 +70,8 @@ EMBER_AVX2 inline __m256 log1p8(__m256 y) {
     __m256 r = _mm256_add_ps(f, _mm256_add_ps(p, c));
     r = _mm256_fmadd_ps(e, set1(0.693359375f), r);
     // u = +inf or NaN: return u itself.
-    const __m256 special = _mm256_or_ps(_mm256_cmp_ps(u, set1(__builtin_inff()), _CMP_EQ_OQ),
-                                        _mm256_cmp_ps(u, u, _CMP_UNORD_Q));
+    const __m256 special =
+        _mm256_or_ps(_mm256_cmp_ps(u, set1(__builtin_inff()), _CMP_EQ_OQ), _mm256_cmp_ps(u, u, _CMP_UNORD_Q));
     return _mm256_blendv_ps(r, u, special);
 }
 

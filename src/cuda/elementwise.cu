@@ -49,29 +49,14 @@ void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
         // Integer tensors take only the ops that stay integral (as on the CPU).
         auto run = [&](auto f) { launch_elementwise<int64_t, int64_t>(it, f); };
         switch (op) {
-            case UnaryOp::Neg:
-                run(NegF{});
-                break;
-            case UnaryOp::Abs:
-                run(AbsF{});
-                break;
-            case UnaryOp::Sign:
-                run(SignF{});
-                break;
-            case UnaryOp::Square:
-                run(SquareF{});
-                break;
-            case UnaryOp::Relu:
-                run(ReluF{});
-                break;
-            case UnaryOp::PowScalar:
-                run(PowScalarF{p.a});
-                break;
-            case UnaryOp::Clamp:
-                run(ClampF{p.a, p.b});
-                break;
-            default:
-                throw DTypeError("unary_kernel: op not defined for int64");
+            case UnaryOp::Neg: run(NegF{}); break;
+            case UnaryOp::Abs: run(AbsF{}); break;
+            case UnaryOp::Sign: run(SignF{}); break;
+            case UnaryOp::Square: run(SquareF{}); break;
+            case UnaryOp::Relu: run(ReluF{}); break;
+            case UnaryOp::PowScalar: run(PowScalarF{p.a}); break;
+            case UnaryOp::Clamp: run(ClampF{p.a, p.b}); break;
+            default: throw DTypeError("unary_kernel: op not defined for int64");
         }
         EMBER_CUDA_CHECK_LAUNCH("unary_kernel");
         return;
@@ -118,8 +103,9 @@ void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf,
     if (blocks > kMaxBlocks) blocks = kMaxBlocks;
     dispatch_floating(dtype, "sgd_step_kernel", [&]<typename T>() {
         step.dispatch([&]<bool kDecay, bool kMomentum, bool kFirst, bool kNesterov>() {
-            sgd_step_kernel_impl<kDecay, kMomentum, kFirst, kNesterov, T><<<static_cast<unsigned>(blocks), kBlockSize>>>(
-                static_cast<T*>(param), static_cast<const T*>(grad), static_cast<T*>(buf), n, step);
+            sgd_step_kernel_impl<kDecay, kMomentum, kFirst, kNesterov, T>
+                <<<static_cast<unsigned>(blocks), kBlockSize>>>(static_cast<T*>(param), static_cast<const T*>(grad),
+                                                                static_cast<T*>(buf), n, step);
         });
     });
     EMBER_CUDA_CHECK_LAUNCH("sgd_step_kernel");

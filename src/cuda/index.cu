@@ -147,14 +147,10 @@ __global__ void scatter_add_atomic(StridedIter it, T* self, AlongDim a, unsigned
 template <typename F>
 void dispatch_element_size(ScalarType dtype, F&& f) {
     switch (element_size(dtype)) {
-        case 1:
-            return f.template operator()<uint8_t>();
-        case 4:
-            return f.template operator()<uint32_t>();
-        case 8:
-            return f.template operator()<uint64_t>();
-        default:
-            throw DTypeError(str_cat("index kernels: unsupported element size of ", dtype_name(dtype)));
+        case 1: return f.template operator()<uint8_t>();
+        case 4: return f.template operator()<uint32_t>();
+        case 8: return f.template operator()<uint64_t>();
+        default: throw DTypeError(str_cat("index kernels: unsupported element size of ", dtype_name(dtype)));
     }
 }
 

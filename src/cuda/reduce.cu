@@ -314,14 +314,11 @@ __global__ void __launch_bounds__(kBlock) softmax_rows(bool log, const T* in, T*
 void reduce_kernel(ReduceOp op, const Reduce2D& r) {
     auto run = [&]<typename T>() {
         switch (op) {
-            case ReduceOp::Sum:
-                return reduce_typed<T, SumOp<T>>(r);
+            case ReduceOp::Sum: return reduce_typed<T, SumOp<T>>(r);
             case ReduceOp::Max:
-            case ReduceOp::ArgMax:
-                return reduce_typed<T, ExtremeOp<T, true>>(r);
+            case ReduceOp::ArgMax: return reduce_typed<T, ExtremeOp<T, true>>(r);
             case ReduceOp::Min:
-            case ReduceOp::ArgMin:
-                return reduce_typed<T, ExtremeOp<T, false>>(r);
+            case ReduceOp::ArgMin: return reduce_typed<T, ExtremeOp<T, false>>(r);
         }
     };
     dispatch_numeric(r.dtype, op == ReduceOp::Sum ? "sum" : "max/min", run);

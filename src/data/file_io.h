@@ -44,7 +44,7 @@ public:
 private:
     std::string path_;
     const char* what_;
-    std::FILE* file_ = nullptr;          // null when reading from memory
+    std::FILE* file_ = nullptr;  // null when reading from memory
     const unsigned char* memory_ = nullptr;
     uint64_t size_ = 0;
     uint64_t pos_ = 0;

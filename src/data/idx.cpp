@@ -22,33 +22,23 @@ using detail::FileReader;
 int64_t idx_element_size(IdxType type) {
     switch (type) {
         case IdxType::UByte:
-        case IdxType::SByte:
-            return 1;
-        case IdxType::Short:
-            return 2;
+        case IdxType::SByte: return 1;
+        case IdxType::Short: return 2;
         case IdxType::Int:
-        case IdxType::Float:
-            return 4;
-        case IdxType::Double:
-            return 8;
+        case IdxType::Float: return 4;
+        case IdxType::Double: return 8;
     }
     return 0;
 }
 
 const char* idx_type_name(IdxType type) {
     switch (type) {
-        case IdxType::UByte:
-            return "ubyte (0x08)";
-        case IdxType::SByte:
-            return "sbyte (0x09)";
-        case IdxType::Short:
-            return "short (0x0B)";
-        case IdxType::Int:
-            return "int (0x0C)";
-        case IdxType::Float:
-            return "float (0x0D)";
-        case IdxType::Double:
-            return "double (0x0E)";
+        case IdxType::UByte: return "ubyte (0x08)";
+        case IdxType::SByte: return "sbyte (0x09)";
+        case IdxType::Short: return "short (0x0B)";
+        case IdxType::Int: return "int (0x0C)";
+        case IdxType::Float: return "float (0x0D)";
+        case IdxType::Double: return "double (0x0E)";
     }
     return "?";
 }
@@ -222,10 +212,8 @@ Tensor decode_idx(const IdxFile& f) {
         return t;
     };
     switch (f.type) {
-        case IdxType::UByte:
-            return fill(kInt64, [](const uint8_t* q) -> int64_t { return q[0]; });
-        case IdxType::SByte:
-            return fill(kInt64, [](const uint8_t* q) -> int64_t { return static_cast<int8_t>(q[0]); });
+        case IdxType::UByte: return fill(kInt64, [](const uint8_t* q) -> int64_t { return q[0]; });
+        case IdxType::SByte: return fill(kInt64, [](const uint8_t* q) -> int64_t { return static_cast<int8_t>(q[0]); });
         case IdxType::Short:
             return fill(kInt64, [](const uint8_t* q) -> int64_t {
                 return static_cast<int16_t>(static_cast<uint16_t>((q[0] << 8) | q[1]));
@@ -284,20 +272,11 @@ void write_idx(const std::string& path, const Tensor& t, IdxType type) {
     uint8_t* out = bytes.data() + 4 + 4 * t.dim();
     double lo = 0, hi = 0;
     switch (type) {
-        case IdxType::UByte:
-            lo = 0, hi = 255;
-            break;
-        case IdxType::SByte:
-            lo = -128, hi = 127;
-            break;
-        case IdxType::Short:
-            lo = -32768, hi = 32767;
-            break;
-        case IdxType::Int:
-            lo = -2147483648.0, hi = 2147483647.0;
-            break;
-        default:
-            break;
+        case IdxType::UByte: lo = 0, hi = 255; break;
+        case IdxType::SByte: lo = -128, hi = 127; break;
+        case IdxType::Short: lo = -32768, hi = 32767; break;
+        case IdxType::Int: lo = -2147483648.0, hi = 2147483647.0; break;
+        default: break;
     }
     for (int64_t i = 0; i < n; ++i) {
         uint8_t* q = out + i * es;

@@ -152,11 +152,8 @@ bool parse_descr(const std::string& d, Descr& out) {
             if (out.width != 1 && out.width != 2 && out.width != 4) return false;
             out.dtype = kInt64;
             return true;
-        case 'b':
-            out.dtype = kBool;
-            return out.width == 1;
-        default:
-            return false;
+        case 'b': out.dtype = kBool; return out.width == 1;
+        default: return false;
     }
 }
 
@@ -168,14 +165,10 @@ uint64_t load_uint(const uint8_t* p, int width, bool big_endian) {
 
 const char* descr_of(ScalarType t) {
     switch (t) {
-        case kFloat32:
-            return "<f4";
-        case kFloat64:
-            return "<f8";
-        case kInt64:
-            return "<i8";
-        case kBool:
-            return "|b1";
+        case kFloat32: return "<f4";
+        case kFloat64: return "<f8";
+        case kInt64: return "<i8";
+        case kBool: return "|b1";
     }
     return "?";
 }

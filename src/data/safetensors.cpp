@@ -32,14 +32,10 @@ constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
 const char* dtype_code(ScalarType t) {
     switch (t) {
-        case kFloat32:
-            return "F32";
-        case kFloat64:
-            return "F64";
-        case kInt64:
-            return "I64";
-        case kBool:
-            return "BOOL";
+        case kFloat32: return "F32";
+        case kFloat64: return "F64";
+        case kInt64: return "I64";
+        case kBool: return "BOOL";
     }
     return "?";
 }

@@ -77,28 +77,17 @@ bool inside(int64_t label, double u, double v) {
     const double au = std::abs(u), av = std::abs(v), r = std::sqrt(u * u + v * v);
     const bool box = au < 9 && av < 9;
     switch (label) {
-        case 0:
-            return av < 2.5 && au < 9;  // horizontal bar
-        case 1:
-            return au < 2.5 && av < 9;  // vertical bar
-        case 2:
-            return au < 7 && av < 7;  // filled square
-        case 3:
-            return std::max(au, av) < 8 && std::max(au, av) >= 5.5;  // outline
-        case 4:
-            return r < 8;  // filled disk
-        case 5:
-            return r < 8.5 && r >= 5.5;  // ring
-        case 6:
-            return box && std::abs(u - v) < 2.5;  // diagonal
-        case 7:
-            return box && (std::abs(u - v) < 2 || std::abs(u + v) < 2);  // X
-        case 8:
-            return box && (au < 2 || av < 2);  // plus
-        case 9:
-            return v > -7 && v < 7 && au < (v + 7) / 2;  // triangle, apex up
-        default:
-            return false;
+        case 0: return av < 2.5 && au < 9;                                   // horizontal bar
+        case 1: return au < 2.5 && av < 9;                                   // vertical bar
+        case 2: return au < 7 && av < 7;                                     // filled square
+        case 3: return std::max(au, av) < 8 && std::max(au, av) >= 5.5;      // outline
+        case 4: return r < 8;                                                // filled disk
+        case 5: return r < 8.5 && r >= 5.5;                                  // ring
+        case 6: return box && std::abs(u - v) < 2.5;                         // diagonal
+        case 7: return box && (std::abs(u - v) < 2 || std::abs(u + v) < 2);  // X
+        case 8: return box && (au < 2 || av < 2);                            // plus
+        case 9: return v > -7 && v < 7 && au < (v + 7) / 2;                  // triangle, apex up
+        default: return false;
     }
 }
 

@@ -49,43 +49,63 @@ EMBER_HD inline bool isnan(T x) {
 
 struct NegF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return -x; }
+    EMBER_HD T operator()(T x) const {
+        return -x;
+    }
 };
 struct ExpF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::exp(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::exp(x);
+    }
 };
 struct LogF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::log(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::log(x);
+    }
 };
 struct Log1pF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::log1p(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::log1p(x);
+    }
 };
 struct SqrtF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::sqrt(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::sqrt(x);
+    }
 };
 struct RsqrtF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return T(1) / km::sqrt(x); }
+    EMBER_HD T operator()(T x) const {
+        return T(1) / km::sqrt(x);
+    }
 };
 struct AbsF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::abs(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::abs(x);
+    }
 };
 struct SignF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return T((T(0) < x) - (x < T(0))); }
+    EMBER_HD T operator()(T x) const {
+        return T((T(0) < x) - (x < T(0)));
+    }
 };
 struct SinF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::sin(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::sin(x);
+    }
 };
 struct CosF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::cos(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::cos(x);
+    }
 };
 // 1 / (1 + e^-x), evaluated on the side where the exponential cannot overflow.
 struct SigmoidF {
@@ -106,11 +126,15 @@ struct LogSigmoidF {
 };
 struct TanhF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::tanh(x); }
+    EMBER_HD T operator()(T x) const {
+        return km::tanh(x);
+    }
 };
 struct ReluF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return x > T(0) ? x : T(0); }
+    EMBER_HD T operator()(T x) const {
+        return x > T(0) ? x : T(0);
+    }
 };
 // softplus(x) = log(1 + e^(beta x)) / beta = (max(z, 0) + log1p(e^-|z|)) / beta with z = beta x,
 // which neither overflows for large z nor loses everything to rounding for very negative z.
@@ -127,11 +151,15 @@ struct SoftplusF {
 };
 struct SquareF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return x * x; }
+    EMBER_HD T operator()(T x) const {
+        return x * x;
+    }
 };
 struct ReciprocalF {
     template <typename T>
-    EMBER_HD T operator()(T x) const { return T(1) / x; }
+    EMBER_HD T operator()(T x) const {
+        return T(1) / x;
+    }
 };
 struct PowScalarF {
     double exponent;
@@ -146,7 +174,9 @@ struct PowScalarF {
 struct RPowScalarF {
     double base;
     template <typename T>
-    EMBER_HD T operator()(T x) const { return km::pow(T(base), x); }
+    EMBER_HD T operator()(T x) const {
+        return km::pow(T(base), x);
+    }
 };
 // clamp to [lo, hi]; NaN stays NaN (as in PyTorch). Missing bounds arrive as -inf/+inf.
 struct ClampF {
@@ -165,28 +195,40 @@ struct LogicalNotF {
 struct AddF {
     double alpha;
     template <typename T>
-    EMBER_HD T operator()(T a, T b) const { return a + T(alpha) * b; }
+    EMBER_HD T operator()(T a, T b) const {
+        return a + T(alpha) * b;
+    }
 };
 struct AddPlainF {
     template <typename T>
-    EMBER_HD T operator()(T a, T b) const { return a + b; }
+    EMBER_HD T operator()(T a, T b) const {
+        return a + b;
+    }
 };
 struct SubF {
     double alpha;
     template <typename T>
-    EMBER_HD T operator()(T a, T b) const { return a - T(alpha) * b; }
+    EMBER_HD T operator()(T a, T b) const {
+        return a - T(alpha) * b;
+    }
 };
 struct MulF {
     template <typename T>
-    EMBER_HD T operator()(T a, T b) const { return a * b; }
+    EMBER_HD T operator()(T a, T b) const {
+        return a * b;
+    }
 };
 struct DivF {
     template <typename T>
-    EMBER_HD T operator()(T a, T b) const { return a / b; }
+    EMBER_HD T operator()(T a, T b) const {
+        return a / b;
+    }
 };
 struct PowF {
     template <typename T>
-    EMBER_HD T operator()(T a, T b) const { return km::pow(a, b); }
+    EMBER_HD T operator()(T a, T b) const {
+        return km::pow(a, b);
+    }
 };
 // maximum/minimum propagate NaN, as in PyTorch.
 struct MaximumF {
@@ -207,46 +249,66 @@ struct MinimumF {
 };
 struct EqF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return a == b; }
+    EMBER_HD bool operator()(T a, T b) const {
+        return a == b;
+    }
 };
 struct NeF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return a != b; }
+    EMBER_HD bool operator()(T a, T b) const {
+        return a != b;
+    }
 };
 struct LtF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return a < b; }
+    EMBER_HD bool operator()(T a, T b) const {
+        return a < b;
+    }
 };
 struct LeF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return a <= b; }
+    EMBER_HD bool operator()(T a, T b) const {
+        return a <= b;
+    }
 };
 struct GtF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return a > b; }
+    EMBER_HD bool operator()(T a, T b) const {
+        return a > b;
+    }
 };
 struct GeF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return a >= b; }
+    EMBER_HD bool operator()(T a, T b) const {
+        return a >= b;
+    }
 };
 struct LogicalAndF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return bool(a) && bool(b); }
+    EMBER_HD bool operator()(T a, T b) const {
+        return bool(a) && bool(b);
+    }
 };
 struct LogicalOrF {
     template <typename T>
-    EMBER_HD bool operator()(T a, T b) const { return bool(a) || bool(b); }
+    EMBER_HD bool operator()(T a, T b) const {
+        return bool(a) || bool(b);
+    }
 };
 
 // Fused backward formulas (see BinaryOp): the same arithmetic, in the same order, as the
 // compositions they replace.
 struct SigmoidBackwardF {
     template <typename T>
-    EMBER_HD T operator()(T g, T y) const { return (g * y) * (T(1) - y); }
+    EMBER_HD T operator()(T g, T y) const {
+        return (g * y) * (T(1) - y);
+    }
 };
 struct ReluBackwardF {
     template <typename T>
-    EMBER_HD T operator()(T g, T y) const { return y > T(0) ? g : T(0); }
+    EMBER_HD T operator()(T g, T y) const {
+        return y > T(0) ? g : T(0);
+    }
 };
 struct SoftplusBackwardF {
     double beta, threshold;
@@ -312,8 +374,9 @@ struct SgdStepF {
     void dispatch(F&& f) const {  // host only: picks the kernel instantiation
         auto with_momentum = [&]<bool kDecay>() {
             if (momentum == 0) return f.template operator()<kDecay, false, false, false>();
-            if (first) return nesterov ? f.template operator()<kDecay, true, true, true>()
-                                       : f.template operator()<kDecay, true, true, false>();
+            if (first)
+                return nesterov ? f.template operator()<kDecay, true, true, true>()
+                                : f.template operator()<kDecay, true, true, false>();
             return nesterov ? f.template operator()<kDecay, true, false, true>()
                             : f.template operator()<kDecay, true, false, false>();
         };

@@ -11,8 +11,8 @@ constexpr int kMaxDims = 16;
 constexpr int kMaxOperands = 4;
 
 struct StridedIter {
-    int ndim = 0;   // after coalescing; 0 means a single element
-    int nops = 0;   // operand 0 is the output
+    int ndim = 0;  // after coalescing; 0 means a single element
+    int nops = 0;  // operand 0 is the output
     int64_t numel = 0;
     // Only the first `ndim` entries (and `nops` operands) are meaningful. They are deliberately not
     // zero-initialised: clearing 640 bytes per op was a third of the iterator's cost on small tensors.
@@ -34,17 +34,50 @@ struct Reduce2D {
     int64_t inner = 1;
     int64_t outer_stride = 0;
     int64_t inner_stride = 1;
-    char* out = nullptr;        // `outer` contiguous values
-    int64_t* indices = nullptr; // argmax/argmin/max/min with indices: `outer` contiguous int64
+    char* out = nullptr;         // `outer` contiguous values
+    int64_t* indices = nullptr;  // argmax/argmin/max/min with indices: `outer` contiguous int64
     ScalarType dtype = kFloat32;
 };
 
 enum class UnaryOp : uint8_t {
-    Neg, Exp, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Sigmoid, LogSigmoid, Tanh, Relu, Softplus,
-    Square, Reciprocal, PowScalar, RPowScalar, Clamp, LogicalNot
+    Neg,
+    Exp,
+    Log,
+    Log1p,
+    Sqrt,
+    Rsqrt,
+    Abs,
+    Sign,
+    Sin,
+    Cos,
+    Sigmoid,
+    LogSigmoid,
+    Tanh,
+    Relu,
+    Softplus,
+    Square,
+    Reciprocal,
+    PowScalar,
+    RPowScalar,
+    Clamp,
+    LogicalNot
 };
 enum class BinaryOp : uint8_t {
-    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Maximum,
+    Minimum,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    LogicalAnd,
+    LogicalOr,
     // Fused first-order backward formulas (g, saved): used when no graph of the backward is
     // recorded; with create_graph the differentiable compositions run instead.
     SigmoidBackward,   // (g, y): g y (1 - y)
@@ -54,8 +87,8 @@ enum class BinaryOp : uint8_t {
 enum class ReduceOp : uint8_t { Sum, Max, Min, ArgMax, ArgMin };
 
 inline bool is_comparison(BinaryOp op) {
-    return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
-           op == BinaryOp::Gt || op == BinaryOp::Ge || op == BinaryOp::LogicalAnd || op == BinaryOp::LogicalOr;
+    return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le || op == BinaryOp::Gt ||
+           op == BinaryOp::Ge || op == BinaryOp::LogicalAnd || op == BinaryOp::LogicalOr;
 }
 
 // Parameters of the parameterised unary ops (alpha of add/sub lives in `a`).

@@ -8,50 +8,50 @@ namespace ember::kernels {
 struct SgdStepF;  // kernels/functors.h
 }
 
-#define EMBER_DECLARE_KERNELS                                                                                         \
+#define EMBER_DECLARE_KERNELS                                                                                        \
     /* out = f(in) for an elementwise unary op; operands 0 (out) and 1 share the dtype. */                           \
-    void unary_kernel(::ember::kernels::UnaryOp op, const ::ember::kernels::StridedIter& it,                          \
-                      ::ember::kernels::OpParams p);                                                                  \
+    void unary_kernel(::ember::kernels::UnaryOp op, const ::ember::kernels::StridedIter& it,                         \
+                      ::ember::kernels::OpParams p);                                                                 \
     /* out = f(a, b); a and b share a dtype, out has it too or is bool for comparisons. Add/Sub use alpha=p.a. */    \
-    void binary_kernel(::ember::kernels::BinaryOp op, const ::ember::kernels::StridedIter& it,                        \
-                       ::ember::kernels::OpParams p);                                                                 \
-    /* out = cond ? a : b with operands (out, cond bool, a, b). */                                                    \
-    void where_kernel(const ::ember::kernels::StridedIter& it);                                                       \
-    /* out = in, converting between any two dtypes. */                                                                \
-    void copy_kernel(const ::ember::kernels::StridedIter& it);                                                        \
-    void fill_kernel(const ::ember::kernels::StridedIter& it, double value);                                          \
-    void reduce_kernel(::ember::kernels::ReduceOp op, const ::ember::kernels::Reduce2D& r);                           \
-    /* Row-wise (log-)softmax over contiguous rows of length `inner`. */                                              \
-    void softmax_kernel(bool log, ScalarType dtype, const void* in, void* out, int64_t outer, int64_t inner);         \
+    void binary_kernel(::ember::kernels::BinaryOp op, const ::ember::kernels::StridedIter& it,                       \
+                       ::ember::kernels::OpParams p);                                                                \
+    /* out = cond ? a : b with operands (out, cond bool, a, b). */                                                   \
+    void where_kernel(const ::ember::kernels::StridedIter& it);                                                      \
+    /* out = in, converting between any two dtypes. */                                                               \
+    void copy_kernel(const ::ember::kernels::StridedIter& it);                                                       \
+    void fill_kernel(const ::ember::kernels::StridedIter& it, double value);                                         \
+    void reduce_kernel(::ember::kernels::ReduceOp op, const ::ember::kernels::Reduce2D& r);                          \
+    /* Row-wise (log-)softmax over contiguous rows of length `inner`. */                                             \
+    void softmax_kernel(bool log, ScalarType dtype, const void* in, void* out, int64_t outer, int64_t inner);        \
     /* Row-major GEMM on strided matrices, see cpu/gemm.h; `batch` products with the given batch strides. */         \
-    void gemm_kernel(ScalarType dtype, bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha,       \
-                     const void* A, int64_t lda, const void* B, int64_t ldb, double beta, void* C, int64_t ldc);      \
+    void gemm_kernel(ScalarType dtype, bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha,      \
+                     const void* A, int64_t lda, const void* B, int64_t ldb, double beta, void* C, int64_t ldc);     \
     /* out[o, i, r] = in[o, index[i], r] on contiguous [outer, n_in, inner] input. Returns the first out-of-range */ \
-    /* index position or -1. */                                                                                       \
-    int64_t index_select_kernel(ScalarType dtype, const void* in, int64_t outer, int64_t n_in, int64_t inner,         \
-                                const int64_t* index, int64_t n_index, void* out);                                    \
-    /* out[o, index[i], r] += src[o, i, r] on contiguous buffers. Same return convention. */                          \
-    int64_t index_add_kernel(ScalarType dtype, void* out, int64_t outer, int64_t n_out, int64_t inner,                \
-                             const int64_t* index, int64_t n_index, const void* src);                                 \
-    /* gather/scatter_add over iterator operands (out, index) / (self, index, src); `x` walks with the iterator's */  \
-    /* strides given in x_strides plus index * dim_stride along the gathered dim. Returns a bad index or -1. */        \
-    int64_t gather_kernel(ScalarType dtype, const ::ember::kernels::StridedIter& it, const char* x,                   \
-                          const int64_t* x_strides, int64_t dim_stride, int64_t dim_size);                            \
-    int64_t scatter_add_kernel(ScalarType dtype, const ::ember::kernels::StridedIter& it, char* self,                 \
-                               const int64_t* self_strides, int64_t dim_stride, int64_t dim_size);                    \
+    /* index position or -1. */                                                                                      \
+    int64_t index_select_kernel(ScalarType dtype, const void* in, int64_t outer, int64_t n_in, int64_t inner,        \
+                                const int64_t* index, int64_t n_index, void* out);                                   \
+    /* out[o, index[i], r] += src[o, i, r] on contiguous buffers. Same return convention. */                         \
+    int64_t index_add_kernel(ScalarType dtype, void* out, int64_t outer, int64_t n_out, int64_t inner,               \
+                             const int64_t* index, int64_t n_index, const void* src);                                \
+    /* gather/scatter_add over iterator operands (out, index) / (self, index, src); `x` walks with the iterator's */ \
+    /* strides given in x_strides plus index * dim_stride along the gathered dim. Returns a bad index or -1. */      \
+    int64_t gather_kernel(ScalarType dtype, const ::ember::kernels::StridedIter& it, const char* x,                  \
+                          const int64_t* x_strides, int64_t dim_stride, int64_t dim_size);                           \
+    int64_t scatter_add_kernel(ScalarType dtype, const ::ember::kernels::StridedIter& it, char* self,                \
+                               const int64_t* self_strides, int64_t dim_stride, int64_t dim_size);                   \
     /* Philox streams (see ember/tensor/philox.h) into a contiguous buffer of n elements. */                         \
-    void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low,           \
-                        double high);                                                                                 \
-    void normal_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean,           \
-                       double std);                                                                                   \
-    /* out[i] = u_i < p[i] (p contiguous, or a scalar when p == nullptr). */                                          \
-    void bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, const void* p,      \
-                          double scalar_p);                                                                           \
-    void randint_kernel(void* out, int64_t n, uint64_t seed, uint64_t offset, int64_t low, uint64_t range);        \
+    void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low,          \
+                        double high);                                                                                \
+    void normal_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean,          \
+                       double std);                                                                                  \
+    /* out[i] = u_i < p[i] (p contiguous, or a scalar when p == nullptr). */                                         \
+    void bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, const void* p,     \
+                          double scalar_p);                                                                          \
+    void randint_kernel(void* out, int64_t n, uint64_t seed, uint64_t offset, int64_t low, uint64_t range);          \
     /* out[i] = u_i < sigmoid(logits[i]), u_i the uniform float of element i of the Philox stream (seed, offset): */ \
-    /* the random numbers bernoulli_kernel reads for the same n, so the samples equal the unfused ones. */            \
+    /* the random numbers bernoulli_kernel reads for the same n, so the samples equal the unfused ones. */           \
     void sigmoid_bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset,            \
                                   const void* logits);                                                               \
-    /* kernels::SgdStepF on contiguous param, grad and momentum buffer of n elements (buf null if momentum 0). */     \
-    void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n,                       \
+    /* kernels::SgdStepF on contiguous param, grad and momentum buffer of n elements (buf null if momentum 0). */    \
+    void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n,                      \
                          const ::ember::kernels::SgdStepF& step);

@@ -28,7 +28,8 @@ std::vector<std::vector<RBMEpoch>> DBNImpl::pretrain(const Tensor& data, const s
         std::vector<Tensor> parts;
         const int64_t n = input.size(0), chunk = 4096;
         Tensor X = input.to(rbms[l]->weight.dtype()).to(rbms[l]->weight.device());
-        for (int64_t s = 0; s < n; s += chunk) parts.push_back(rbms[l]->hidden_probs(X.narrow(0, s, std::min(chunk, n - s))));
+        for (int64_t s = 0; s < n; s += chunk)
+            parts.push_back(rbms[l]->hidden_probs(X.narrow(0, s, std::min(chunk, n - s))));
         input = cat(parts, 0);
     }
     return histories;

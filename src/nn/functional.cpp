@@ -5,12 +5,9 @@ namespace ember::nn {
 
 const char* reduction_name(Reduction r) {
     switch (r) {
-        case Reduction::None:
-            return "none";
-        case Reduction::Mean:
-            return "mean";
-        case Reduction::Sum:
-            return "sum";
+        case Reduction::None: return "none";
+        case Reduction::Mean: return "mean";
+        case Reduction::Sum: return "sum";
     }
     return "?";
 }

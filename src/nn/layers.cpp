@@ -4,9 +4,8 @@ namespace ember::nn {
 
 Tensor functional::linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     EMBER_CHECK(x.defined() && weight.defined(), ValueError, "linear: undefined input or weight");
-    EMBER_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), ShapeError, "linear: input ", describe(x),
-                " has ", x.dim() ? x.size(-1) : 0, " features but the weight ", describe(weight), " expects ",
-                weight.size(1));
+    EMBER_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), ShapeError, "linear: input ", describe(x), " has ",
+                x.dim() ? x.size(-1) : 0, " features but the weight ", describe(weight), " expects ", weight.size(1));
     if (x.dim() == 2) return ember::linear(x, weight, bias);
     Tensor y = matmul(x, weight.t());
     return bias.defined() ? y + bias : y;

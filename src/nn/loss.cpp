@@ -98,12 +98,9 @@ Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Te
     }
     Tensor losses = w.defined() ? -(picked * w) : -picked;
     switch (reduction) {
-        case Reduction::None:
-            return single ? losses.reshape({}) : losses;
-        case Reduction::Sum:
-            return sum(losses);
-        case Reduction::Mean:
-            return w.defined() ? sum(losses) / sum(w) : mean(losses);
+        case Reduction::None: return single ? losses.reshape({}) : losses;
+        case Reduction::Sum: return sum(losses);
+        case Reduction::Mean: return w.defined() ? sum(losses) / sum(w) : mean(losses);
     }
     return losses;
 }
@@ -112,12 +109,9 @@ Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Te
 
 Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
     switch (reduction) {
-        case Reduction::None:
-            return loss;
-        case Reduction::Mean:
-            return mean(loss);
-        case Reduction::Sum:
-            return sum(loss);
+        case Reduction::None: return loss;
+        case Reduction::Mean: return mean(loss);
+        case Reduction::Sum: return sum(loss);
     }
     return loss;
 }

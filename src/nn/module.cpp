@@ -54,7 +54,8 @@ void collect(const Module& m, const std::string& prefix, bool recurse, OrderedDi
     for (const auto& item : get(m))
         if (seen.insert(item.second.impl()).second) out.insert(prefix + item.first, item.second);
     if (!recurse) return;
-    for (const auto& child : m.named_children()) collect(*child.second, prefix + child.first + ".", true, out, seen, get);
+    for (const auto& child : m.named_children())
+        collect(*child.second, prefix + child.first + ".", true, out, seen, get);
 }
 }  // namespace
 
@@ -188,7 +189,8 @@ std::string Module::summary() const {
     std::ostringstream os;
     os << *this << "\n";
     os << std::left << std::setw(32) << "parameter" << std::setw(20) << "shape" << std::right << std::setw(12)
-       << "count" << "\n";
+       << "count"
+       << "\n";
     int64_t total = 0;
     for (const auto& p : named_parameters()) {
         os << std::left << std::setw(32) << p.first << std::setw(20) << shape_str(p.second.sizes()) << std::right

@@ -323,13 +323,14 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
 #ifdef EMBER_RBM_PROGRESS
         std::optional<data::ProgressBar> bar;
         if (o.progress)
-            bar.emplace(batches, str_cat("RBM ", n_visible(), "-", n_hidden(), " epoch ", epoch, "/", o.epochs), &std::cerr,
-                        "batches");
+            bar.emplace(batches, str_cat("RBM ", n_visible(), "-", n_hidden(), " epoch ", epoch, "/", o.epochs),
+                        &std::cerr, "batches");
 #endif
         Tensor err_acc, gap_acc;
         for (int64_t b = 0; b < batches; ++b) {
             int64_t start = b * o.batch_size, len = std::min(o.batch_size, n - start);
-            Tensor v0 = shuffled.defined() ? shuffled.narrow(0, start, len) : X.index_select(0, perm.narrow(0, start, len));
+            Tensor v0 =
+                shuffled.defined() ? shuffled.narrow(0, start, len) : X.index_select(0, perm.narrow(0, start, len));
             NoGradGuard no_grad;
             // The CD-k step with its statistics formed directly, the gradients autograd gives for
             // loss = mean F(v0) - mean F(vk) (contrastive_divergence_loss(); a test checks they
@@ -358,7 +359,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             Tensor ak = functional::linear(vk, weight, hidden_bias);
             const double nk = static_cast<double>(vk.size(0));
             Tensor grad_w, grad_c, grad_b, v0_mean;
-            Tensor loss, err_t;           // the free-energy gap and the reconstruction error (general path)
+            Tensor loss, err_t;               // the free-energy gap and the reconstruction error (general path)
             double gap_now = 0, err_now = 0;  // the same, from the CPU statistics pass
             const bool cpu_pass = !X.is_cuda() && !o.persistent && !gaussian() && !gaussian_hidden() &&
                                   (X.dtype() == kFloat32 || X.dtype() == kFloat64);

@@ -58,7 +58,8 @@ double rbm_log_partition_exact(const RBMImpl& rbm, int64_t max_units) {
     EMBER_CHECK(n <= max_units, ValueError, "rbm_log_partition_exact: enumerating 2^", n,
                 " states is not feasible (limit 2^", max_units, "); use rbm_log_partition_ais");
     const int64_t total = int64_t{1} << n;
-    const int64_t chunk = std::min<int64_t>(total, std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(nv, nh)));
+    const int64_t chunk =
+        std::min<int64_t>(total, std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(nv, nh)));
     std::vector<Tensor> parts;
     for (int64_t start = 0; start < total; start += chunk) {
         int64_t count = std::min(chunk, total - start);
@@ -107,8 +108,8 @@ AISResult rbm_log_partition_ais(const RBMImpl& rbm, const AISOptions& o, const T
         bA = log(p / (1.0 - p));
     }
     AISResult r;
-    r.log_z_base = gauss ? 0.5 * nv * kLog2Pi + nh * std::log(2.0)
-                         : softplus(bA).sum().item<double>() + nh * std::log(2.0);
+    r.log_z_base =
+        gauss ? 0.5 * nv * kLog2Pi + nh * std::log(2.0) : softplus(bA).sum().item<double>() + nh * std::log(2.0);
 
     // Inverse temperatures: Salakhutdinov & Murray's schedule, dense near beta = 1.
     std::vector<double> betas;

@@ -105,8 +105,8 @@ void throw_undefined_input(const char* op, const char* what) {
 }
 
 void throw_device_mismatch(const char* op, const Tensor& a, const Tensor& b) {
-    throw DeviceError(str_cat(op, ": expected all tensors on the same device, got ", describe(a), " and ",
-                              describe(b)));
+    throw DeviceError(
+        str_cat(op, ": expected all tensors on the same device, got ", describe(a), " and ", describe(b)));
 }
 
 void check_floating(const char* op, const Tensor& t) {
@@ -168,9 +168,10 @@ Tensor view_backward(const char* name, const Tensor& grad, IntArrayRef input_siz
         copy_into(view_fn(r), grad);
     }
     if (autograd::needs_grad(grad)) {
-        autograd::record(name, {grad}, r, [fn = std::move(view_fn)](const Tensor& gg, const autograd::Node&) -> std::vector<Tensor> {
-            return {fn(gg)};
-        });
+        autograd::record(name, {grad}, r,
+                         [fn = std::move(view_fn)](const Tensor& gg, const autograd::Node&) -> std::vector<Tensor> {
+                             return {fn(gg)};
+                         });
     }
     return r;
 }
@@ -184,8 +185,8 @@ void check_inplace(const char* op, const Tensor& self) {
 }
 
 void transplant(Tensor& self, const Tensor& result, const char* op) {
-    EMBER_CHECK(!self.impl()->is_view, NotImplementedError, op, ": recording an in-place op on a view (", describe(self),
-                ") of a tensor that requires grad is not supported; use the out-of-place op");
+    EMBER_CHECK(!self.impl()->is_view, NotImplementedError, op, ": recording an in-place op on a view (",
+                describe(self), ") of a tensor that requires grad is not supported; use the out-of-place op");
     {
         NoGradGuard no_grad;
         copy_into(self, result);

@@ -64,9 +64,8 @@ void binary_op_inplace(BinaryOp op, const char* name, Tensor& out, const Tensor&
     Shape shape = broadcast_shapes(out.sizes(), b.sizes(), name);
     EMBER_CHECK(shape == Shape(out.sizes().begin(), out.sizes().end()), ShapeError, name, ": operand of shape ",
                 shape_str(b.sizes()), " cannot be broadcast to the in-place target of shape ", shape_str(out.sizes()));
-    EMBER_CHECK(out.is_floating_point() || !b.is_floating_point(), DTypeError, name, ": the result of ",
-                describe(out), " and ", describe(b), " is floating point and cannot be stored in place in ",
-                dtype_name(out.dtype()));
+    EMBER_CHECK(out.is_floating_point() || !b.is_floating_point(), DTypeError, name, ": the result of ", describe(out),
+                " and ", describe(b), " is floating point and cannot be stored in place in ", dtype_name(out.dtype()));
     EMBER_CHECK(out.dtype() != kBool, DTypeError, name, ": arithmetic in place on a bool tensor ", describe(out));
     Tensor B = b.dtype() == out.dtype() ? b : b.to(out.dtype());
     if (out.numel() == 0) return;
@@ -113,11 +112,12 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     Tensor out = binary_op(BinaryOp::Add, "add", a, b, {alpha, 0});
     if (autograd::needs_grad(a, b)) {
         bool ga = a.requires_grad(), gb = b.requires_grad();
-        autograd::record("add", {a, b}, out,
-                         [sa = sum_back_shape(a, out), sb = sum_back_shape(b, out), alpha, ga, gb](
-                             const Tensor& g, const Node&) -> Grads {
-                             return {ga ? sum_back(g, sa) : Tensor(), gb ? sum_back(alpha == 1 ? g : g * alpha, sb) : Tensor()};
-                         });
+        autograd::record(
+            "add", {a, b}, out,
+            [sa = sum_back_shape(a, out), sb = sum_back_shape(b, out), alpha, ga, gb](const Tensor& g,
+                                                                                      const Node&) -> Grads {
+                return {ga ? sum_back(g, sa) : Tensor(), gb ? sum_back(alpha == 1 ? g : g * alpha, sb) : Tensor()};
+            });
     }
     return out;
 }
@@ -140,12 +140,12 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     if (autograd::needs_grad(a, b)) {
         bool ga = a.requires_grad(), gb = b.requires_grad();
         SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
-        autograd::record("mul", {a, b}, out,
-                         [sa, sb, za = sum_back_shape(a, out), zb = sum_back_shape(b, out), ga, gb](
-                             const Tensor& g, const Node& n) -> Grads {
-                             return {ga ? sum_back(g * sb.unpack(n), za) : Tensor(),
-                                     gb ? sum_back(g * sa.unpack(n), zb) : Tensor()};
-                         });
+        autograd::record(
+            "mul", {a, b}, out,
+            [sa, sb, za = sum_back_shape(a, out), zb = sum_back_shape(b, out), ga, gb](const Tensor& g,
+                                                                                       const Node& n) -> Grads {
+                return {ga ? sum_back(g * sb.unpack(n), za) : Tensor(), gb ? sum_back(g * sa.unpack(n), zb) : Tensor()};
+            });
     }
     return out;
 }
@@ -213,9 +213,8 @@ Tensor pow(double base, const Tensor& e) {
     if (autograd::needs_grad(e)) {
         SavedTensor sy(y, true);
         double lb = std::log(base);
-        autograd::record("pow", {e}, y, [sy, lb](const Tensor& g, const Node& n) -> Grads {
-            return {g * sy.unpack(n) * lb};
-        });
+        autograd::record("pow", {e}, y,
+                         [sy, lb](const Tensor& g, const Node& n) -> Grads { return {g * sy.unpack(n) * lb}; });
     }
     return y;
 }
@@ -279,21 +278,22 @@ Tensor tanh(const Tensor& x) {
 Tensor softplus(const Tensor& x, double beta, double threshold) {
     EMBER_CHECK(beta > 0, ValueError, "softplus: beta must be positive, got ", beta);
     // d softplus = sigmoid(beta x) below the threshold, 1 above it.
-    return unary_with_grad(UnaryOp::Softplus, "softplus", x, {beta, threshold}, true, false,
-                           [beta, threshold](const Tensor& g, const Tensor& X, const Tensor&) {
-                               if (!GradMode::is_enabled() && g.dtype() == X.dtype())
-                                   return binary_op(BinaryOp::SoftplusBackward, "softplus_backward", g, X,
-                                                    {beta, threshold});
-                               Tensor z = X * beta;
-                               return where(z > threshold, g, g * sigmoid(z));
-                           });
+    return unary_with_grad(
+        UnaryOp::Softplus, "softplus", x, {beta, threshold}, true, false,
+        [beta, threshold](const Tensor& g, const Tensor& X, const Tensor&) {
+            if (!GradMode::is_enabled() && g.dtype() == X.dtype())
+                return binary_op(BinaryOp::SoftplusBackward, "softplus_backward", g, X, {beta, threshold});
+            Tensor z = X * beta;
+            return where(z > threshold, g, g * sigmoid(z));
+        });
 }
 
 Tensor abs(const Tensor& x) {
     Tensor y = unary_op(UnaryOp::Abs, "abs", x, {}, false);
     if (autograd::needs_grad(x)) {
         SavedTensor sx(x, false);
-        autograd::record("abs", {x}, y, [sx](const Tensor& g, const Node& n) -> Grads { return {g * sign(sx.unpack(n))}; });
+        autograd::record("abs", {x}, y,
+                         [sx](const Tensor& g, const Node& n) -> Grads { return {g * sign(sx.unpack(n))}; });
     }
     return y;
 }

@@ -11,8 +11,10 @@ using namespace detail;
 namespace {
 Tensor finish(Tensor t, const TensorOptions& o) {
     if (o.requires_grad()) {
-        EMBER_CHECK(is_floating(o.dtype()), DTypeError, "requires_grad: only floating-point tensors can require "
-                    "gradients, got dtype ", dtype_name(o.dtype()));
+        EMBER_CHECK(is_floating(o.dtype()), DTypeError,
+                    "requires_grad: only floating-point tensors can require "
+                    "gradients, got dtype ",
+                    dtype_name(o.dtype()));
         t.requires_grad_(true);
     }
     return t;

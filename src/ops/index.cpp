@@ -139,9 +139,9 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
     EMBER_CHECK(index.dim() == x.dim() && src.dim() == x.dim(), ShapeError, op, ": index ", describe(index),
                 ", source ", describe(src), " and target ", describe(x), " must have the same number of dims");
     for (int64_t i = 0; i < x.dim(); ++i)
-        EMBER_CHECK(index.size(i) <= src.size(i) && (i == d || index.size(i) <= x.size(i)), ShapeError, op,
-                    ": index ", shape_str(index.sizes()), " is larger than source ", shape_str(src.sizes()),
-                    " or target ", shape_str(x.sizes()), " in dim ", i);
+        EMBER_CHECK(index.size(i) <= src.size(i) && (i == d || index.size(i) <= x.size(i)), ShapeError, op, ": index ",
+                    shape_str(index.sizes()), " is larger than source ", shape_str(src.sizes()), " or target ",
+                    shape_str(x.sizes()), " in dim ", i);
     EMBER_CHECK(src.dtype() == x.dtype(), DTypeError, op, ": source ", describe(src), " and target ", describe(x),
                 " differ in dtype");
     Tensor out = x.clone().detach();
@@ -160,8 +160,8 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
             os[i] = i == d ? 0 : out.stride(i);
         }
         int64_t n = x.dim() == 0 ? 1 : x.size(d);
-        int64_t bad = EMBER_KERNEL(x.device(), scatter_add_kernel, x.dtype(), it, static_cast<char*>(out.raw_data_ptr()),
-                                   os, x.dim() == 0 ? 0 : out.stride(d), n);
+        int64_t bad = EMBER_KERNEL(x.device(), scatter_add_kernel, x.dtype(), it,
+                                   static_cast<char*>(out.raw_data_ptr()), os, x.dim() == 0 ? 0 : out.stride(d), n);
         if (bad >= 0) bad_index(op, index.contiguous(), bad, n, x, dim);
     }
     if (autograd::needs_grad(x, src)) {

@@ -32,8 +32,9 @@ void ensure_backend(Device device, const char* op = "create a tensor");
 #define EMBER_KERNEL(device, name, ...) \
     ((device).is_cuda() ? ::ember::cuda::name(__VA_ARGS__) : ::ember::cpu::name(__VA_ARGS__))
 #else
-#define EMBER_KERNEL(device, name, ...) \
-    ((device).is_cuda() ? (::ember::detail::throw_no_cuda(#name), ::ember::cpu::name(__VA_ARGS__)) : ::ember::cpu::name(__VA_ARGS__))
+#define EMBER_KERNEL(device, name, ...)                                                            \
+    ((device).is_cuda() ? (::ember::detail::throw_no_cuda(#name), ::ember::cpu::name(__VA_ARGS__)) \
+                        : ::ember::cpu::name(__VA_ARGS__))
 #endif
 
 namespace ember::detail {
@@ -74,8 +75,7 @@ void fill_kernel_any(const Tensor& t, double value);
 void copy_into(const Tensor& dst, const Tensor& src);
 
 // An op whose result is a view of x: shares storage, records `backward` when x requires grad.
-Tensor finish_view(const char* name, const Tensor& x, Tensor view,
-                   std::function<Tensor(const Tensor& grad)> backward);
+Tensor finish_view(const char* name, const Tensor& x, Tensor view, std::function<Tensor(const Tensor& grad)> backward);
 
 // The adjoint of a view op: zeros of `input_sizes` with `view_fn(zeros) = grad`. Differentiable
 // (its own backward is view_fn), so views support second-order gradients.

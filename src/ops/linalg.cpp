@@ -92,8 +92,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
     check_matmul_args("matmul", a, b);
     const int64_t da = a.dim(), db = b.dim();
-    EMBER_CHECK(da >= 1 && db >= 1, ShapeError, "matmul: both operands need at least 1 dim, got ", describe(a),
-                " and ", describe(b));
+    EMBER_CHECK(da >= 1 && db >= 1, ShapeError, "matmul: both operands need at least 1 dim, got ", describe(a), " and ",
+                describe(b));
     // The contracted sizes, checked here so that the error names matmul and the caller's shapes
     // (not the unsqueezed operands handed to mm).
     const int64_t ka = a.size(-1), kb = db == 1 ? b.size(0) : b.size(-2);
@@ -190,7 +190,8 @@ Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta, 
                                  if (gb) db = db * alpha;
                              }
                              Tensor ds;
-                             if (gs) ds = beta == 0 ? zeros(zs, g.options()) : sum_to_size(beta == 1 ? g : g * beta, zs);
+                             if (gs)
+                                 ds = beta == 0 ? zeros(zs, g.options()) : sum_to_size(beta == 1 ? g : g * beta, zs);
                              return {ds, da, db};
                          });
     }
@@ -215,11 +216,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     if (autograd::needs_grad(x, weight, bias)) {
         bool gx = x.requires_grad(), gw = weight.requires_grad(), gb = has_bias && bias.requires_grad();
         SavedTensor sx(gw ? x : Tensor(), false), sw(gx ? weight : Tensor(), false);
-        autograd::record("linear", {x, weight, bias}, out, [sx, sw, gx, gw, gb](const Tensor& g, const Node& n) -> Grads {
-            // dx = g W, dW = g^T x ([out, in], contiguous: no transposed copy), db = column sums of g
-            return {gx ? mm(g, sw.unpack(n)) : Tensor(), gw ? mm(g.t(), sx.unpack(n)) : Tensor(),
-                    gb ? g.sum({0}) : Tensor()};
-        });
+        autograd::record("linear", {x, weight, bias}, out,
+                         [sx, sw, gx, gw, gb](const Tensor& g, const Node& n) -> Grads {
+                             // dx = g W, dW = g^T x ([out, in], contiguous: no transposed copy), db = column sums of g
+                             return {gx ? mm(g, sw.unpack(n)) : Tensor(), gw ? mm(g.t(), sx.unpack(n)) : Tensor(),
+                                     gb ? g.sum({0}) : Tensor()};
+                         });
     }
     return out;
 }

@@ -37,8 +37,10 @@ template bool Tensor::item<bool>() const;
 
 Tensor& Tensor::requires_grad_(bool r) {
     TensorImpl& t = checked();
-    EMBER_CHECK(!r || is_floating(t.dtype), DTypeError, "requires_grad_: only floating-point tensors can require "
-                "gradients, got ", describe(*this));
+    EMBER_CHECK(!r || is_floating(t.dtype), DTypeError,
+                "requires_grad_: only floating-point tensors can require "
+                "gradients, got ",
+                describe(*this));
     EMBER_CHECK(r || t.grad_fn == nullptr, AutogradError, "requires_grad_(false): ", describe(*this),
                 " is not a leaf (it has a grad_fn); use detach() instead");
     t.requires_grad = r;

@@ -7,8 +7,8 @@ namespace ember {
 
 using namespace detail;
 
-void sgd_step_(Tensor& param, const Tensor& grad, Tensor& momentum_buffer, double lr, double momentum,
-               double dampening, double weight_decay, bool nesterov) {
+void sgd_step_(Tensor& param, const Tensor& grad, Tensor& momentum_buffer, double lr, double momentum, double dampening,
+               double weight_decay, bool nesterov) {
     static constexpr const char* op = "sgd_step_";
     check_inplace(op, param);
     check_defined(op, grad, "grad");

@@ -12,7 +12,7 @@ namespace ember {
 namespace {
 
 struct Format {
-    bool integral = true;    // every value is a whole number: print "1." style
+    bool integral = true;  // every value is a whole number: print "1." style
     bool scientific = false;
     int width = 1;
     int precision = 4;
@@ -76,7 +76,8 @@ void print_dims(std::ostream& os, const std::vector<double>& v, IntArrayRef size
             if (d + 1 == sizes.size())
                 os << ", ";
             else
-                os << ',' << std::string(sizes.size() - d - 1, '\n') << std::string(static_cast<std::size_t>(indent + 1), ' ');
+                os << ',' << std::string(sizes.size() - d - 1, '\n')
+                   << std::string(static_cast<std::size_t>(indent + 1), ' ');
         }
     }
     os << ']';

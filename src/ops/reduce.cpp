@@ -28,8 +28,7 @@ ReducePlan plan_reduce(const char* op, const Tensor& x, IntArrayRef dims) {
     p.reduced.assign(static_cast<std::size_t>(nd), dims.empty());
     for (int64_t d : dims) {
         int64_t w = wrap_dim(d, nd, op);
-        EMBER_CHECK(nd == 0 || !p.reduced[w], ValueError, op, ": dimension ", d, " appears twice in ",
-                    shape_str(dims));
+        EMBER_CHECK(nd == 0 || !p.reduced[w], ValueError, op, ": dimension ", d, " appears twice in ", shape_str(dims));
         if (nd > 0) p.reduced[w] = true;
     }
     for (int64_t d = 0; d < nd; ++d) {
@@ -45,7 +44,8 @@ ReducePlan plan_reduce(const char* op, const Tensor& x, IntArrayRef dims) {
 }
 
 // Merges a run of dims into one (size, stride) if they are laid out as one; false otherwise.
-bool merge_dims(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides, int64_t& size, int64_t& stride) {
+bool merge_dims(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides, int64_t& size,
+                int64_t& stride) {
     size = 1;
     stride = 1;
     bool first = true;
@@ -120,9 +120,8 @@ Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
     if (autograd::needs_grad(x)) {
         Shape xs(x.sizes().begin(), x.sizes().end());
         Shape ks = p.keep_sizes;
-        autograd::record("sum", {x}, out, [xs, ks](const Tensor& g, const Node&) -> Grads {
-            return {g.reshape(ks).expand(xs)};
-        });
+        autograd::record("sum", {x}, out,
+                         [xs, ks](const Tensor& g, const Node&) -> Grads { return {g.reshape(ks).expand(xs)}; });
     }
     return out;
 }
@@ -193,8 +192,12 @@ std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
 }
 Tensor max(const Tensor& x) { return extreme_all(ReduceOp::Max, "max", x, {}, false); }
 Tensor min(const Tensor& x) { return extreme_all(ReduceOp::Min, "min", x, {}, false); }
-Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) { return extreme_all(ReduceOp::Max, "amax", x, dims, keepdim); }
-Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) { return extreme_all(ReduceOp::Min, "amin", x, dims, keepdim); }
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) {
+    return extreme_all(ReduceOp::Max, "amax", x, dims, keepdim);
+}
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) {
+    return extreme_all(ReduceOp::Min, "amin", x, dims, keepdim);
+}
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
     NoGradGuard g;

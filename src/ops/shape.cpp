@@ -113,8 +113,8 @@ Tensor Tensor::t() const {
 }
 
 Tensor Tensor::permute(IntArrayRef dims) const {
-    EMBER_CHECK(static_cast<int64_t>(dims.size()) == dim(), ShapeError, "permute: got ", dims.size(),
-                " dims ", shape_str(dims), " for ", describe(*this));
+    EMBER_CHECK(static_cast<int64_t>(dims.size()) == dim(), ShapeError, "permute: got ", dims.size(), " dims ",
+                shape_str(dims), " for ", describe(*this));
     Shape s, t;
     std::vector<int64_t> inverse(dims.size());
     std::vector<bool> seen(dims.size(), false);
@@ -174,9 +174,8 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_, std::optional<int
     Shape in(sizes().begin(), sizes().end());
     return finish_view("slice", *this, make_view(*this, s, t, storage_offset() + start * stride(dd)),
                        [in, dd, start, end, step](const Tensor& g) {
-                           return detail::view_backward("slice_backward", g, in, [=](const Tensor& z) {
-                               return z.slice(dd, start, end, step);
-                           });
+                           return detail::view_backward("slice_backward", g, in,
+                                                        [=](const Tensor& z) { return z.slice(dd, start, end, step); });
                        });
 }
 

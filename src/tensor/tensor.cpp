@@ -167,7 +167,7 @@ void* pool_allocate(std::size_t nbytes) {
     if (kCacheSmallBlocks && nbytes > 0 && nbytes <= std::size_t{64} * kPoolClasses) {
         const int k = pool_class(nbytes);
         if (void* p = t_object_pool.pop(k)) return p;
-        (void)&t_object_pool_flusher;  // odr-use: registers the flush at thread exit
+        (void)&t_object_pool_flusher;        // odr-use: registers the flush at thread exit
         nbytes = std::size_t{64} * (k + 1);  // a full class-sized block, so any size of the class can reuse it
     }
     void* p = std::malloc(nbytes);
@@ -213,7 +213,8 @@ Device::Device(const std::string& spec) {
         type = DeviceType::CPU;
     } else if (spec == "cuda") {
         type = DeviceType::CUDA;
-    } else if (spec.rfind("cuda:", 0) == 0 && spec.size() > 5 && spec.find_first_not_of("0123456789", 5) == std::string::npos) {
+    } else if (spec.rfind("cuda:", 0) == 0 && spec.size() > 5 &&
+               spec.find_first_not_of("0123456789", 5) == std::string::npos) {
         type = DeviceType::CUDA;
         index = static_cast<int8_t>(std::stoi(spec.substr(5)));
     } else {
@@ -307,8 +308,8 @@ Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
     int64_t span = static_cast<int64_t>(ember::element_size(dtype));
     for (int64_t s : sizes) {
         EMBER_CHECK(s >= 0, ValueError, "empty: negative size in shape ", shape_str(sizes));
-        EMBER_CHECK(!__builtin_mul_overflow(span, s > 0 ? s : 1, &span), ValueError, "empty: shape ",
-                    shape_str(sizes), " of ", dtype_name(dtype),
+        EMBER_CHECK(!__builtin_mul_overflow(span, s > 0 ? s : 1, &span), ValueError, "empty: shape ", shape_str(sizes),
+                    " of ", dtype_name(dtype),
                     " is too large (its byte size or strides overflow int64); expected at most 2^63 - 1 bytes");
         n *= s;  // n <= span: cannot overflow
     }
@@ -319,7 +320,8 @@ Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
     impl->device = device;
     impl->is_contiguous = true;
     Allocator* alloc = device.is_cpu() ? cpu_allocator() : allocator_for(device);
-    impl->storage = detail::make_pooled<Storage>(static_cast<std::size_t>(n * ember::element_size(dtype)), device, alloc);
+    impl->storage =
+        detail::make_pooled<Storage>(static_cast<std::size_t>(n * ember::element_size(dtype)), device, alloc);
     return Tensor(std::move(impl));
 }
 

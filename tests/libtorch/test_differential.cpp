@@ -78,68 +78,47 @@ enum class Dt { F32, F64, I64, Bool };
 
 ember::ScalarType to_ember(Dt d) {
     switch (d) {
-        case Dt::F32:
-            return ember::kFloat32;
-        case Dt::F64:
-            return ember::kFloat64;
-        case Dt::I64:
-            return ember::kInt64;
-        case Dt::Bool:
-            return ember::kBool;
+        case Dt::F32: return ember::kFloat32;
+        case Dt::F64: return ember::kFloat64;
+        case Dt::I64: return ember::kInt64;
+        case Dt::Bool: return ember::kBool;
     }
     return ember::kFloat32;
 }
 at::ScalarType to_torch(Dt d) {
     switch (d) {
-        case Dt::F32:
-            return at::kFloat;
-        case Dt::F64:
-            return at::kDouble;
-        case Dt::I64:
-            return at::kLong;
-        case Dt::Bool:
-            return at::kBool;
+        case Dt::F32: return at::kFloat;
+        case Dt::F64: return at::kDouble;
+        case Dt::I64: return at::kLong;
+        case Dt::Bool: return at::kBool;
     }
     return at::kFloat;
 }
 const char* dt_name(Dt d) {
     switch (d) {
-        case Dt::F32:
-            return "f32";
-        case Dt::F64:
-            return "f64";
-        case Dt::I64:
-            return "i64";
-        case Dt::Bool:
-            return "bool";
+        case Dt::F32: return "f32";
+        case Dt::F64: return "f64";
+        case Dt::I64: return "i64";
+        case Dt::Bool: return "bool";
     }
     return "?";
 }
 std::optional<Dt> dt_of(const ETensor& e) {
     switch (e.dtype()) {
-        case ember::kFloat32:
-            return Dt::F32;
-        case ember::kFloat64:
-            return Dt::F64;
-        case ember::kInt64:
-            return Dt::I64;
-        case ember::kBool:
-            return Dt::Bool;
+        case ember::kFloat32: return Dt::F32;
+        case ember::kFloat64: return Dt::F64;
+        case ember::kInt64: return Dt::I64;
+        case ember::kBool: return Dt::Bool;
     }
     return std::nullopt;
 }
 std::optional<Dt> dt_of(const TTensor& t) {
     switch (t.scalar_type()) {
-        case at::kFloat:
-            return Dt::F32;
-        case at::kDouble:
-            return Dt::F64;
-        case at::kLong:
-            return Dt::I64;
-        case at::kBool:
-            return Dt::Bool;
-        default:
-            return std::nullopt;
+        case at::kFloat: return Dt::F32;
+        case at::kDouble: return Dt::F64;
+        case at::kLong: return Dt::I64;
+        case at::kBool: return Dt::Bool;
+        default: return std::nullopt;
     }
 }
 bool is_fp(Dt d) { return d == Dt::F32 || d == Dt::F64; }
@@ -1274,12 +1253,8 @@ bool Case::op_linalg(const Val& x) {
     }
     Shape bs;
     switch (r_.i(0, 3)) {
-        case 0:
-            bs = {K};
-            break;
-        case 1:
-            bs = {K, N};
-            break;
+        case 0: bs = {K}; break;
+        case 1: bs = {K, N}; break;
         default: {
             Shape xs = x.shape();
             bs.assign(xs.begin() + r_.i(0, r - 2), xs.end() - 2);

@@ -37,13 +37,13 @@ public:
 };
 EMBER_MODULE(Linear);
 
-#define EMBER_ACTIVATION_MODULE(Name, expr)                                  \
-    class Name##Impl : public Module {                                      \
-    public:                                                                 \
-        Name##Impl() : Module(#Name) {}                                     \
-        Tensor forward(const Tensor& x) { return expr; }                    \
+#define EMBER_ACTIVATION_MODULE(Name, expr)                                      \
+    class Name##Impl : public Module {                                           \
+    public:                                                                      \
+        Name##Impl() : Module(#Name) {}                                          \
+        Tensor forward(const Tensor& x) { return expr; }                         \
         void pretty_print(std::ostream& os) const override { os << #Name "()"; } \
-    };                                                                      \
+    };                                                                           \
     EMBER_MODULE(Name)
 
 EMBER_ACTIVATION_MODULE(ReLU, relu(x));

@@ -162,12 +162,11 @@ public:
     ModuleHolder(std::nullptr_t) {}
     ModuleHolder(std::shared_ptr<Contained> module) : impl_(std::move(module)) {}
     template <typename... Args>
-        requires(std::is_constructible_v<Contained, Args...> &&
-                 !(sizeof...(Args) == 1 && (std::is_base_of_v<ModuleHolder, std::decay_t<Args>> && ...)))
-    explicit ModuleHolder(Args&&... args) : impl_(std::make_shared<Contained>(std::forward<Args>(args)...)) {}
-    ModuleHolder()
-        requires std::is_default_constructible_v<Contained>
-        : impl_(std::make_shared<Contained>()) {}
+    requires(std::is_constructible_v<Contained, Args...> &&
+             !(sizeof...(Args) == 1 &&
+               (std::is_base_of_v<ModuleHolder, std::decay_t<Args>> && ...))) explicit ModuleHolder(Args&&... args)
+        : impl_(std::make_shared<Contained>(std::forward<Args>(args)...)) {}
+    ModuleHolder() requires std::is_default_constructible_v<Contained> : impl_(std::make_shared<Contained>()) {}
 
     Contained* operator->() const { return checked(); }
     Contained& operator*() const { return *checked(); }
@@ -195,9 +194,9 @@ std::ostream& operator<<(std::ostream& os, const ModuleHolder<C>& m) {
 }  // namespace ember::nn
 
 // EMBER_MODULE(Linear) defines `Linear` as the holder of `LinearImpl` (libtorch's TORCH_MODULE).
-#define EMBER_MODULE(Name)                                              \
-    class Name : public ::ember::nn::ModuleHolder<Name##Impl> {         \
-    public:                                                             \
-        using ::ember::nn::ModuleHolder<Name##Impl>::ModuleHolder;      \
-        using Impl = Name##Impl;                                        \
+#define EMBER_MODULE(Name)                                         \
+    class Name : public ::ember::nn::ModuleHolder<Name##Impl> {    \
+    public:                                                        \
+        using ::ember::nn::ModuleHolder<Name##Impl>::ModuleHolder; \
+        using Impl = Name##Impl;                                   \
     }

@@ -52,26 +52,25 @@ struct RBMEpoch {
 
 // How fit() trains.
 struct RBMTrainOptions {
-    int64_t epochs = 10;             // maximum number of epochs
+    int64_t epochs = 10;  // maximum number of epochs
     int64_t batch_size = 100;
-    int64_t k = 1;                   // Gibbs steps per update (CD-k, or per PCD update)
-    bool persistent = false;         // PCD: chains persist across updates
-    int64_t n_chains = 0;            // PCD: number of persistent chains (0: one per example of a batch)
+    int64_t k = 1;            // Gibbs steps per update (CD-k, or per PCD update)
+    bool persistent = false;  // PCD: chains persist across updates
+    int64_t n_chains = 0;     // PCD: number of persistent chains (0: one per example of a batch)
     double lr = 0.1;
-    double final_lr = -1;            // >= 0: the learning rate decays linearly to this by the last epoch
-    double momentum = 0.5;           // for the first `momentum_switch_epoch` epochs ...
-    double final_momentum = 0.9;     // ... then this (Hinton's practical guide, section 9)
+    double final_lr = -1;         // >= 0: the learning rate decays linearly to this by the last epoch
+    double momentum = 0.5;        // for the first `momentum_switch_epoch` epochs ...
+    double final_momentum = 0.9;  // ... then this (Hinton's practical guide, section 9)
     int64_t momentum_switch_epoch = 5;
-    double weight_decay = 2e-4;      // L2 on W only, not on the biases (guide, section 10)
-    double sparsity_target = 0;      // 0 disables the sparsity penalty (guide, section 11)
+    double weight_decay = 2e-4;  // L2 on W only, not on the biases (guide, section 10)
+    double sparsity_target = 0;  // 0 disables the sparsity penalty (guide, section 11)
     double sparsity_cost = 0.1;
-    double sparsity_decay = 0.95;    // running estimate q <- decay q + (1 - decay) mean(h)
-    double stop_reconstruction_error = 0;  // the lecture's stopping rule: stop once below this
-    bool init_visible_bias_from_data = true;  // b = log(p / (1 - p)) from pixel means (guide, section 8)
-    bool progress = true;            // a progress bar per epoch (shuffling follows ember::manual_seed)
+    double sparsity_decay = 0.95;                   // running estimate q <- decay q + (1 - decay) mean(h)
+    double stop_reconstruction_error = 0;           // the lecture's stopping rule: stop once below this
+    bool init_visible_bias_from_data = true;        // b = log(p / (1 - p)) from pixel means (guide, section 8)
+    bool progress = true;                           // a progress bar per epoch (shuffling follows ember::manual_seed)
     std::function<void(const RBMEpoch&)> on_epoch;  // called after every epoch (e.g. to evaluate)
 };
-
 
 class RBMImpl : public Module {
 public:
@@ -155,9 +154,9 @@ struct AISOptions {
     uint64_t seed = 1;
 };
 struct AISResult {
-    double log_z = 0;        // estimate of log Z
-    double log_z_std = 0;    // spread: log Z +- 3 std of the log of the mean weight (from the runs' weights)
-    double log_z_base = 0;   // log Z of the base-rate model
+    double log_z = 0;       // estimate of log Z
+    double log_z_std = 0;   // spread: log Z +- 3 std of the log of the mean weight (from the runs' weights)
+    double log_z_base = 0;  // log Z of the base-rate model
 };
 // Annealed importance sampling estimate of log Z (Neal 2001; Salakhutdinov & Murray 2008), from
 // a base-rate model with W = 0, c = 0 (and, for Bernoulli visible units, visible biases from

@@ -70,7 +70,8 @@ std::string str_cat(const Parts&... parts) {
 }  // namespace ember
 
 // EMBER_CHECK(cond, ErrorType, parts...): throws ErrorType(str_cat(parts...)) when cond is false.
-#define EMBER_CHECK(cond, ErrorType, ...)                                  \
-    do {                                                                   \
-        if (!(cond)) [[unlikely]] throw ErrorType(::ember::str_cat(__VA_ARGS__)); \
+#define EMBER_CHECK(cond, ErrorType, ...)                   \
+    do {                                                    \
+        if (!(cond)) [[unlikely]]                           \
+            throw ErrorType(::ember::str_cat(__VA_ARGS__)); \
     } while (0)

@@ -143,13 +143,11 @@ EMBER_HD constexpr uint64_t elements_per_group(Dist d) {
     switch (d) {
         case Dist::uniform_float:
         case Dist::bernoulli:
-        case Dist::randint_narrow:
-            return 4;
+        case Dist::randint_narrow: return 4;
         case Dist::uniform_double:
         case Dist::normal_float:
         case Dist::normal_double:
-        case Dist::randint_wide:
-            return 2;
+        case Dist::randint_wide: return 2;
     }
     return 1;  // unreachable for valid enumerators
 }
@@ -262,7 +260,7 @@ EMBER_HD inline float log_scaled_float(uint64_t n, int scale_bits) {
     const float f = m - 1.0f;
     const float s = div_rn(f, 2.0f + f);
     const float s2 = s * s;
-    float p = 0x1.745d18p-4f;  // 1/11
+    float p = 0x1.745d18p-4f;           // 1/11
     p = fma_rn(p, s2, 0x1.c71c72p-4f);  // 1/9
     p = fma_rn(p, s2, 0x1.24924ap-3f);  // 1/7
     p = fma_rn(p, s2, 0x1.99999ap-3f);  // 1/5
@@ -284,7 +282,7 @@ EMBER_HD inline double log_scaled_double(uint64_t n, int scale_bits) {
     const double f = m - 1.0;
     const double s = div_rn(f, 2.0 + f);
     const double s2 = s * s;
-    double p = 0x1.8618618618618p-5;  // 1/21
+    double p = 0x1.8618618618618p-5;          // 1/21
     p = fma_rn(p, s2, 0x1.af286bca1af28p-5);  // 1/19
     p = fma_rn(p, s2, 0x1.e1e1e1e1e1e1ep-5);  // 1/17
     p = fma_rn(p, s2, 0x1.1111111111111p-4);  // 1/15
@@ -308,7 +306,7 @@ EMBER_HD inline double log_scaled_double(uint64_t n, int scale_bits) {
 // sin(2 pi r) = sum (-1)^k (2 pi)^(2k+1) / (2k+1)! r^(2k+1); evaluating in r rather than in theta = 2 pi r avoids
 // rounding theta. Truncated where the next term is far below half an ulp (float: r^10 / r^11; double: r^16 / r^17).
 EMBER_HD inline float cos_2pi_float(uint32_t w24) {
-    const uint32_t qq = (w24 + (1u << 21)) >> 22;  // round(w / 2^22) in 0..4
+    const uint32_t qq = (w24 + (1u << 21)) >> 22;                                      // round(w / 2^22) in 0..4
     const int32_t r_int = static_cast<int32_t>(w24) - static_cast<int32_t>(qq << 22);  // in [-2^21, 2^21)
     const uint32_t q = qq & 3u;
     const float r = static_cast<float>(r_int) * 0x1p-24f;  // exact
@@ -334,7 +332,7 @@ EMBER_HD inline float cos_2pi_float(uint32_t w24) {
 }
 
 EMBER_HD inline double cos_2pi_double(uint32_t w32) {
-    const uint64_t qq = (static_cast<uint64_t>(w32) + (uint64_t{1} << 29)) >> 30;  // round(w / 2^30) in 0..4
+    const uint64_t qq = (static_cast<uint64_t>(w32) + (uint64_t{1} << 29)) >> 30;      // round(w / 2^30) in 0..4
     const int64_t r_int = static_cast<int64_t>(w32) - static_cast<int64_t>(qq << 30);  // in [-2^29, 2^29)
     const uint64_t q = qq & 3u;
     const double r = static_cast<double>(r_int) * 0x1p-32;  // exact
