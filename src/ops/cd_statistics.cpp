@@ -43,7 +43,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(const Tenso
     check_floating(kOp, v_data);
     for (auto [t, name] : inputs) {
         EMBER_CHECK(t->dtype() == v_data.dtype(), DTypeError, kOp, ": expected every input of v_data's dtype ",
-                    v_data.dtype(), ", got ", name, " ", describe(*t));
+                    dtype_name(v_data.dtype()), ", got ", name, " ", describe(*t));
         check_same_device(kOp, v_data, *t);
     }
     EMBER_CHECK(v_data.dim() == 2 && v_data.size(0) > 0 && v_data.size(1) > 0, ShapeError, kOp,

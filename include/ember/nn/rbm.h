@@ -82,11 +82,13 @@ struct RBMTrainOptions {
     bool init_visible_bias_from_data = true;        // b = log(p / (1 - p)) from pixel means (guide, section 8)
     bool progress = true;                           // a progress bar per epoch (shuffling follows ember::manual_seed)
     std::function<void(const RBMEpoch&)> on_epoch;  // called after every epoch (e.g. to evaluate)
-    // The optimizer fit steps after each batch's statistics; null: SGD with momentum as above.
+    // The optimizer fit steps after each batch's statistics. Null: a fresh optim::SGD per fit call,
+    // lr and momentum as above in two param groups, W with weight_decay and the biases without.
     // It must hold exactly the RBM's parameters, e.g.
     //   o.optimizer = std::make_shared<optim::Adam>(rbm->parameters(), optim::AdamOptions(1e-3));
     // fit leaves its options alone (step a scheduler from on_epoch to change them) and its state
-    // carries over from one fit call to the next, as in a PyTorch loop.
+    // carries over from one fit call to the next, as in a PyTorch loop (the PCD chains too; the
+    // sparsity estimate starts afresh with each call).
     std::shared_ptr<optim::Optimizer> optimizer;
 };
 
