@@ -5,8 +5,9 @@
 #include "kernels/iter.h"
 
 namespace ember::kernels {
-struct SgdStepF;  // kernels/functors.h
-}
+struct SgdStepF;          // kernels/functors.h
+struct CdStatisticsArgs;  // kernels/cd_statistics.h
+}  // namespace ember::kernels
 
 #define EMBER_DECLARE_KERNELS                                                                                        \
     /* out = f(in) for an elementwise unary op; operands 0 (out) and 1 share the dtype. */                           \
@@ -54,4 +55,7 @@ struct SgdStepF;  // kernels/functors.h
                                   const void* logits);                                                               \
     /* kernels::SgdStepF on contiguous param, grad and momentum buffer of n elements (buf null if momentum 0). */    \
     void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n,                      \
-                         const ::ember::kernels::SgdStepF& step);
+                         const ::ember::kernels::SgdStepF& step);                                                    \
+    /* An RBM mini-batch's CD statistics after its products (kernels/cd_statistics.h): P, V, both bias */            \
+    /* gradients, the free-energy gap and the reconstruction error, in fixed-order double sums. */                   \
+    void cd_statistics_kernel(ScalarType dtype, const ::ember::kernels::CdStatisticsArgs& args);

@@ -10,15 +10,26 @@
 //   F(v) = ||v - b||^2 / 2 - sum_j softplus(c_j + W_j v)  (Gaussian)
 // and p(v) = exp(-F(v)) / Z. The log-likelihood gradient is E_data[-dF/dtheta] - E_model[-dF/dtheta];
 // contrastive divergence replaces the model expectation by samples from k Gibbs steps (CD-k)
-// or from persistent chains (PCD). ember trains by the gradient of
-//   loss = mean F(v_data) - mean F(v_model.detach())
-// so every optimizer, device and serializer of nn applies; explicit_update() keeps the
-// lecture's outer-product form (positive minus negative statistics) as a readable reference.
+// or from persistent chains (PCD). The CD update is the negative gradient of
+//   loss = mean F(v_data) - mean F(v_model.detach())     (contrastive_divergence_loss())
+// so a user's own loop can call loss.backward() and any optimizer, device or serializer of nn;
+// explicit_update() writes the same update in the lecture's outer-product form.
+//
+// fit() trains without recording a graph. Per mini-batch v0 it runs the positive phase
+// (a0 = v0 W^T + c, h0 = E[h | v0]), the negative phase (vk from k Gibbs steps at v0, or from the
+// persistent chains), the statistics (the gradient of that loss, formed directly by the fused op
+// ember::rbm_cd_statistics, written into the parameters' .grad, plus the sparsity penalty) and
+// the update (optimizer.step()). The optimizer is torch.optim.SGD with momentum over two
+// parameter groups, W with weight_decay and the biases without, on the guide's momentum and
+// learning-rate schedule; or any ember::optim optimizer the caller builds over rbm->parameters()
+// and passes as RBMTrainOptions::optimizer.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "ember/nn/module.h"
+#include "ember/nn/optim/optimizer.h"
 
 namespace ember::nn {
 
@@ -50,7 +61,8 @@ struct RBMEpoch {
     double seconds = 0;
 };
 
-// How fit() trains.
+// How fit() trains. lr, final_lr, the momentum fields and weight_decay configure the default
+// optimizer; with `optimizer` set they are not used.
 struct RBMTrainOptions {
     int64_t epochs = 10;  // maximum number of epochs
     int64_t batch_size = 100;
@@ -70,6 +82,14 @@ struct RBMTrainOptions {
     bool init_visible_bias_from_data = true;        // b = log(p / (1 - p)) from pixel means (guide, section 8)
     bool progress = true;                           // a progress bar per epoch (shuffling follows ember::manual_seed)
     std::function<void(const RBMEpoch&)> on_epoch;  // called after every epoch (e.g. to evaluate)
+    // The optimizer fit steps after each batch's statistics. Null: a fresh optim::SGD per fit call,
+    // lr and momentum as above in two param groups, W with weight_decay and the biases without.
+    // It must hold exactly the RBM's parameters, e.g.
+    //   o.optimizer = std::make_shared<optim::Adam>(rbm->parameters(), optim::AdamOptions(1e-3));
+    // fit leaves its options alone (step a scheduler from on_epoch to change them) and its state
+    // carries over from one fit call to the next, as in a PyTorch loop (the PCD chains too; the
+    // sparsity estimate starts afresh with each call).
+    std::shared_ptr<optim::Optimizer> optimizer;
 };
 
 class RBMImpl : public Module {
@@ -114,8 +134,9 @@ public:
     };
     Update explicit_update(const Tensor& v_data, const Tensor& v_model) const;
 
-    // Trains with CD-k or PCD and SGD with momentum; stops after `epochs` or when the epoch's
-    // reconstruction error falls below stop_reconstruction_error. Returns per-epoch metrics.
+    // Trains with CD-k or PCD (see the top of this file for the steps of a batch); stops after
+    // `epochs` or when the epoch's reconstruction error falls below stop_reconstruction_error.
+    // Returns per-epoch metrics and leaves the parameters' .grad undefined.
     std::vector<RBMEpoch> fit(const Tensor& data, const RBMTrainOptions& options = {});
 
     Tensor forward(const Tensor& v) const { return hidden_probs(v); }
@@ -134,7 +155,7 @@ public:
 private:
     // b = log(p / (1 - p)) from the pixel means p (Bernoulli), or the data mean (Gaussian).
     void init_visible_bias(const Tensor& data);
-    // F(v) given its hidden pre-activation a = v W^T + c (fit() reuses a for the Gibbs step).
+    // F(v) given its hidden pre-activation a = v W^T + c.
     Tensor free_energy_given(const Tensor& v, const Tensor& a) const;
     Tensor chains_;  // PCD persistent visible states
 };

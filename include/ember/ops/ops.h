@@ -154,6 +154,20 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 void sgd_step_(Tensor& param, const Tensor& grad, Tensor& momentum_buffer, double lr, double momentum = 0,
                double dampening = 0, double weight_decay = 0, bool nesterov = false);
 
+// ---- fused model statistics ----
+// An RBM mini-batch's CD statistics, fused (what RBM::fit computes after its matrix products): with
+// n data rows v_data [n, nv], h_data = E[h | v_data] and a_data = v_data W^T + c [n, nh], m model
+// rows v_model [m, nv] with a_model [m, nh], and a_recon = h_data W + b [n, nv], returns the
+// gradient of mean F(v_data) - mean F(v_model) in the layout of RBM's weight [nh, nv],
+// visible_bias [nv] and hidden_bias [nh], then that free-energy gap and the reconstruction error
+// mean_n sum_i (v_data - E[v | h_data])^2 as 0-dim float64 tensors on the inputs' device (read
+// them when needed: on a GPU nothing here waits for the device). Bernoulli or Gaussian units on
+// either side. No gradient. float32 or float64; the sums are in double, in an order that does
+// not depend on the thread count.
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(
+    const Tensor& v_data, const Tensor& h_data, const Tensor& a_data, const Tensor& v_model, const Tensor& a_model,
+    const Tensor& a_recon, const Tensor& visible_bias, bool gaussian_visible = false, bool gaussian_hidden = false);
+
 // ---- shape and indexing ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
