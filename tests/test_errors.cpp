@@ -309,8 +309,9 @@ TEST_CASE("error contract: AutogradError", "[errors][contract]") {
         y.mul_(2.0);
     }
     require_contract<ember::AutogradError>(
-        [&] { y.sum().backward(); }, {"backward of exp", "Tensor[3] float64 cpu", "modified by an in-place operation",
-                                      "at version 1", "saved at version 0", "clone()"});
+        [&] { y.sum().backward(); },
+        {"backward of ExpBackward0", "Tensor[3] float64 cpu", "modified by an in-place operation", "at version 1",
+         "saved at version 0", "clone()"});
 }
 
 TEST_CASE("error contract: IOError", "[errors][contract]") {
@@ -343,15 +344,15 @@ TEST_CASE("error contract: AnomalyError", "[errors][contract][anomaly]") {
     ember::autograd::DetectAnomalyGuard anomaly;
     Tensor x = ember::tensor({-1.0, 2.0});
     x.requires_grad_(true);
-    require_contract<ember::AnomalyError>([&] { (void)ember::log(x); },
-                                          {"anomaly detected", "forward of log", "1 NaN", "Tensor[2] float32 cpu",
-                                           "where finite values were expected", "all its inputs were finite"});
+    require_contract<ember::AnomalyError>(
+        [&] { (void)ember::log(x); }, {"anomaly detected", "forward of LogBackward0", "1 NaN", "Tensor[2] float32 cpu",
+                                       "where finite values were expected", "all its inputs were finite"});
     Tensor z = ember::tensor({0.0, 1.0});
     z.requires_grad_(true);
     Tensor s = ember::sqrt(z).sum();
-    require_contract<ember::AnomalyError>(
-        [&] { s.backward(); }, {"backward of sqrt", "+Inf", "gradient for its input 0", "Tensor[2] float32 cpu",
-                                "where finite values were expected"});
+    require_contract<ember::AnomalyError>([&] { s.backward(); },
+                                          {"backward of SqrtBackward0", "+Inf", "gradient for its input 0",
+                                           "Tensor[2] float32 cpu", "where finite values were expected"});
 }
 
 TEST_CASE("factories: a shape whose size or strides overflow int64 is a ValueError", "[errors]") {

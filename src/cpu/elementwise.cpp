@@ -19,13 +19,14 @@ bool unary_vectorised_f32(UnaryOp op, const StridedIter& it, OpParams p) {
     float* y = reinterpret_cast<float*>(it.data[0]);
     // About 10x cheaper per element than the scalar loop, so threads pay off only on larger buffers.
     parallel_for(it.numel, 4 * kParallelGrain, [&](int64_t b, int64_t e) {
-        switch (op) {
-            case UnaryOp::Exp: return exp_f32(x + b, y + b, e - b);
-            case UnaryOp::Sigmoid: return sigmoid_f32(x + b, y + b, e - b);
-            case UnaryOp::Softplus:
-                return softplus_f32(x + b, y + b, e - b, static_cast<float>(p.a), static_cast<float>(p.b));
-            default: return log_sigmoid_f32(x + b, y + b, e - b);
-        }
+        if (op == UnaryOp::Exp)
+            exp_f32(x + b, y + b, e - b);
+        else if (op == UnaryOp::Sigmoid)
+            sigmoid_f32(x + b, y + b, e - b);
+        else if (op == UnaryOp::Softplus)
+            softplus_f32(x + b, y + b, e - b, static_cast<float>(p.a), static_cast<float>(p.b));
+        else  // LogSigmoid, the last of the four ops admitted above
+            log_sigmoid_f32(x + b, y + b, e - b);
     });
     return true;
 }
@@ -72,60 +73,43 @@ bool binary_vectorised_f32(BinaryOp op, const StridedIter& it, OpParams p) {
 }
 }  // namespace
 
+// Both kernels dispatch through the op table (kernels/op_table.def): visit_unary<T> and
+// visit_binary<T> run the loop for every dtype the op's row accepts and return false for the
+// others. The vectorised float32 paths above come first.
 void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
-    ScalarType t = it.dtypes[0];
-    if (op == UnaryOp::LogicalNot) {
-        elementwise_loop<bool, bool>(it, LogicalNotF{});
-        return;
-    }
-    if (t == kInt64) {
-        // Integer tensors take only the ops that stay integral; ops/ converts the rest to float.
-        auto run = [&](auto f) { elementwise_loop<int64_t, int64_t>(it, f); };
-        switch (op) {
-            case UnaryOp::Neg: return run(NegF{});
-            case UnaryOp::Abs: return run(AbsF{});
-            case UnaryOp::Sign: return run(SignF{});
-            case UnaryOp::Square: return run(SquareF{});
-            case UnaryOp::Relu: return run(ReluF{});
-            case UnaryOp::PowScalar: return run(PowScalarF{p.a});
-            case UnaryOp::Clamp: return run(ClampF{p.a, p.b});
-            default: throw DTypeError("unary_kernel: op not defined for int64");
-        }
-    }
+    const ScalarType t = it.dtypes[0];
     if (t == kFloat32 && unary_vectorised_f32(op, it, p)) return;
-    dispatch_floating(t, "unary_kernel",
-                      [&]<typename T>() { visit_unary(op, p, [&](auto f) { elementwise_loop<T, T>(it, f); }); });
+    dispatch_all(t, [&]<typename T>() {
+        if (!visit_unary<T>(op, p, [&](auto f) { elementwise_loop<T, T>(it, f); }))
+            throw_dtype_not_accepted("unary_kernel", op, t);
+    });
 }
 
 void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
-    ScalarType t = it.dtypes[1];
-    if (is_comparison(op)) {
-        dispatch_all(t, [&]<typename T>() { visit_compare(op, [&](auto f) { elementwise_loop<bool, T, T>(it, f); }); });
-        return;
-    }
+    const ScalarType t = it.dtypes[1];
     if (t == kFloat32 && binary_vectorised_f32(op, it, p)) return;
-    dispatch_numeric(t, "binary_kernel",
-                     [&]<typename T>() { visit_arith(op, p, [&](auto f) { elementwise_loop<T, T, T>(it, f); }); });
+    dispatch_all(t, [&]<typename T>() {
+        const bool ran = visit_binary<T>(op, p, [&](auto f) {
+            using Out = decltype(f(T{}, T{}));  // T, or bool for comparisons and logical ops
+            elementwise_loop<Out, T, T>(it, f);
+        });
+        if (!ran) throw_dtype_not_accepted("binary_kernel", op, t);
+    });
 }
 
+// Operands (out, cond bool, a, b); a and b already have out's dtype.
 void where_kernel(const StridedIter& it) {
-    dispatch_all(it.dtypes[0], [&]<typename T>() {
-        elementwise_loop<T, bool, T, T>(it, [](bool c, T a, T b) { return c ? a : b; });
-    });
+    dispatch_all(it.dtypes[0], [&]<typename T>() { elementwise_loop<T, bool, T, T>(it, WhereF{}); });
 }
 
 void copy_kernel(const StridedIter& it) {
     dispatch_all(it.dtypes[0], [&]<typename O>() {
-        dispatch_all(it.dtypes[1],
-                     [&]<typename I>() { elementwise_loop<O, I>(it, [](I x) { return static_cast<O>(x); }); });
+        dispatch_all(it.dtypes[1], [&]<typename I>() { elementwise_loop<O, I>(it, CastF<O>{}); });
     });
 }
 
 void fill_kernel(const StridedIter& it, double value) {
-    dispatch_all(it.dtypes[0], [&]<typename T>() {
-        T v = static_cast<T>(value);
-        elementwise_loop<T>(it, [v]() { return v; });
-    });
+    dispatch_all(it.dtypes[0], [&]<typename T>() { elementwise_loop<T>(it, ConstantF<T>{static_cast<T>(value)}); });
 }
 
 void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n, const SgdStepF& step) {

@@ -73,64 +73,64 @@ void extreme_row(const T* x, int64_t n, int64_t stride, T* value, int64_t* index
     if (index) *index = at;
 }
 
+// sum: each row's sum, by the layout of the rows.
 template <typename T>
-void reduce_typed(ReduceOp op, const Reduce2D& r) {
+void sum_rows(const Reduce2D& r) {
     const T* in = reinterpret_cast<const T*>(r.in);
     T* out = reinterpret_cast<T*>(r.out);
-    if (op == ReduceOp::Sum) {
-        if (r.inner_stride != 1 && r.outer_stride == 1) {
-            // Column layout (e.g. a bias gradient summed over the batch): accumulate whole rows so
-            // the inner loop runs over contiguous outputs.
-            // The running sums are kept in double for floating types, as in sum_pairwise (the mean
-            // of 60000 float32 images per pixel was off by up to 1e-3 summed in float32).
-            parallel_for(r.outer, 4096, [&](int64_t b, int64_t e) {
-                std::vector<SumAcc<T>> acc(static_cast<std::size_t>(e - b), SumAcc<T>(0));
-                SumAcc<T>* a = acc.data() - b;
-                for (int64_t k = 0; k < r.inner; ++k) {
-                    const T* row = in + k * r.inner_stride;
+    if (r.inner_stride != 1 && r.outer_stride == 1) {
+        // Column layout (e.g. a bias gradient summed over the batch): accumulate whole rows so
+        // the inner loop runs over contiguous outputs.
+        // The running sums are kept in double for floating types, as in sum_pairwise (the mean
+        // of 60000 float32 images per pixel was off by up to 1e-3 summed in float32).
+        parallel_for(r.outer, 4096, [&](int64_t b, int64_t e) {
+            std::vector<SumAcc<T>> acc(static_cast<std::size_t>(e - b), SumAcc<T>(0));
+            SumAcc<T>* a = acc.data() - b;
+            for (int64_t k = 0; k < r.inner; ++k) {
+                const T* row = in + k * r.inner_stride;
 #pragma omp simd
-                    for (int64_t o = b; o < e; ++o) a[o] += static_cast<SumAcc<T>>(row[o]);
-                }
-                for (int64_t o = b; o < e; ++o) out[o] = static_cast<T>(a[o]);
-            });
-            return;
-        }
-        // Few long contiguous rows (a full sum is one row): fixed chunks of every row are summed in
-        // parallel, then each row's chunk sums pairwise. The chunks do not depend on the thread
-        // count, so neither does the result.
-        constexpr int64_t kChunk = 64 * kSumBlock;
-        if (r.inner_stride == 1 && r.inner > 2 * kChunk && r.outer < 8) {
-            const int64_t chunks = (r.inner + kChunk - 1) / kChunk;
-            std::vector<SumAcc<T>> partial(static_cast<std::size_t>(r.outer * chunks));
-            parallel_for(r.outer * chunks, 1, [&](int64_t b, int64_t e) {
-                for (int64_t i = b; i < e; ++i) {
-                    const int64_t o = i / chunks, c = i % chunks;
-                    const int64_t begin = c * kChunk, len = std::min(kChunk, r.inner - begin);
-                    partial[static_cast<std::size_t>(i)] = sum_pairwise(in + o * r.outer_stride + begin, len);
-                }
-            });
-            for (int64_t o = 0; o < r.outer; ++o)
-                out[o] = static_cast<T>(sum_partials(partial.data() + o * chunks, chunks));
-            return;
-        }
-        parallel_for(r.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, r.inner)),
-                     [&](int64_t b, int64_t e) {
-                         for (int64_t o = b; o < e; ++o)
-                             out[o] = sum_row(in + o * r.outer_stride, r.inner, r.inner_stride);
-                     });
+                for (int64_t o = b; o < e; ++o) a[o] += static_cast<SumAcc<T>>(row[o]);
+            }
+            for (int64_t o = b; o < e; ++o) out[o] = static_cast<T>(a[o]);
+        });
         return;
     }
-    bool is_max = op == ReduceOp::Max || op == ReduceOp::ArgMax;
+    // Few long contiguous rows (a full sum is one row): fixed chunks of every row are summed in
+    // parallel, then each row's chunk sums pairwise. The chunks do not depend on the thread
+    // count, so neither does the result.
+    constexpr int64_t kChunk = 64 * kSumBlock;
+    if (r.inner_stride == 1 && r.inner > 2 * kChunk && r.outer < 8) {
+        const int64_t chunks = (r.inner + kChunk - 1) / kChunk;
+        std::vector<SumAcc<T>> partial(static_cast<std::size_t>(r.outer * chunks));
+        parallel_for(r.outer * chunks, 1, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const int64_t o = i / chunks, c = i % chunks;
+                const int64_t begin = c * kChunk, len = std::min(kChunk, r.inner - begin);
+                partial[static_cast<std::size_t>(i)] = sum_pairwise(in + o * r.outer_stride + begin, len);
+            }
+        });
+        for (int64_t o = 0; o < r.outer; ++o)
+            out[o] = static_cast<T>(sum_partials(partial.data() + o * chunks, chunks));
+        return;
+    }
+    parallel_for(r.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, r.inner)),
+                 [&](int64_t b, int64_t e) {
+                     for (int64_t o = b; o < e; ++o) out[o] = sum_row(in + o * r.outer_stride, r.inner, r.inner_stride);
+                 });
+}
+
+// max/min/argmax/argmin: values and/or indices of each row's extreme (IsMax: the largest).
+template <typename T, bool IsMax>
+void extreme_rows(const Reduce2D& r) {
+    const T* in = reinterpret_cast<const T*>(r.in);
+    T* out = reinterpret_cast<T*>(r.out);
     parallel_for(r.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, r.inner)),
                  [&](int64_t b, int64_t e) {
                      for (int64_t o = b; o < e; ++o) {
                          const T* row = in + o * r.outer_stride;
                          T* v = out ? out + o : nullptr;
                          int64_t* ix = r.indices ? r.indices + o : nullptr;
-                         if (is_max)
-                             extreme_row<T, true>(row, r.inner, r.inner_stride, v, ix);
-                         else
-                             extreme_row<T, false>(row, r.inner, r.inner_stride, v, ix);
+                         extreme_row<T, IsMax>(row, r.inner, r.inner_stride, v, ix);
                      }
                  });
 }
@@ -169,11 +169,15 @@ void softmax_rows(bool log, const T* in, T* out, int64_t outer, int64_t inner) {
 
 }  // namespace
 
+// The op table's reduce_kind says what a row reduces to; every reduction takes numeric dtypes.
 void reduce_kernel(ReduceOp op, const Reduce2D& r) {
-    if (op == ReduceOp::Sum)
-        dispatch_numeric(r.dtype, "sum", [&]<typename T>() { reduce_typed<T>(op, r); });
-    else
-        dispatch_numeric(r.dtype, "max/min", [&]<typename T>() { reduce_typed<T>(op, r); });
+    dispatch_numeric(r.dtype, op_name(op), [&]<typename T>() {
+        switch (reduce_kind(op)) {
+            case ReduceKind::Sum: return sum_rows<T>(r);
+            case ReduceKind::Largest: return extreme_rows<T, true>(r);
+            case ReduceKind::Smallest: return extreme_rows<T, false>(r);
+        }
+    });
 }
 
 void softmax_kernel(bool log, ScalarType dtype, const void* in, void* out, int64_t outer, int64_t inner) {

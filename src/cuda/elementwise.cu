@@ -1,5 +1,5 @@
 // CUDA elementwise kernels, the mirror of src/cpu/elementwise.cpp: the functors of
-// kernels/functors.h run through cuda/loops.h. Same dtype rules as the CPU side.
+// kernels/functors.h run through cuda/loops.h, dispatched through the op table as on the CPU.
 #include "cuda/check.h"
 #include "cuda/kernels.h"
 #include "cuda/loops.h"
@@ -11,24 +11,6 @@ namespace ember::cuda {
 using namespace ember::kernels;
 
 namespace {
-template <typename O>
-struct CastF {
-    template <typename I>
-    EMBER_HD O operator()(I x) const {
-        return static_cast<O>(x);
-    }
-};
-template <typename T>
-struct ConstantF {
-    T value;
-    EMBER_HD T operator()() const { return value; }
-};
-struct WhereF {
-    template <typename T>
-    EMBER_HD T operator()(bool c, T a, T b) const {
-        return c ? a : b;
-    }
-};
 template <bool kDecay, bool kMomentum, bool kFirst, bool kNesterov, typename T>
 __global__ void sgd_step_kernel_impl(T* __restrict__ p, const T* __restrict__ g, T* __restrict__ b, int64_t n,
                                      SgdStepF step) {
@@ -38,44 +20,26 @@ __global__ void sgd_step_kernel_impl(T* __restrict__ p, const T* __restrict__ g,
 }
 }  // namespace
 
+// Both kernels dispatch through the op table, as on the CPU: visit_unary<T> / visit_binary<T>
+// launch the kernel for every dtype the op's row accepts and return false for the others.
 void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
-    ScalarType t = it.dtypes[0];
-    if (op == UnaryOp::LogicalNot) {
-        launch_elementwise<bool, bool>(it, LogicalNotF{});
-        EMBER_CUDA_CHECK_LAUNCH("unary_kernel");
-        return;
-    }
-    if (t == kInt64) {
-        // Integer tensors take only the ops that stay integral (as on the CPU).
-        auto run = [&](auto f) { launch_elementwise<int64_t, int64_t>(it, f); };
-        switch (op) {
-            case UnaryOp::Neg: run(NegF{}); break;
-            case UnaryOp::Abs: run(AbsF{}); break;
-            case UnaryOp::Sign: run(SignF{}); break;
-            case UnaryOp::Square: run(SquareF{}); break;
-            case UnaryOp::Relu: run(ReluF{}); break;
-            case UnaryOp::PowScalar: run(PowScalarF{p.a}); break;
-            case UnaryOp::Clamp: run(ClampF{p.a, p.b}); break;
-            default: throw DTypeError("unary_kernel: op not defined for int64");
-        }
-        EMBER_CUDA_CHECK_LAUNCH("unary_kernel");
-        return;
-    }
-    dispatch_floating(t, "unary_kernel",
-                      [&]<typename T>() { visit_unary(op, p, [&](auto f) { launch_elementwise<T, T>(it, f); }); });
+    const ScalarType t = it.dtypes[0];
+    dispatch_all(t, [&]<typename T>() {
+        if (!visit_unary<T>(op, p, [&](auto f) { launch_elementwise<T, T>(it, f); }))
+            throw_dtype_not_accepted("unary_kernel", op, t);
+    });
     EMBER_CUDA_CHECK_LAUNCH("unary_kernel");
 }
 
 void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
-    ScalarType t = it.dtypes[1];
-    if (is_comparison(op)) {
-        dispatch_all(t,
-                     [&]<typename T>() { visit_compare(op, [&](auto f) { launch_elementwise<bool, T, T>(it, f); }); });
-    } else {
-        dispatch_numeric(t, "binary_kernel", [&]<typename T>() {
-            visit_arith(op, p, [&](auto f) { launch_elementwise<T, T, T>(it, f); });
+    const ScalarType t = it.dtypes[1];
+    dispatch_all(t, [&]<typename T>() {
+        const bool ran = visit_binary<T>(op, p, [&](auto f) {
+            using Out = decltype(f(T{}, T{}));  // T, or bool for comparisons and logical ops
+            launch_elementwise<Out, T, T>(it, f);
         });
-    }
+        if (!ran) throw_dtype_not_accepted("binary_kernel", op, t);
+    });
     EMBER_CUDA_CHECK_LAUNCH("binary_kernel");
 }
 

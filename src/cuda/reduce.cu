@@ -311,17 +311,15 @@ __global__ void __launch_bounds__(kBlock) softmax_rows(bool log, const T* in, T*
 
 }  // namespace
 
+// The op table's reduce_kind says what a row reduces to; every reduction takes numeric dtypes.
 void reduce_kernel(ReduceOp op, const Reduce2D& r) {
-    auto run = [&]<typename T>() {
-        switch (op) {
-            case ReduceOp::Sum: return reduce_typed<T, SumOp<T>>(r);
-            case ReduceOp::Max:
-            case ReduceOp::ArgMax: return reduce_typed<T, ExtremeOp<T, true>>(r);
-            case ReduceOp::Min:
-            case ReduceOp::ArgMin: return reduce_typed<T, ExtremeOp<T, false>>(r);
+    dispatch_numeric(r.dtype, op_name(op), [&]<typename T>() {
+        switch (reduce_kind(op)) {
+            case ReduceKind::Sum: return reduce_typed<T, SumOp<T>>(r);
+            case ReduceKind::Largest: return reduce_typed<T, ExtremeOp<T, true>>(r);
+            case ReduceKind::Smallest: return reduce_typed<T, ExtremeOp<T, false>>(r);
         }
-    };
-    dispatch_numeric(r.dtype, op == ReduceOp::Sum ? "sum" : "max/min", run);
+    });
 }
 
 void softmax_kernel(bool log, ScalarType dtype, const void* in, void* out, int64_t outer, int64_t inner) {

@@ -1,9 +1,12 @@
 #pragma once
 // The arithmetic of every elementwise op, once, as host-and-device functors: the CPU loops and
 // the CUDA kernels instantiate the same structs, so the math is tested on the CPU everywhere.
+// Which op uses which functor, for which dtypes, is the op table (kernels/op_table.def); the
+// visitors at the end of this file are generated from it.
 #include <math.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "ember/tensor/macros.h"
 #include "kernels/iter.h"
@@ -191,7 +194,16 @@ struct ClampF {
 struct LogicalNotF {
     EMBER_HD bool operator()(bool x) const { return !x; }
 };
+// silu(x) = x sigmoid(x), with sigmoid's arithmetic.
+struct SiluF {
+    template <typename T>
+    EMBER_HD T operator()(T x) const {
+        return x * SigmoidF{}(x);
+    }
+};
 
+// a + alpha b. The visitors hand AddF with alpha 1 to the loops as AddPlainF (run_functor below):
+// a multiply by a run-time 1 would otherwise stay in every element.
 struct AddF {
     double alpha;
     template <typename T>
@@ -296,18 +308,23 @@ struct LogicalOrF {
     }
 };
 
-// Fused backward formulas (see BinaryOp): the same arithmetic, in the same order, as the
-// compositions they replace.
+// The fused backward ops, libtorch's sigmoid_backward, threshold_backward and softplus_backward:
+// one pass each instead of the two or three of a composition. sigmoid_backward does the
+// arithmetic of g * y * (1 - y) in its order; softplus_backward that of
+// where(beta x > t, g, g * sigmoid(beta x)).
 struct SigmoidBackwardF {
     template <typename T>
     EMBER_HD T operator()(T g, T y) const {
         return (g * y) * (T(1) - y);
     }
 };
-struct ReluBackwardF {
+// x <= threshold ? 0 : g, a selection (not g times a mask, so g = inf gives 0, not NaN, where
+// x <= threshold); a NaN x passes g, as in PyTorch.
+struct ThresholdBackwardF {
+    double threshold;
     template <typename T>
-    EMBER_HD T operator()(T g, T y) const {
-        return y > T(0) ? g : T(0);
+    EMBER_HD T operator()(T g, T x) const {
+        return x <= T(threshold) ? T(0) : g;
     }
 };
 struct SoftplusBackwardF {
@@ -320,35 +337,6 @@ struct SoftplusBackwardF {
         return T(R(g) * SigmoidF{}(z));
     }
 };
-
-// Calls f(functor) with the functor of `op`; used by both backends to turn the op enum into a
-// kernel instantiation. Ops valid only for some dtypes are filtered by the caller.
-template <typename F>
-EMBER_HD inline void visit_unary(UnaryOp op, OpParams p, F&& f) {
-    switch (op) {
-        case UnaryOp::Neg: return f(NegF{});
-        case UnaryOp::Exp: return f(ExpF{});
-        case UnaryOp::Log: return f(LogF{});
-        case UnaryOp::Log1p: return f(Log1pF{});
-        case UnaryOp::Sqrt: return f(SqrtF{});
-        case UnaryOp::Rsqrt: return f(RsqrtF{});
-        case UnaryOp::Abs: return f(AbsF{});
-        case UnaryOp::Sign: return f(SignF{});
-        case UnaryOp::Sin: return f(SinF{});
-        case UnaryOp::Cos: return f(CosF{});
-        case UnaryOp::Sigmoid: return f(SigmoidF{});
-        case UnaryOp::LogSigmoid: return f(LogSigmoidF{});
-        case UnaryOp::Tanh: return f(TanhF{});
-        case UnaryOp::Relu: return f(ReluF{});
-        case UnaryOp::Softplus: return f(SoftplusF{p.a, p.b});
-        case UnaryOp::Square: return f(SquareF{});
-        case UnaryOp::Reciprocal: return f(ReciprocalF{});
-        case UnaryOp::PowScalar: return f(PowScalarF{p.a});
-        case UnaryOp::RPowScalar: return f(RPowScalarF{p.a});
-        case UnaryOp::Clamp: return f(ClampF{p.a, p.b});
-        case UnaryOp::LogicalNot: return;  // bool only, handled by the caller
-    }
-}
 
 // One step of SGD with momentum on one element, torch.optim.SGD's rule (see nn/optim/sgd.h):
 //   d = g + weight_decay p;  buf = first ? d : momentum buf + (1 - dampening) d;
@@ -387,36 +375,92 @@ struct SgdStepF {
     }
 };
 
-template <typename F>
-EMBER_HD inline void visit_arith(BinaryOp op, OpParams p, F&& f) {
-    switch (op) {
-        case BinaryOp::Add: return p.a == 1.0 ? f(AddPlainF{}) : f(AddF{p.a});
-        case BinaryOp::Sub: return f(SubF{p.a});
-        case BinaryOp::Mul: return f(MulF{});
-        case BinaryOp::Div: return f(DivF{});
-        case BinaryOp::Pow: return f(PowF{});
-        case BinaryOp::Maximum: return f(MaximumF{});
-        case BinaryOp::Minimum: return f(MinimumF{});
-        case BinaryOp::SigmoidBackward: return f(SigmoidBackwardF{});
-        case BinaryOp::ReluBackward: return f(ReluBackwardF{});
-        case BinaryOp::SoftplusBackward: return f(SoftplusBackwardF{p.a, p.b});
-        default: return;
+// ---- the functors of where, copy and fill (no table row: each is a kernel of its own) ----
+// out = c ? a : b
+struct WhereF {
+    template <typename T>
+    EMBER_HD T operator()(bool c, T a, T b) const {
+        return c ? a : b;
     }
+};
+// out = x converted to O (copy_kernel between any two dtypes)
+template <typename O>
+struct CastF {
+    template <typename I>
+    EMBER_HD O operator()(I x) const {
+        return static_cast<O>(x);
+    }
+};
+// out = value (fill_kernel)
+template <typename T>
+struct ConstantF {
+    T value;
+    EMBER_HD T operator()() const { return value; }
+};
+
+// ---- the visitors, generated from the op table ----
+
+// Calls f(functor). AddF with alpha 1 goes to the loops as AddPlainF (see AddF).
+template <typename F, typename Functor>
+EMBER_HD inline void run_functor(F& f, const Functor& functor) {
+    f(functor);
+}
+template <typename F>
+EMBER_HD inline void run_functor(F& f, const AddF& add) {
+    if (add.alpha == 1.0)
+        f(AddPlainF{});
+    else
+        f(add);
 }
 
-template <typename F>
-EMBER_HD inline void visit_compare(BinaryOp op, F&& f) {
+// visit_unary<T>(op, p, f): when op's row accepts element type T, calls f(op's functor) and
+// returns true; otherwise returns false without instantiating anything for T. Both backends run
+// their loop inside f, so the ops each dtype takes (the int64 lists) are the table's. The switch
+// has no default: -Wswitch names a missing case.
+template <typename T, typename F>
+EMBER_HD inline bool visit_unary(UnaryOp op, OpParams p, F&& f) {
+    (void)p;  // read only by the parameterised rows
     switch (op) {
-        case BinaryOp::Eq: return f(EqF{});
-        case BinaryOp::Ne: return f(NeF{});
-        case BinaryOp::Lt: return f(LtF{});
-        case BinaryOp::Le: return f(LeF{});
-        case BinaryOp::Gt: return f(GtF{});
-        case BinaryOp::Ge: return f(GeF{});
-        case BinaryOp::LogicalAnd: return f(LogicalAndF{});
-        case BinaryOp::LogicalOr: return f(LogicalOrF{});
-        default: return;
+#define EMBER_UNARY_OP(Enum, name, dtypes, ...)                            \
+    case UnaryOp::Enum:                                                    \
+        if constexpr (accepts<T>(DTypeClass::dtypes)) {                    \
+            static_assert(std::is_same_v<decltype((__VA_ARGS__)(T{})), T>, \
+                          "a unary functor returns its operand's type");   \
+            run_functor(f, __VA_ARGS__);                                   \
+            return true;                                                   \
+        } else {                                                           \
+            return false;                                                  \
+        }
+#include "kernels/op_table.def"
     }
+    return false;
+}
+
+// Whether a binary functor's return type fits its row's result column.
+constexpr bool result_matches(BinaryResult r, bool returns_bool, bool returns_operand_type) {
+    return r == BinaryResult::Bool ? returns_bool : returns_operand_type;
+}
+
+// visit_binary<T>(op, p, f): as visit_unary, for operands of type T; f(functor) is called with a
+// functor returning T (result Same) or bool (result Bool), as the row says.
+template <typename T, typename F>
+EMBER_HD inline bool visit_binary(BinaryOp op, OpParams p, F&& f) {
+    (void)p;
+    switch (op) {
+#define EMBER_BINARY_OP(Enum, name, dtypes, result, ...)                                                       \
+    case BinaryOp::Enum:                                                                                       \
+        if constexpr (accepts<T>(DTypeClass::dtypes)) {                                                        \
+            using R = decltype((__VA_ARGS__)(T{}, T{}));                                                       \
+            static_assert(result_matches(BinaryResult::result, std::is_same_v<R, bool>, std::is_same_v<R, T>), \
+                          "the functor's return type must match the row's result column");                     \
+            run_functor(f, __VA_ARGS__);                                                                       \
+            return true;                                                                                       \
+        } else {                                                                                               \
+            return false;                                                                                      \
+        }
+#include "kernels/op_table.def"
+    }
+    return false;
 }
 
 }  // namespace ember::kernels

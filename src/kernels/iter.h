@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "ember/tensor/dtype.h"
+#include "kernels/op_table.h"  // the op enums
 
 namespace ember::kernels {
 
@@ -20,10 +21,6 @@ struct StridedIter {
     int64_t strides[kMaxOperands][kMaxDims];  // in elements; 0 on broadcast dims
     char* data[kMaxOperands] = {};
     ScalarType dtypes[kMaxOperands] = {};
-
-    // True when every operand walks its innermost dim with stride 1 (or 0 for a broadcast scalar)
-    // and there is a single dim: the kernels' fast path.
-    bool is_flat() const { return ndim <= 1; }
 };
 
 // The 2-D picture of a reduction: `outer` independent results, each over `inner` elements;
@@ -39,59 +36,8 @@ struct Reduce2D {
     ScalarType dtype = kFloat32;
 };
 
-enum class UnaryOp : uint8_t {
-    Neg,
-    Exp,
-    Log,
-    Log1p,
-    Sqrt,
-    Rsqrt,
-    Abs,
-    Sign,
-    Sin,
-    Cos,
-    Sigmoid,
-    LogSigmoid,
-    Tanh,
-    Relu,
-    Softplus,
-    Square,
-    Reciprocal,
-    PowScalar,
-    RPowScalar,
-    Clamp,
-    LogicalNot
-};
-enum class BinaryOp : uint8_t {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Pow,
-    Maximum,
-    Minimum,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    LogicalAnd,
-    LogicalOr,
-    // Fused first-order backward formulas (g, saved): used when no graph of the backward is
-    // recorded; with create_graph the differentiable compositions run instead.
-    SigmoidBackward,   // (g, y): g y (1 - y)
-    ReluBackward,      // (g, y): y > 0 ? g : 0
-    SoftplusBackward,  // (g, x), p = {beta, threshold}: beta x > threshold ? g : g sigmoid(beta x)
-};
-enum class ReduceOp : uint8_t { Sum, Max, Min, ArgMax, ArgMin };
-
-inline bool is_comparison(BinaryOp op) {
-    return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le || op == BinaryOp::Gt ||
-           op == BinaryOp::Ge || op == BinaryOp::LogicalAnd || op == BinaryOp::LogicalOr;
-}
-
-// Parameters of the parameterised unary ops (alpha of add/sub lives in `a`).
+// Parameters of the parameterised ops (kernels/op_table.def says which reads what; alpha of add/sub
+// is `a`).
 struct OpParams {
     double a = 0;
     double b = 0;

@@ -62,8 +62,9 @@ void check_floating(const char* op, const Tensor& t);
 // like's dtype if it is floating (or the value is integral and like is int64), float32 otherwise.
 Tensor wrap_scalar(double value, const Tensor& like);
 
-// The elementwise engines.
-Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, OpParams p = {}, bool floating_only = true);
+// The elementwise engines: one kernel of the op table (kernels/op_table.def) on inputs converted to
+// the dtypes the op's row accepts (src/ops/elementwise.cpp); `name` names the op in errors.
+Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, OpParams p = {});
 Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, OpParams p = {});
 // In place: out = f(out, b); b is broadcast to out's shape and converted to out's dtype.
 void binary_op_inplace(BinaryOp op, const char* name, Tensor& out, const Tensor& b, OpParams p = {});

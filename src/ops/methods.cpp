@@ -80,24 +80,13 @@ Tensor Tensor::add(double o) const { return ember::add(*this, o); }
 Tensor Tensor::sub(double o) const { return ember::sub(*this, o); }
 Tensor Tensor::mul(double o) const { return ember::mul(*this, o); }
 Tensor Tensor::div(double o) const { return ember::div(*this, o); }
-Tensor Tensor::neg() const { return ember::neg(*this); }
 Tensor Tensor::pow(double e) const { return ember::pow(*this, e); }
 Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
-Tensor Tensor::square() const { return ember::square(*this); }
-Tensor Tensor::reciprocal() const { return ember::reciprocal(*this); }
-Tensor Tensor::exp() const { return ember::exp(*this); }
-Tensor Tensor::log() const { return ember::log(*this); }
-Tensor Tensor::log1p() const { return ember::log1p(*this); }
-Tensor Tensor::sqrt() const { return ember::sqrt(*this); }
-Tensor Tensor::rsqrt() const { return ember::rsqrt(*this); }
-Tensor Tensor::abs() const { return ember::abs(*this); }
-Tensor Tensor::sign() const { return ember::sign(*this); }
-Tensor Tensor::sin() const { return ember::sin(*this); }
-Tensor Tensor::cos() const { return ember::cos(*this); }
-Tensor Tensor::sigmoid() const { return ember::sigmoid(*this); }
-Tensor Tensor::log_sigmoid() const { return ember::log_sigmoid(*this); }
-Tensor Tensor::tanh() const { return ember::tanh(*this); }
-Tensor Tensor::relu() const { return ember::relu(*this); }
+// x.exp() and the other one-argument methods of ember/tensor/unary_ops.def.
+#define EMBER_UNARY_METHOD(name) \
+    Tensor Tensor::name() const { return ember::name(*this); }
+#define EMBER_UNARY_FUNCTION(name)
+#include "ember/tensor/unary_ops.def"
 Tensor Tensor::softplus() const { return ember::softplus(*this); }
 Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const { return ember::clamp(*this, lo, hi); }
 Tensor Tensor::clamp_min(double lo) const { return ember::clamp_min(*this, lo); }
@@ -116,7 +105,6 @@ Tensor Tensor::lt(double o) const { return *this < o; }
 Tensor Tensor::le(double o) const { return *this <= o; }
 Tensor Tensor::gt(double o) const { return *this > o; }
 Tensor Tensor::ge(double o) const { return *this >= o; }
-Tensor Tensor::logical_not() const { return ember::logical_not(*this); }
 Tensor Tensor::sum() const { return ember::sum(*this); }
 Tensor Tensor::sum(IntArrayRef d, bool k) const { return ember::sum(*this, d, k); }
 Tensor Tensor::mean() const { return ember::mean(*this); }
@@ -179,10 +167,24 @@ Tensor& Tensor::div_(const Tensor& o) {
     EMBER_CHECK(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ", describe(*this));
     return inplace(*this, "div_", BinaryOp::Div, o, {}, [&](const Tensor& s) { return ember::div(s, o); });
 }
-Tensor& Tensor::add_(double o) { return add_(wrap_scalar(o, *this)); }
-Tensor& Tensor::sub_(double o) { return sub_(wrap_scalar(o, *this)); }
-Tensor& Tensor::mul_(double o) { return mul_(wrap_scalar(o, *this)); }
-Tensor& Tensor::div_(double o) { return div_(wrap_scalar(o, *this)); }
+// With a scalar the recorded op is the scalar overload (AddBackward1, ..., as in libtorch).
+Tensor& Tensor::add_(double o) {
+    return inplace(*this, "add_", BinaryOp::Add, wrap_scalar(o, *this), {1, 0},
+                   [&](const Tensor& s) { return ember::add(s, o); });
+}
+Tensor& Tensor::sub_(double o) {
+    return inplace(*this, "sub_", BinaryOp::Sub, wrap_scalar(o, *this), {1, 0},
+                   [&](const Tensor& s) { return ember::sub(s, o); });
+}
+Tensor& Tensor::mul_(double o) {
+    return inplace(*this, "mul_", BinaryOp::Mul, wrap_scalar(o, *this), {},
+                   [&](const Tensor& s) { return ember::mul(s, o); });
+}
+Tensor& Tensor::div_(double o) {
+    EMBER_CHECK(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ", describe(*this));
+    return inplace(*this, "div_", BinaryOp::Div, wrap_scalar(o, *this), {},
+                   [&](const Tensor& s) { return ember::div(s, o); });
+}
 
 Tensor& Tensor::clamp_(std::optional<double> lo, std::optional<double> hi) {
     check_inplace("clamp_", *this);

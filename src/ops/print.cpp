@@ -100,8 +100,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     // float32, int64 and bool are the dtypes PyTorch infers from literals, so it leaves them out.
     if (t.dtype() == kFloat64) os << ", dtype=" << dtype_name(t.dtype());
     if (t.numel() == 0) os << ", size=" << shape_str(t.sizes());
-    if (t.grad_fn())
-        os << ", grad_fn=<" << t.grad_fn()->name() << "Backward>";
+    if (t.grad_fn())  // the node's name is libtorch's: grad_fn=<MulBackward0>
+        os << ", grad_fn=<" << t.grad_fn()->name() << ">";
     else if (t.requires_grad())
         os << ", requires_grad=True";
     return os << ')';

@@ -67,28 +67,25 @@ Tensor add(const Tensor& a, double b);
 Tensor sub(const Tensor& a, double b);
 Tensor mul(const Tensor& a, double b);
 Tensor div(const Tensor& a, double b);
-Tensor neg(const Tensor& x);
 Tensor pow(const Tensor& x, double exponent);
 Tensor pow(const Tensor& x, const Tensor& exponent);
 Tensor pow(double base, const Tensor& exponent);
-Tensor square(const Tensor& x);
-Tensor reciprocal(const Tensor& x);
-Tensor exp(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor log1p(const Tensor& x);
-Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);
-Tensor abs(const Tensor& x);
-Tensor sign(const Tensor& x);
-Tensor sin(const Tensor& x);
-Tensor cos(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor log_sigmoid(const Tensor& x);
-Tensor tanh(const Tensor& x);
-Tensor relu(const Tensor& x);
+// The one-argument ops: Tensor neg(const Tensor& x), exp, log, sqrt, sigmoid, tanh, relu, silu, ...
+// (the list is ember/tensor/unary_ops.def).
+#define EMBER_UNARY_METHOD(name) Tensor name(const Tensor& x);
+#define EMBER_UNARY_FUNCTION(name) Tensor name(const Tensor& x);
+#include "ember/tensor/unary_ops.def"
 // log(1 + exp(beta x)) / beta, computed without overflow for large |x|; linear above `threshold`
 // (in units of beta x) as in PyTorch.
 Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);
+// The fused backward ops of sigmoid, relu and softplus, as libtorch's (each differentiable, so a
+// second-order gradient goes through them):
+//   sigmoid_backward(g, y) = g y (1 - y) for y = sigmoid(x);
+//   threshold_backward(g, x, t) = x <= t ? 0 : g (relu's backward is threshold_backward(g, relu(x), 0));
+//   softplus_backward(g, x, beta, t) = beta x > t ? g : g sigmoid(beta x).
+Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output);
+Tensor threshold_backward(const Tensor& grad_output, const Tensor& self, double threshold);
+Tensor softplus_backward(const Tensor& grad_output, const Tensor& self, double beta, double threshold);
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 Tensor clamp_min(const Tensor& x, double min);
 Tensor clamp_max(const Tensor& x, double max);
@@ -100,7 +97,6 @@ Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
-Tensor logical_not(const Tensor& x);
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
 // cond ? a : b elementwise, broadcasting all three.

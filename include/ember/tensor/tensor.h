@@ -175,24 +175,13 @@ public:
     Tensor sub(double other) const;
     Tensor mul(double other) const;
     Tensor div(double other) const;
-    Tensor neg() const;
     Tensor pow(double exponent) const;
     Tensor pow(const Tensor& exponent) const;
-    Tensor square() const;
-    Tensor reciprocal() const;
-    Tensor exp() const;
-    Tensor log() const;
-    Tensor log1p() const;
-    Tensor sqrt() const;
-    Tensor rsqrt() const;
-    Tensor abs() const;
-    Tensor sign() const;
-    Tensor sin() const;
-    Tensor cos() const;
-    Tensor sigmoid() const;
-    Tensor log_sigmoid() const;
-    Tensor tanh() const;
-    Tensor relu() const;
+    // The one-argument ops: x.neg(), x.exp(), x.sigmoid(), ... (the rows of ember/tensor/unary_ops.def
+    // that libtorch has as methods).
+#define EMBER_UNARY_METHOD(name) Tensor name() const;
+#define EMBER_UNARY_FUNCTION(name)
+#include "ember/tensor/unary_ops.def"
     Tensor softplus() const;
     Tensor clamp(std::optional<double> min, std::optional<double> max) const;
     Tensor clamp_min(double min) const;
@@ -211,7 +200,6 @@ public:
     Tensor le(double other) const;
     Tensor gt(double other) const;
     Tensor ge(double other) const;
-    Tensor logical_not() const;
 
     // ---- reductions ----
     Tensor sum() const;
