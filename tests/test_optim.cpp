@@ -300,8 +300,8 @@ TEST_CASE("LR schedulers: StepLR and ExponentialLR sequences", "[optim]") {
         step_lr.step();
         lrs.push_back(opt.lr());
     }
-    // lr0 * 0.5^floor(epoch / 2) for epochs 1..5
-    REQUIRE(lrs == std::vector<double>{1.0, 0.5, 0.5, 0.25, 0.25});
+    // libtorch 1.13's C++ StepLR, run by a probe program: after k steps lr0 0.5^floor((k - 1) / 2).
+    REQUIRE(lrs == std::vector<double>{1.0, 1.0, 0.5, 0.5, 0.25});
     REQUIRE(step_lr.get_last_lr() == std::vector<double>{0.25});
     REQUIRE(step_lr.last_epoch() == 5);
 
@@ -311,6 +311,37 @@ TEST_CASE("LR schedulers: StepLR and ExponentialLR sequences", "[optim]") {
         exp_lr.step();
         REQUIRE(opt2.lr() == Approx(0.2 * std::pow(0.9, e)).epsilon(1e-12));
     }
+}
+
+TEST_CASE("LR schedulers: a rate set by hand is the base of the next decay, in every group", "[optim]") {
+    // libtorch's schedulers read the optimizer's current rates at each step (checked with a probe:
+    // StepLR(step_size 1, gamma 0.5) after a hand-set lr of 10 gives 5).
+    Tensor a = fresh_w(), b = fresh_w();
+    std::vector<optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<Tensor>{a});
+    groups.emplace_back(std::vector<Tensor>{b}, std::make_unique<optim::SGDOptions>(0.4));
+    optim::SGD opt(groups, optim::SGDOptions(1.0));
+    optim::StepLR step_lr(opt, 1, 0.5);
+    step_lr.step();  // the first step keeps the rates
+    step_lr.step();
+    REQUIRE(step_lr.get_last_lr() == std::vector<double>{0.5, 0.2});
+    opt.options(0).lr(10.0);  // by hand, group 0 only
+    step_lr.step();
+    REQUIRE(step_lr.get_last_lr() == std::vector<double>{5.0, 0.1});
+    opt.set_lr(3.0);  // by hand, every group
+    step_lr.step();
+    REQUIRE(step_lr.get_last_lr() == std::vector<double>{1.5, 1.5});
+
+    optim::SGD opt2({fresh_w()}, optim::SGDOptions(0.2));
+    optim::ExponentialLR exp_lr(opt2, 0.5);
+    exp_lr.step();
+    opt2.set_lr(0.8);
+    exp_lr.step();
+    REQUIRE(opt2.lr() == 0.4);
+    // The step uses the scheduled rate: one SGD step of w = kW0 with gradient kC moves w by 0.4 c.
+    Tensor w = opt2.parameters()[0];
+    run(opt2, w, 1);
+    require_close(w, {kW0[0] - 0.4 * kC[0], kW0[1] - 0.4 * kC[1]}, 1e-12);
 }
 
 TEST_CASE("clip_grad_norm_: total norm and rescaled gradients", "[optim]") {
