@@ -75,6 +75,17 @@ TEST_CASE("Module: buffers have dotted names, are no parameters, and go into sta
     REQUIRE(opt.size() == 3);
 }
 
+TEST_CASE("Module: to(dtype) converts every buffer, as libtorch's Module::to does", "[nn][state]") {
+    // libtorch 1.13 (probe): to(kFloat64) turns an int64 buffer into float64 as well.
+    Outer m;
+    Tensor handle = m->inner->running_mean;
+    m->to(ember::kFloat64);
+    REQUIRE(handle.dtype() == ember::kFloat64);  // the member handle sees it
+    REQUIRE(m->inner->count.dtype() == ember::kFloat64);
+    REQUIRE(values(m->inner->count) == std::vector<double>{7});
+    REQUIRE(values(handle) == std::vector<double>{0.5, -1.5});
+}
+
 TEST_CASE("save/load: buffers and parameters round trip in place", "[nn][state][io]") {
     ember_test::ScratchDir dir("nn_state_roundtrip");
     const std::string path = dir.file("m.safetensors");
