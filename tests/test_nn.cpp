@@ -54,8 +54,25 @@ TEST_CASE("Module: train/eval reaches every descendant and switches Dropout", "[
     net->eval();
     for (const auto& m : net->modules()) REQUIRE_FALSE(m->is_training());
     Tensor x = ember::randn({8, 4});
-    // In eval, dropout is the identity, so two forwards agree exactly.
-    REQUIRE(ember::equal(net->forward(x), net->forward(x)));
+    // In eval, dropout is the identity: the net is head(linear(relu(linear(x)))) * scale, computed
+    // here in double from the parameters.
+    auto affine = [](const std::vector<double>& in, int64_t n, int64_t k, const nn::Linear& lin) {
+        const auto W = values(lin->weight), B = values(lin->bias);
+        const int64_t o = lin->weight.size(0);
+        std::vector<double> out;
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < o; ++j) {
+                double s = B[j];
+                for (int64_t q = 0; q < k; ++q) s += in[i * k + q] * W[j * k + q];
+                out.push_back(s);
+            }
+        return out;
+    };
+    std::vector<double> h = affine(values(x), 8, 4, net->features->at<nn::LinearImpl>(0));
+    for (double& v : h) v = std::max(v, 0.0);
+    std::vector<double> want = affine(affine(h, 8, 3, net->features->at<nn::LinearImpl>(3)), 8, 2, net->head);
+    for (double& v : want) v *= values(net->scale)[0];
+    require_close(net->forward(x), want, 1e-5);
     net->train();
     for (const auto& m : net->modules()) REQUIRE(m->is_training());
 }
@@ -179,15 +196,28 @@ TEST_CASE("Flatten: merges start_dim..end_dim", "[nn]") {
     REQUIRE(seq->forward(x).sizes() == ember::IntArrayRef({2, 2}));
 }
 
-TEST_CASE("functional activations are the ops", "[nn]") {
-    Tensor x = ember::tensor({-2.0, -0.5, 0.0, 0.5, 3.0});
-    REQUIRE(ember::equal(F::relu(x), ember::relu(x)));
-    REQUIRE(ember::equal(F::sigmoid(x), ember::sigmoid(x)));
-    REQUIRE(ember::equal(F::tanh(x), ember::tanh(x)));
-    REQUIRE(ember::equal(F::softplus(x), ember::softplus(x)));
-    REQUIRE(ember::equal(F::log_softmax(x, 0), ember::log_softmax(x, 0)));
-    require_close(F::softplus(x), {std::log1p(std::exp(-2.0)), std::log1p(std::exp(-0.5)), std::log(2.0),
-                                   std::log1p(std::exp(0.5)), std::log1p(std::exp(3.0))});
+TEST_CASE("functional activations: values by their definitions", "[nn]") {
+    const std::vector<double> v = {-2.0, -0.5, 0.0, 0.5, 3.0};
+    Tensor x = ember::tensor(v, ember::dtype(ember::kFloat64));
+    std::vector<double> relu, sig, th, sp, lsm;
+    double z = 0;
+    for (double e : v) z += std::exp(e);
+    for (double e : v) {
+        relu.push_back(e > 0 ? e : 0.0);
+        sig.push_back(1 / (1 + std::exp(-e)));
+        th.push_back((std::exp(e) - std::exp(-e)) / (std::exp(e) + std::exp(-e)));
+        sp.push_back(std::log1p(std::exp(e)));
+        lsm.push_back(e - std::log(z));
+    }
+    require_close(F::relu(x), relu, 1e-15);
+    require_close(F::sigmoid(x), sig, 1e-15);
+    require_close(F::tanh(x), th, 1e-15);
+    require_close(F::softplus(x), sp, 1e-15);
+    require_close(F::log_softmax(x, 0), lsm, 1e-15);
+    // The modules compute the same functions.
+    require_close(nn::ReLU()(x), relu, 1e-15);
+    require_close(nn::Sigmoid()(x), sig, 1e-15);
+    require_close(nn::Tanh()(x), th, 1e-15);
 }
 
 TEST_CASE("init: gains, fans, and the bounds and spreads of xavier and kaiming", "[nn][init]") {
