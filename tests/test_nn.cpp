@@ -5,9 +5,11 @@
 #include <cmath>
 #include <sstream>
 
+#include "core_test_util.h"
 #include "nn_test_util.h"
 
 using namespace nn_test;
+using core_test::require_throws_with;
 using ember::Tensor;
 namespace nn = ember::nn;
 namespace F = ember::nn::functional;
@@ -181,8 +183,11 @@ TEST_CASE("Dropout: inverted scaling in training, identity in eval", "[nn]") {
     nn::Dropout drop(p);
     drop->eval();
     REQUIRE(ember::equal(drop(x), x));
-    REQUIRE_THROWS_AS(nn::Dropout(1.5), ember::ValueError);
-    REQUIRE_THROWS_AS(F::dropout(x, -0.1, true), ember::ValueError);
+    require_throws_with<ember::ValueError>([] { nn::Dropout(1.5); }, {"Dropout", "in [0, 1]", "1.5"});
+    require_throws_with<ember::ValueError>([&] { (void)F::dropout(x, -0.1, true); }, {"dropout", "in [0, 1]", "-0.1"});
+    require_throws_with<ember::DTypeError>(
+        [] { (void)F::dropout(ember::ones({2}, ember::dtype(ember::kInt64)), 0.5, true); },
+        {"dropout", "floating", "Tensor[2] int64 cpu"});
 }
 
 TEST_CASE("Flatten: merges start_dim..end_dim", "[nn]") {
@@ -230,7 +235,8 @@ TEST_CASE("init: gains, fans, and the bounds and spreads of xavier and kaiming",
     REQUIRE(init::calculate_gain(ember::kSELU) == 0.75);
     REQUIRE(init::calculate_fan_in_and_fan_out(ember::empty({6, 4})) == std::pair<int64_t, int64_t>{4, 6});
     REQUIRE(init::calculate_fan_in_and_fan_out(ember::empty({6, 4, 3, 3})) == std::pair<int64_t, int64_t>{36, 54});
-    REQUIRE_THROWS_AS(init::calculate_fan_in_and_fan_out(ember::empty({5})), ember::ShapeError);
+    require_throws_with<ember::ShapeError>([] { (void)init::calculate_fan_in_and_fan_out(ember::empty({5})); },
+                                           {"calculate_fan_in_and_fan_out", "at least 2 dims", "[5]"});
 
     ember::manual_seed(5);
     // Works on a parameter that requires grad (in place, under NoGradGuard) and keeps its handle.
@@ -270,5 +276,7 @@ TEST_CASE("init: gains, fans, and the bounds and spreads of xavier and kaiming",
     REQUIRE(values(e) == std::vector<double>{1, 0, 0, 0, 1, 0});
     init::uniform_(e, 2.0, 3.0);
     for (double x : values(e)) REQUIRE((x >= 2.0 && x <= 3.0));
-    REQUIRE_THROWS_AS(init::normal_(ember::empty({2}, ember::dtype(ember::kInt64))), ember::DTypeError);
+    require_throws_with<ember::DTypeError>([] { init::normal_(ember::empty({2}, ember::dtype(ember::kInt64))); },
+                                           {"normal_", "floating", "Tensor[2] int64 cpu"});
+    require_throws_with<ember::ShapeError>([] { init::eye_(ember::empty({2, 2, 2})); }, {"eye_", "2-D", "[2, 2, 2]"});
 }

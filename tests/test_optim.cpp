@@ -4,9 +4,11 @@
 #include <cmath>
 #include <functional>
 
+#include "core_test_util.h"
 #include "nn_test_util.h"
 
 using namespace nn_test;
+using core_test::require_throws_with;
 using ember::Tensor;
 namespace nn = ember::nn;
 namespace optim = ember::optim;
@@ -119,7 +121,8 @@ TEST_CASE("SGD: nesterov and weight decay", "[optim]") {
     const auto* s = dynamic_cast<const optim::SGDParamState*>(opt.state(w));
     REQUIRE(s != nullptr);
     REQUIRE(s->momentum_buffer.defined());
-    REQUIRE_THROWS_AS(optim::SGD({fresh_w()}, optim::SGDOptions(0.1).nesterov(true)), ember::ValueError);
+    require_throws_with<ember::ValueError>([] { optim::SGD({fresh_w()}, optim::SGDOptions(0.1).nesterov(true)); },
+                                           {"SGD", "nesterov", "momentum > 0", "momentum=0"});
 }
 
 TEST_CASE("sgd_step_: the fused pass follows torch.optim.SGD for every option, contiguous or strided", "[optim]") {
@@ -168,11 +171,14 @@ TEST_CASE("sgd_step_: float32 matches float64 to rounding; bad operands are erro
     CHECK(ember::allclose(w32.to(ember::kFloat64), w64, 1e-5, 1e-6));
     CHECK(ember::allclose(b32.to(ember::kFloat64), b64, 1e-5, 1e-6));
     Tensor other = ember::zeros({999}, ember::dtype(ember::kFloat64));
-    REQUIRE_THROWS_AS(ember::sgd_step_(w64, other, b64, 0.1, 0.9), ember::ShapeError);
+    require_throws_with<ember::ShapeError>([&] { ember::sgd_step_(w64, other, b64, 0.1, 0.9); },
+                                           {"sgd_step_", "grad Tensor[999] float64 cpu", "param Tensor[1000]"});
     Tensor bad_buf = ember::zeros({3}, ember::dtype(ember::kFloat64));
-    REQUIRE_THROWS_AS(ember::sgd_step_(w64, g64, bad_buf, 0.1, 0.9), ember::ShapeError);
+    require_throws_with<ember::ShapeError>(
+        [&] { ember::sgd_step_(w64, g64, bad_buf, 0.1, 0.9); },
+        {"sgd_step_", "momentum buffer Tensor[3] float64 cpu", "param Tensor[1000]"});
     Tensor ints = ember::zeros({1000}, ember::dtype(ember::kInt64)), none;
-    REQUIRE_THROWS_AS(ember::sgd_step_(ints, ints, none, 0.1), ember::DTypeError);
+    require_throws_with<ember::DTypeError>([&] { ember::sgd_step_(ints, ints, none, 0.1); }, {"sgd_step_", "int64"});
 }
 
 TEST_CASE("Adam: bias-corrected steps; the first moves each weight by ~lr against its gradient", "[optim]") {
@@ -245,10 +251,22 @@ TEST_CASE("Optimizer: zero_grad, lr, param groups and input checks", "[optim]") 
     REQUIRE(opt.options(1).lr() == 0.5);
 
     Tensor leaf = fresh_w();
-    REQUIRE_THROWS_AS(optim::SGD({leaf * 2.0}, optim::SGDOptions(0.1)), ember::ValueError);
-    REQUIRE_THROWS_AS(optim::SGD({leaf, leaf}, optim::SGDOptions(0.1)), ember::ValueError);
-    REQUIRE_THROWS_AS(optim::SGD({leaf}, optim::SGDOptions(-1)), ember::ValueError);
-    REQUIRE_THROWS_AS(optim::Adam({leaf}, optim::AdamOptions().betas({1.0, 0.5})), ember::ValueError);
+    require_throws_with<ember::ValueError>([&] { optim::SGD({leaf * 2.0}, optim::SGDOptions(0.1)); },
+                                           {"Optimizer", "non-leaf", "Tensor[2] float64 cpu"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            optim::SGD({leaf, leaf}, optim::SGDOptions(0.1));
+        },
+        {"Optimizer", "appears more than once"});
+    require_throws_with<ember::ValueError>([&] { optim::SGD({leaf}, optim::SGDOptions(-1)); },
+                                           {"learning rate must be non-negative", "-1"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            optim::Adam({leaf}, optim::AdamOptions().betas({1.0, 0.5}));
+        },
+        {"Adam", "betas must lie in [0, 1)", "(1, 0.5)"});
+    require_throws_with<ember::ValueError>([&] { opt.set_lr(-0.5); }, {"set_lr", "non-negative", "-0.5"});
+    require_throws_with<ember::ValueError>([&] { optim::StepLR(opt, 0); }, {"StepLR", "step_size", "positive", "0"});
 }
 
 TEST_CASE("Optimizer: updates keep module handles; state follows a dtype move", "[optim]") {
@@ -368,5 +386,19 @@ TEST_CASE("clip_grad_norm_: total norm and rescaled gradients", "[optim]") {
     nn::utils::clip_grad_value_({a, b}, 3.5);
     REQUIRE(values(a.grad()) == std::vector<double>{3.0, 3.5});
     b.set_grad(ember::tensor({NAN}));
-    REQUIRE_THROWS_AS(nn::utils::clip_grad_norm_({a, b}, 1.0, 2.0, true), ember::ValueError);
+    require_throws_with<ember::ValueError>(
+        [&] {
+            nn::utils::clip_grad_norm_({a, b}, 1.0, 2.0, true);
+        },
+        {"clip_grad_norm_", "order 2", "nan", "error_if_nonfinite=false"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            nn::utils::clip_grad_norm_({a, b}, 1.0, 0.0);
+        },
+        {"clip_grad_norm_", "norm_type must be positive"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            nn::utils::clip_grad_value_({a, b}, -1.0);
+        },
+        {"clip_grad_value_", "non-negative", "-1"});
 }
