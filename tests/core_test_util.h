@@ -2,7 +2,7 @@
 // Helpers shared by the core tests (test_tensor, test_ops_*, test_gradcheck, test_autograd,
 // test_errors). The references they compute never go through ember's own kernels: values are read
 // straight from storage by walking sizes and strides, and expected results are computed here in
-// double precision.
+// double precision. Every test file checks its errors with require_throws_with (at the end).
 #include <catch2/catch.hpp>
 
 #include <cmath>
