@@ -2,7 +2,7 @@
 // Helpers shared by the core tests (test_tensor, test_ops_*, test_gradcheck, test_autograd,
 // test_errors). The references they compute never go through ember's own kernels: values are read
 // straight from storage by walking sizes and strides, and expected results are computed here in
-// double precision.
+// double precision. Every test file checks its errors with require_throws_with (at the end).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -191,7 +192,8 @@ inline double broadcast_at(const std::vector<double>& values, const Sizes& s, co
     return values[static_cast<std::size_t>(ravel(idx, s))];
 }
 
-// Error-message matching: the exception type and every fragment in `parts`.
+// The error contract: `f` throws exactly E (not a subclass of it: an AnomalyError where an
+// AutogradError is expected fails), and its message contains every fragment in `parts`.
 template <typename E, typename F>
 void require_throws_with(F&& f, std::initializer_list<std::string> parts) {
     bool thrown = false;
@@ -200,6 +202,8 @@ void require_throws_with(F&& f, std::initializer_list<std::string> parts) {
     } catch (const E& e) {
         thrown = true;
         const std::string msg = e.what();
+        INFO("message: " << msg);
+        REQUIRE(typeid(e) == typeid(E));
         for (const std::string& p : parts) {
             INFO("message: " << msg);
             INFO("expected to contain: " << p);

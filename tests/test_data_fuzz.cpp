@@ -5,11 +5,13 @@
 #include <functional>
 #include <span>
 
+#include "core_test_util.h"
 #include "data/readers.h"
 #include "data_test_util.h"
 #include "ember/ember.h"
 
 using namespace ember;
+using core_test::require_throws_with;
 using ember_test::ScratchDir;
 
 namespace {
@@ -132,7 +134,10 @@ TEST_CASE("in-memory reader entry points behave as the path readers", "[data][fu
         {0x93, 'N', 'U', 'M', 'P', 'Y', 9, 0, 0, 0}, [](const std::string& p) { load_npy(p); },
         [](std::span<const uint8_t> b) { data::detail::load_npy_from_memory(b, "buffer"); });
     // An empty buffer (null data) is an ordinary malformed input.
-    CHECK_THROWS_AS(data::detail::load_npy_from_memory({}, "buffer"), IOError);
-    CHECK_THROWS_AS(data::detail::read_idx_from_memory({}, "buffer"), IOError);
-    CHECK_THROWS_AS(data::detail::load_tensors_from_memory({}, "buffer"), IOError);
+    require_throws_with<IOError>([] { (void)data::detail::load_npy_from_memory({}, "buffer"); },
+                                 {"npy file", "'buffer'"});
+    require_throws_with<IOError>([] { (void)data::detail::read_idx_from_memory({}, "buffer"); },
+                                 {"IDX file", "'buffer'"});
+    require_throws_with<IOError>([] { (void)data::detail::load_tensors_from_memory({}, "buffer"); },
+                                 {"safetensors file", "'buffer'"});
 }

@@ -4,11 +4,13 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "core_test_util.h"
 #include "data_test_util.h"
 #include "ember/ember.h"
 
 using namespace ember;
 using namespace ember::data;
+using core_test::require_throws_with;
 using ember_test::append_be32;
 using ember_test::ScratchDir;
 
@@ -114,9 +116,13 @@ TEST_CASE("write_idx round trips and rejects unrepresentable values", "[data][id
     // Non-contiguous input is fine.
     write_idx(dir.file("t"), img[0].t(), IdxType::Int);
     CHECK(read_idx(dir.file("t")).equal(img[0].t().contiguous()));
-    CHECK_THROWS_AS(write_idx(dir.file("bad"), tensor(std::vector<int64_t>{256}), IdxType::UByte), ValueError);
-    CHECK_THROWS_AS(write_idx(dir.file("bad"), tensor({0.5}), IdxType::UByte), ValueError);
-    CHECK_THROWS_AS(write_idx(dir.file("bad"), scalar_tensor(1), IdxType::UByte), ShapeError);
+    require_throws_with<ValueError>(
+        [&] { write_idx(dir.file("bad"), tensor(std::vector<int64_t>{256}), IdxType::UByte); },
+        {"write_idx", "element 0", "is 256", "not an integer in [0, 255]", "ubyte"});
+    require_throws_with<ValueError>([&] { write_idx(dir.file("bad"), tensor({0.5}), IdxType::UByte); },
+                                    {"write_idx", "is 0.5", "not an integer"});
+    require_throws_with<ShapeError>([&] { write_idx(dir.file("bad"), scalar_tensor(1), IdxType::UByte); },
+                                    {"write_idx", "1 to 255 dimensions", "Tensor[] float32 cpu"});
     CHECK_FALSE(std::filesystem::exists(dir.file("bad")));
 }
 
@@ -124,46 +130,49 @@ TEST_CASE("read_idx rejects malformed files with IOError naming the path", "[dat
     ScratchDir dir("idx_bad");
     const std::string p = dir.file("bad.idx");
     auto good = idx_bytes(0x08, {2, 3}, {1, 2, 3, 4, 5, 6});
-    auto expect_reject = [&](const std::vector<uint8_t>& bytes, const char* what) {
+    auto expect_reject = [&](const std::vector<uint8_t>& bytes, const char* what, const std::string& mention) {
         INFO(what);
         ember_test::write_bytes(p, bytes);
-        CHECK_THROWS_WITH(read_idx(p), Catch::Contains(p));
-        CHECK_THROWS_AS(read_idx(p), IOError);
+        require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, mention});
     };
-    expect_reject({}, "empty file");
-    expect_reject({0, 0, 8}, "truncated magic");
-    expect_reject(std::vector<uint8_t>(good.begin(), good.end() - 1), "truncated data");
-    expect_reject(std::vector<uint8_t>(good.begin(), good.begin() + 9), "truncated dims");
+    expect_reject({}, "empty file", "magic number needs 4 bytes at offset 0 but only 0 remain");
+    expect_reject({0, 0, 8}, "truncated magic", "only 3 remain");
+    expect_reject(std::vector<uint8_t>(good.begin(), good.end() - 1), "truncated data",
+                  "6 data bytes after a 12-byte header (18 bytes in all), but the file has 17 bytes");
+    expect_reject(std::vector<uint8_t>(good.begin(), good.begin() + 9), "truncated dims",
+                  "the dimension sizes needs 8 bytes at offset 4");
     auto extra = good;
     extra.push_back(0);
-    expect_reject(extra, "trailing byte");
+    expect_reject(extra, "trailing byte", "but the file has 19 bytes");
     auto magic = good;
     magic[0] = 1;
-    expect_reject(magic, "bad magic");
+    expect_reject(magic, "bad magic", "bad magic number");
     auto type = good;
     type[2] = 0x0A;
-    expect_reject(type, "unknown type");
+    expect_reject(type, "unknown type", "unknown element type 0xa");
     auto zero_dims = good;
     zero_dims[3] = 0;
-    expect_reject(zero_dims, "zero dimensions");
+    expect_reject(zero_dims, "zero dimensions", "declares 0 dimensions");
     auto lying = good;
     lying[7] = 200;  // claims 200 rows
-    expect_reject(lying, "lying dimension");
+    expect_reject(lying, "lying dimension", "shape [200, 3]");
     // Sizes whose product overflows 64 bits must be caught before any allocation.
-    expect_reject(idx_bytes(0x0E, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}), "overflowing product");
+    expect_reject(idx_bytes(0x0E, {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}), "overflowing product", "overflow 64 bits");
     // gzip: truncated stream, decompressed data shorter/longer than declared, and an absurd claim.
     write_gzip(p, lying);
-    CHECK_THROWS_AS(read_idx(p), IOError);
+    require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, "decompressed data is truncated"});
     write_gzip(p, extra);
-    CHECK_THROWS_AS(read_idx(p), IOError);
+    require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, "trailing"});
     write_gzip(p, idx_bytes(0x08, {60000, 60000, 60000}, {}));
-    CHECK_THROWS_WITH(read_idx(p), Catch::Contains("gzip"));
+    require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, "gzip"});
     write_gzip(p, good);
     auto gz = ember_test::read_bytes(p);
     ember_test::write_bytes(p, std::vector<uint8_t>(gz.begin(), gz.begin() + gz.size() / 2));
-    CHECK_THROWS_AS(read_idx(p), IOError);
-    CHECK_THROWS_WITH(read_idx(dir.file("missing")), Catch::Contains("missing"));
-    CHECK_THROWS_AS(read_idx(dir.path().string()), IOError);  // a directory
+    require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, "gzip stream is truncated"});
+    require_throws_with<IOError>([&] { (void)read_idx(dir.file("missing")); },
+                                 {"cannot open IDX file", dir.file("missing")});
+    require_throws_with<IOError>([&] { (void)read_idx(dir.path().string()); },
+                                 {"IDX file", dir.path().string(), "not a regular file"});
 }
 
 TEST_CASE("load_mnist reads any MNIST-layout folder, plain or gzip", "[data][mnist]") {
@@ -182,14 +191,17 @@ TEST_CASE("load_mnist reads any MNIST-layout folder, plain or gzip", "[data][mni
     }
     ScratchDir empty_dir("mnist_missing");
     CHECK_FALSE(fashion_mnist_available(empty_dir.path().string()));
-    CHECK_THROWS_WITH(fashion_mnist(empty_dir.path().string()),
-                      Catch::Contains("apt-get install dataset-fashion-mnist"));
-    CHECK_THROWS_AS(load_mnist(empty_dir.path().string()), IOError);
+    require_throws_with<IOError>([&] { (void)fashion_mnist(empty_dir.path().string()); },
+                                 {"not found", empty_dir.path().string(), "apt-get install dataset-fashion-mnist"});
+    require_throws_with<IOError>(
+        [&] { (void)load_mnist(empty_dir.path().string()); },
+        {"MNIST-layout data set not found", "train-images-idx3-ubyte", empty_dir.path().string()});
     // Image and label counts must agree.
     ScratchDir mismatch("mnist_mismatch");
     write_tiny_mnist(mismatch, "train", false);
     ember_test::write_bytes(mismatch.file("train-labels-idx1-ubyte"), idx_bytes(0x08, {3}, {1, 2, 3}));
-    CHECK_THROWS_WITH(load_mnist(mismatch.path().string()), Catch::Contains("2 images") && Catch::Contains("3 labels"));
+    require_throws_with<IOError>([&] { (void)load_mnist(mismatch.path().string()); },
+                                 {"MNIST files disagree", "2 images", "3 labels"});
 }
 
 TEST_CASE("Fashion-MNIST from dataset-fashion-mnist", "[data][mnist][fashion]") {
@@ -221,8 +233,7 @@ TEST_CASE("read_idx refuses an empty shape whose strides would overflow", "[data
     ScratchDir dir("idx_stride_overflow");
     const std::string p = dir.file("x.idx");
     ember_test::write_bytes(p, idx_bytes(0x0D, {0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}));
-    CHECK_THROWS_AS(read_idx(p), IOError);
-    CHECK_THROWS_WITH(read_idx(p), Catch::Contains(p) && Catch::Contains("overflow"));
+    require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, "overflow"});
     ember_test::write_bytes(p, idx_bytes(0x0D, {0, 0xFFFFFFFF, 0xFFFFFF}, {}));
     CHECK(read_idx(p).sizes() == IntArrayRef({0, 0xFFFFFFFF, 0xFFFFFF}));
 }
@@ -245,10 +256,9 @@ TEST_CASE("read_idx reads multi-member gzip and rejects bytes after the gzip str
     auto trailing = gz;
     trailing.insert(trailing.end(), {'j', 'u', 'n', 'k'});
     ember_test::write_bytes(p, trailing);
-    CHECK_THROWS_AS(read_idx(p), IOError);
-    CHECK_THROWS_WITH(read_idx(p), Catch::Contains(p) && Catch::Contains("gzip"));
+    require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, "gzip"});
     auto bad_crc = gz;
     bad_crc[bad_crc.size() - 8] ^= 0xFF;
     ember_test::write_bytes(p, bad_crc);
-    CHECK_THROWS_WITH(read_idx(p), Catch::Contains("gzip"));
+    require_throws_with<IOError>([&] { (void)read_idx(p); }, {"invalid IDX file", p, "gzip"});
 }

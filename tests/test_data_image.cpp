@@ -4,11 +4,13 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "core_test_util.h"
 #include "data_test_util.h"
 #include "ember/ember.h"
 
 using namespace ember;
 using namespace ember::data;
+using core_test::require_throws_with;
 using ember_test::ScratchDir;
 
 namespace {
@@ -68,9 +70,24 @@ TEST_CASE("save_image_grid writes a PNG that decodes to the expected pixels", "[
     CHECK(row.width == 15);
     CHECK(row.height == 2);
     CHECK(int(row.at(1, 4)) == int(std::lround(0.5 * 255)));  // image 1, pixel (1, 1): (1 + 3 + 1) / 10
-    CHECK_THROWS_AS(save_image_grid(zeros({2, 2, 2, 2}), dir.file("x.png")), ShapeError);
-    CHECK_THROWS_AS(save_image_grid(zeros({2, 5}), 2, 3, dir.file("x.png")), ShapeError);
-    CHECK_THROWS_AS(save_image_grid(imgs, dir.file("no/such/dir/x.png")), IOError);
+    require_throws_with<ShapeError>(
+        [&] {
+            save_image_grid(zeros({2, 2, 2, 2}), dir.file("x.png"));
+        },
+        {"save_image_grid", "[N, H, W]", "[2, 2, 2, 2]"});
+    require_throws_with<ShapeError>(
+        [&] {
+            save_image_grid(zeros({2, 5}), 2, 3, dir.file("x.png"));
+        },
+        {"save_image_grid", "[N, 6]", "2 x 3", "Tensor[2, 5] float32 cpu"});
+    require_throws_with<ValueError>(
+        [&] {
+            save_image_grid(zeros({2, 6}), 0, 6, dir.file("x.png"));
+        },
+        {"save_image_grid", "height and width must be positive", "0 x 6"});
+    require_throws_with<IOError>([&] { save_image_grid(imgs, dir.file("no/such/dir/x.png")); },
+                                 {dir.file("no/such/dir/x.png")});
+    CHECK_FALSE(std::filesystem::exists(dir.file("x.png")));
 }
 
 TEST_CASE("ProgressBar prints plain lines off a terminal", "[data][progress]") {

@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "core_test_util.h"
 #include "ember/ember.h"
 
 using namespace ember;
 using namespace ember::data;
+using core_test::require_throws_with;
 
 namespace {
 
@@ -124,9 +126,14 @@ TEST_CASE("Dataset default collation stacks get(i)", "[data][loader]") {
         batch.data.fill_(-1);
     }
     CHECK(x.min().item<float>() == 0.0f);
-    CHECK_THROWS_AS(TensorDataset(x, arange(2)), ShapeError);
-    CHECK_THROWS_AS(DataLoader(TensorDataset(x), DataLoaderOptions(0)), ValueError);
-    CHECK_THROWS_AS(TensorDataset(x).get(3), IndexError);
+    require_throws_with<ShapeError>([&] { TensorDataset(x, arange(2)); },
+                                    {"TensorDataset", "targets Tensor[2] int64 cpu", "data Tensor[3, 2] float32 cpu"});
+    require_throws_with<ShapeError>([] { TensorDataset(scalar_tensor(1.0)); },
+                                    {"TensorDataset", "at least one dimension", "Tensor[] float32 cpu"});
+    require_throws_with<ValueError>([&] { DataLoader(TensorDataset(x), DataLoaderOptions(0)); },
+                                    {"DataLoader", "batch_size must be >= 1", "0"});
+    require_throws_with<IndexError>([&] { (void)TensorDataset(x).get(3); },
+                                    {"TensorDataset::get", "index 3", "3 examples"});
 }
 
 TEST_CASE("bars_and_stripes enumerates the classic set", "[data][synthetic]") {
@@ -151,7 +158,9 @@ TEST_CASE("bars_and_stripes enumerates the classic set", "[data][synthetic]") {
     for (int64_t i = 0; i < 32; ++i) got.insert(bs[i].to_vector<float>());
     CHECK(got == expected);
     CHECK(bars_and_stripes(2).size(0) == 8);
-    CHECK_THROWS_AS(bars_and_stripes(0), ValueError);
+    require_throws_with<ValueError>([] { (void)bars_and_stripes(0); }, {"bars_and_stripes", "[1, 12]", "0"});
+    require_throws_with<ValueError>([] { (void)two_moons(10, -0.5, 1); }, {"two_moons", "noise", "-0.5"});
+    require_throws_with<ValueError>([] { (void)synthetic_fashion(-1, 1); }, {"synthetic_fashion", "-1"});
 }
 
 TEST_CASE("two_moons, gaussian_blobs and synthetic_fashion are deterministic and labelled", "[data][synthetic]") {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core_test_util.h"
 #include "data_test_util.h"
 #include "ember/ember.h"
 
@@ -15,6 +16,7 @@ using namespace ember;
 using ember_test::append_le64;
 using ember_test::ScratchDir;
 using json = nlohmann::json;
+using core_test::require_throws_with;
 
 namespace {
 
@@ -146,8 +148,7 @@ TEST_CASE("safetensors reader rejects malformed files", "[data][safetensors]") {
     auto reject = [&](const std::vector<uint8_t>& bytes, const std::string& mention) {
         ember_test::write_bytes(p, bytes);
         INFO("expecting a rejection mentioning: " << mention);
-        CHECK_THROWS_AS(load_tensors(p), IOError);
-        CHECK_THROWS_WITH(load_tensors(p), Catch::Contains(p) && Catch::Contains(mention));
+        require_throws_with<IOError>([&] { (void)load_tensors(p); }, {"invalid safetensors file", p, mention});
     };
     auto entry = [](const std::string& name, const std::string& dtype, const std::string& shape, uint64_t b,
                     uint64_t e) {
@@ -189,10 +190,12 @@ TEST_CASE("safetensors reader rejects malformed files", "[data][safetensors]") {
     for (std::size_t cut : {std::size_t(0), std::size_t(5), std::size_t(20), good.size() / 2, good.size() - 1}) {
         INFO("cut at " << cut);
         ember_test::write_bytes(p, std::vector<uint8_t>(good.begin(), good.begin() + cut));
-        CHECK_THROWS_AS(load_tensors(p), IOError);
+        require_throws_with<IOError>([&] { (void)load_tensors(p); }, {"safetensors file", p});
     }
-    CHECK_THROWS_AS(load_tensors(dir.file("does_not_exist")), IOError);
-    CHECK_THROWS_AS(load_tensors(dir.path().string()), IOError);
+    require_throws_with<IOError>([&] { (void)load_tensors(dir.file("does_not_exist")); },
+                                 {"cannot open safetensors file", dir.file("does_not_exist")});
+    require_throws_with<IOError>([&] { (void)load_tensors(dir.path().string()); },
+                                 {"safetensors file", dir.path().string(), "not a regular file"});
 }
 
 TEST_CASE("failed saves throw and leave the existing file untouched", "[data][safetensors][atomic]") {
@@ -202,15 +205,36 @@ TEST_CASE("failed saves throw and leave the existing file untouched", "[data][sa
     const auto before = ember_test::read_bytes(p);
 
     // Refused before any file is created: reserved or empty names, undefined tensors.
-    CHECK_THROWS_AS(save_tensors({{"__metadata__", ones({1})}}, p), ValueError);
-    CHECK_THROWS_AS(save_tensors({{"", ones({1})}}, p), ValueError);
-    CHECK_THROWS_AS(save_tensors({{"u", Tensor()}}, p), ValueError);
+    require_throws_with<ValueError>(
+        [&] {
+            save_tensors({{"__metadata__", ones({1})}}, p);
+        },
+        {"save_tensors", "\"__metadata__\"", "reserved"});
+    require_throws_with<ValueError>(
+        [&] {
+            save_tensors({{"", ones({1})}}, p);
+        },
+        {"save_tensors", "empty tensor name", p});
+    require_throws_with<ValueError>(
+        [&] {
+            save_tensors({{"u", Tensor()}}, p);
+        },
+        {"save_tensors", "'u' is undefined", p});
     // I/O failures: missing directory, a directory in the way of the rename.
-    CHECK_THROWS_AS(save_tensors({{"w", ones({3})}}, dir.file("missing/ckpt.safetensors")), IOError);
+    require_throws_with<IOError>(
+        [&] {
+            save_tensors({{"w", ones({3})}}, dir.file("missing/ckpt.safetensors"));
+        },
+        {"cannot write safetensors file", dir.file("missing/ckpt.safetensors"), "cannot create temporary file"});
     std::filesystem::create_directory(dir.file("a_dir"));
-    CHECK_THROWS_AS(save_tensors({{"w", ones({3})}}, dir.file("a_dir")), IOError);
+    require_throws_with<IOError>(
+        [&] {
+            save_tensors({{"w", ones({3})}}, dir.file("a_dir"));
+        },
+        {"cannot write safetensors file", dir.file("a_dir"), "cannot rename"});
     CHECK(std::filesystem::is_directory(dir.file("a_dir")));
-    CHECK_THROWS_AS(ember::save_tensor_npy(ones({3}), dir.file("a_dir")), IOError);
+    require_throws_with<IOError>([&] { ember::save_tensor_npy(ones({3}), dir.file("a_dir")); },
+                                 {"cannot write npy file", dir.file("a_dir"), "cannot rename"});
 
     // A write that fails half-way (the file size limit is hit while writing 4 MB): the old file
     // must survive byte for byte and the partial temporary must be gone.
@@ -220,15 +244,16 @@ TEST_CASE("failed saves throw and leave the existing file untouched", "[data][sa
     struct rlimit small = old_limit;
     small.rlim_cur = 64 * 1024;
     REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
-    bool threw = false;
+    std::string message;
     try {
         save_tensors({{"big", zeros({1 << 20})}}, p);
-    } catch (const IOError&) {
-        threw = true;
+    } catch (const IOError& e) {
+        message = e.what();
     }
     setrlimit(RLIMIT_FSIZE, &old_limit);
     signal(SIGXFSZ, old_handler);
-    CHECK(threw);
+    // Thrown while writing the temporary: the error names the file and the failed write.
+    CHECK_THAT(message, Catch::Contains("error writing") && Catch::Contains(p));
     CHECK(ember_test::read_bytes(p) == before);
     CHECK(load_tensors(p).at("w").equal(ones({3})));
     std::vector<std::string> entries = dir.entries();
@@ -243,8 +268,7 @@ TEST_CASE("safetensors reader refuses an empty shape whose strides would overflo
     const std::string p = dir.file("x.safetensors");
     ember_test::write_bytes(
         p, st_file(R"({"x":{"dtype":"F32","shape":[0,1099511627776,1099511627776],"data_offsets":[0,0]}})", {}));
-    CHECK_THROWS_AS(load_tensors(p), IOError);
-    CHECK_THROWS_WITH(load_tensors(p), Catch::Contains(p) && Catch::Contains("'x'") && Catch::Contains("overflow"));
+    require_throws_with<IOError>([&] { (void)load_tensors(p); }, {"invalid safetensors file", p, "'x'", "overflow"});
     ember_test::write_bytes(p,
                             st_file(R"({"x":{"dtype":"I64","shape":[1048576,0,1048576],"data_offsets":[0,0]}})", {}));
     CHECK(load_tensors(p).at("x").sizes() == IntArrayRef({1048576, 0, 1048576}));

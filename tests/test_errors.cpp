@@ -4,21 +4,15 @@
 
 #include <filesystem>
 #include <fstream>
-#include <typeinfo>
 
 #include "core_test_util.h"
 
 using namespace core_test;
-using Catch::Matchers::Contains;
 using ember::Tensor;
 
 TEST_CASE("broadcasting mismatch names both shapes", "[errors]") {
     Tensor a = ember::zeros({2, 3}), b = ember::zeros({4});
-    REQUIRE_THROWS_MATCHES(a + b, ember::ShapeError, Catch::Matchers::Predicate<ember::ShapeError>([](const auto& e) {
-                               std::string m = e.what();
-                               return m.find("[2, 3]") != std::string::npos && m.find("[4]") != std::string::npos &&
-                                      m.find("add") != std::string::npos;
-                           }));
+    require_throws_with<ember::ShapeError>([&] { (void)(a + b); }, {"add", "[2, 3]", "[4]"});
     require_throws_with<ember::ShapeError>([&] { (void)(a * ember::zeros({3, 2})); }, {"mul", "[2, 3]", "[3, 2]"});
     require_throws_with<ember::ShapeError>([&] { (void)ember::where(ember::zeros({5}) > 0.0, a, a); },
                                            {"where", "[5]", "[2, 3]"});
@@ -204,6 +198,7 @@ TEST_CASE("undefined tensors are rejected with an error, not a crash", "[errors]
     require_throws_with<ember::ValueError>([&] { u.backward(); }, {"undefined"});
     require_throws_with<ember::ValueError>([&] { (void)u.view({1}); }, {"undefined"});
     require_throws_with<ember::ValueError>([&] { (void)ember::where(u > 0.0, u, u); }, {"undefined"});
+    require_throws_with<ember::ValueError>([&] { (void)u.dim(); }, {"undefined"});
     // The error is an ember::Error and a std::runtime_error, so generic handlers catch it.
     REQUIRE_THROWS_AS(u.dim(), ember::Error);
     REQUIRE_THROWS_AS(u.dim(), std::runtime_error);
@@ -217,34 +212,12 @@ TEST_CASE("device errors without a CUDA build", "[errors][device]") {
 
 // ---- the error-message contract ----
 // One case per error class, each raised through the public API: the exception is exactly that class
-// (and an ember::Error), and its message names the op, the shapes/dtypes/devices involved and what
-// was expected. Classes covered: ShapeError, DTypeError, DeviceError, IndexError, ValueError,
+// (require_throws_with compares the type itself, not a base), and its message names the op, the shapes/dtypes/devices
+// involved and what was expected. Classes covered: ShapeError, DTypeError, DeviceError, IndexError, ValueError,
 // AutogradError, IOError, NotImplementedError, AnomalyError.
 
-namespace {
-template <typename E, typename F>
-void require_contract(F&& f, std::initializer_list<std::string> parts) {
-    bool thrown = false;
-    try {
-        f();
-    } catch (const ember::Error& e) {
-        thrown = true;
-        const std::string msg = e.what();
-        INFO("message: " << msg);
-        REQUIRE(typeid(e) == typeid(E));
-        for (const std::string& p : parts) {
-            INFO("expected to contain: " << p);
-            CHECK(msg.find(p) != std::string::npos);
-        }
-    } catch (const std::exception& e) {
-        FAIL("not an ember::Error: " << e.what());
-    }
-    REQUIRE(thrown);
-}
-}  // namespace
-
 TEST_CASE("error contract: ShapeError", "[errors][contract]") {
-    require_contract<ember::ShapeError>(
+    require_throws_with<ember::ShapeError>(
         [] {
             (void)(ember::zeros({2, 3}) + ember::zeros({4}));
         },
@@ -252,7 +225,7 @@ TEST_CASE("error contract: ShapeError", "[errors][contract]") {
 }
 
 TEST_CASE("error contract: DTypeError", "[errors][contract]") {
-    require_contract<ember::DTypeError>(
+    require_throws_with<ember::DTypeError>(
         [] {
             (void)ember::mm(ember::zeros({2, 2}), ember::zeros({2, 2}, ember::dtype(ember::kFloat64)));
         },
@@ -262,7 +235,7 @@ TEST_CASE("error contract: DTypeError", "[errors][contract]") {
 TEST_CASE("error contract: DeviceError", "[errors][contract]") {
     if (ember::cuda_is_available()) {
         Tensor gpu = ember::zeros({2, 3}, ember::device(ember::kCUDA));
-        require_contract<ember::DeviceError>(
+        require_throws_with<ember::DeviceError>(
             [&] {
                 (void)(ember::zeros({2, 3}) + gpu);
             },
@@ -270,26 +243,26 @@ TEST_CASE("error contract: DeviceError", "[errors][contract]") {
              "expected all tensors on the same device"});
     } else if (ember::cuda_compiled()) {
         // A CUDA build on a machine without a usable GPU: the op and the reason are named.
-        require_contract<ember::DeviceError>(
+        require_throws_with<ember::DeviceError>(
             [] {
                 (void)ember::zeros({2, 3}).to(ember::Device("cuda"));
             },
             {"to", "cuda:0", "CUDA is not available"});
-        require_contract<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
-                                             {"full/zeros/ones", "cuda:0", "CUDA is not available"});
+        require_throws_with<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
+                                                {"full/zeros/ones", "cuda:0", "CUDA is not available"});
     } else {
-        require_contract<ember::DeviceError>(
+        require_throws_with<ember::DeviceError>(
             [] {
                 (void)ember::zeros({2, 3}).to(ember::Device("cuda"));
             },
             {"to", "cuda:0", "built without CUDA", "only cpu is available"});
-        require_contract<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
-                                             {"full/zeros/ones", "cuda:0", "built without CUDA"});
+        require_throws_with<ember::DeviceError>([] { (void)ember::zeros({2}, ember::device(ember::kCUDA)); },
+                                                {"full/zeros/ones", "cuda:0", "built without CUDA"});
     }
 }
 
 TEST_CASE("error contract: IndexError", "[errors][contract]") {
-    require_contract<ember::IndexError>(
+    require_throws_with<ember::IndexError>(
         [] {
             (void)ember::zeros({3, 4}).select(0, 3);
         },
@@ -297,8 +270,8 @@ TEST_CASE("error contract: IndexError", "[errors][contract]") {
 }
 
 TEST_CASE("error contract: ValueError", "[errors][contract]") {
-    require_contract<ember::ValueError>([] { ember::zeros({2}).bernoulli_(1.5); },
-                                        {"bernoulli_", "got 1.5", "expected 0 <= p <= 1", "Tensor[2] float32 cpu"});
+    require_throws_with<ember::ValueError>([] { ember::zeros({2}).bernoulli_(1.5); },
+                                           {"bernoulli_", "got 1.5", "expected 0 <= p <= 1", "Tensor[2] float32 cpu"});
 }
 
 TEST_CASE("error contract: AutogradError", "[errors][contract]") {
@@ -308,7 +281,7 @@ TEST_CASE("error contract: AutogradError", "[errors][contract]") {
         ember::NoGradGuard no_grad;
         y.mul_(2.0);
     }
-    require_contract<ember::AutogradError>(
+    require_throws_with<ember::AutogradError>(
         [&] { y.sum().backward(); },
         {"backward of ExpBackward0", "Tensor[3] float64 cpu", "modified by an in-place operation", "at version 1",
          "saved at version 0", "clone()"});
@@ -323,20 +296,20 @@ TEST_CASE("error contract: IOError", "[errors][contract]") {
         const unsigned char bytes[] = {0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4};
         f.write(reinterpret_cast<const char*>(bytes), sizeof bytes);
     }
-    require_contract<ember::IOError>([&] { (void)ember::data::read_idx(path); },
-                                     {"IDX", path, "[2, 3]", "ubyte", "6 data bytes", "the file has 16 bytes"});
+    require_throws_with<ember::IOError>([&] { (void)ember::data::read_idx(path); },
+                                        {"IDX", path, "[2, 3]", "ubyte", "6 data bytes", "the file has 16 bytes"});
     std::filesystem::remove(path);
-    require_contract<ember::IOError>([] { (void)ember::data::read_idx("/nonexistent/ember/x.idx"); },
-                                     {"cannot open", "IDX", "/nonexistent/ember/x.idx"});
+    require_throws_with<ember::IOError>([] { (void)ember::data::read_idx("/nonexistent/ember/x.idx"); },
+                                        {"cannot open", "IDX", "/nonexistent/ember/x.idx"});
 }
 
 TEST_CASE("error contract: NotImplementedError", "[errors][contract]") {
     Tensor x = ember::ones({3}, ember::TensorOptions().requires_grad(true));
     Tensor v = (x * 2.0).narrow(0, 0, 2);
-    require_contract<ember::NotImplementedError>(
+    require_throws_with<ember::NotImplementedError>(
         [&] { v.add_(1.0); },
         {"add_", "on a view (Tensor[2] float32 cpu)", "requires grad", "not supported", "use the out-of-place op"});
-    require_contract<ember::NotImplementedError>(
+    require_throws_with<ember::NotImplementedError>(
         [&] { v.fill_(1.0); }, {"fill_", "on a view (Tensor[2] float32 cpu)", "not supported", "full_like"});
 }
 
@@ -344,15 +317,15 @@ TEST_CASE("error contract: AnomalyError", "[errors][contract][anomaly]") {
     ember::autograd::DetectAnomalyGuard anomaly;
     Tensor x = ember::tensor({-1.0, 2.0});
     x.requires_grad_(true);
-    require_contract<ember::AnomalyError>(
+    require_throws_with<ember::AnomalyError>(
         [&] { (void)ember::log(x); }, {"anomaly detected", "forward of LogBackward0", "1 NaN", "Tensor[2] float32 cpu",
                                        "where finite values were expected", "all its inputs were finite"});
     Tensor z = ember::tensor({0.0, 1.0});
     z.requires_grad_(true);
     Tensor s = ember::sqrt(z).sum();
-    require_contract<ember::AnomalyError>([&] { s.backward(); },
-                                          {"backward of SqrtBackward0", "+Inf", "gradient for its input 0",
-                                           "Tensor[2] float32 cpu", "where finite values were expected"});
+    require_throws_with<ember::AnomalyError>([&] { s.backward(); },
+                                             {"backward of SqrtBackward0", "+Inf", "gradient for its input 0",
+                                              "Tensor[2] float32 cpu", "where finite values were expected"});
 }
 
 TEST_CASE("factories: a shape whose size or strides overflow int64 is a ValueError", "[errors]") {
@@ -361,8 +334,8 @@ TEST_CASE("factories: a shape whose size or strides overflow int64 is a ValueErr
     for (auto shape :
          {std::vector<int64_t>{0, big, big}, std::vector<int64_t>{big, big, 0}, std::vector<int64_t>{big, big}}) {
         INFO("shape size " << shape.size());
-        REQUIRE_THROWS_AS(ember::empty(shape), ember::ValueError);
-        REQUIRE_THROWS_WITH(ember::zeros(shape), Catch::Matchers::Contains("overflow int64"));
+        require_throws_with<ember::ValueError>([&] { (void)ember::empty(shape); }, {"overflow int64"});
+        require_throws_with<ember::ValueError>([&] { (void)ember::zeros(shape); }, {"overflow int64"});
     }
     // The largest representable element count still passes the check (and fails only to allocate
     // if it is too big for memory): 2^20 x 2^20 x 0 floats has strides of 2^20 and 1.

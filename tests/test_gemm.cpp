@@ -11,7 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "core_test_util.h"
 #include "cpu/gemm.h"
+#include "cpu_paths_test_util.h"
 
 namespace {
 
@@ -26,17 +28,13 @@ struct KernelGuard {
     ~KernelGuard() { ember::cpu::gemm_force_kernel(nullptr); }
 };
 
+const std::vector<cpu_paths::Path> kPaths = cpu_paths::all_paths("generic");
+
+// Every kernel this CPU runs (each checked to be selectable); the others are reported as not run.
 std::vector<std::string> supported_kernels() {
-    std::vector<std::string> out;
-    for (const char* k : {"avx512", "avx2", "generic"}) {
-        try {
-            ember::cpu::gemm_force_kernel(k);
-            out.emplace_back(k);
-        } catch (const std::invalid_argument&) {
-        }
-    }
-    ember::cpu::gemm_force_kernel(nullptr);
-    return out;
+    return cpu_paths::runnable(
+        kPaths, [](const char* k) { ember::cpu::gemm_force_kernel(k); },
+        [] { return std::string(ember::cpu::gemm_kernel_name()); });
 }
 
 // Runs one GEMM and checks it against a float64 (long double for fp64) triple loop. Operand buffers are allocated
@@ -135,7 +133,9 @@ const std::vector<Shape> kLargeShapes = {{257, 129, 300}, {64, 64, 64},   {100, 
 
 TEST_CASE("gemm: every supported kernel matches a float64 reference", "[gemm]") {
     KernelGuard guard;
-    for (const std::string& k : supported_kernels()) {
+    const std::vector<std::string> kernels = supported_kernels();
+    cpu_paths::say_ran(kernels);
+    for (const std::string& k : kernels) {
         ember::cpu::gemm_force_kernel(k.c_str());
         REQUIRE(std::string(ember::cpu::gemm_kernel_name()) == k);
         SECTION("small shapes f32 " + k) { sweep<float>(kSmallShapes, 1); }
@@ -147,15 +147,19 @@ TEST_CASE("gemm: every supported kernel matches a float64 reference", "[gemm]") 
 
 TEST_CASE("gemm: automatic dispatch", "[gemm]") {
     ember::cpu::gemm_force_kernel(nullptr);
+    // Automatic dispatch takes the widest kernel cpu_features allows.
     const std::string name = ember::cpu::gemm_kernel_name();
-    CHECK((name == "avx512" || name == "avx2" || name == "generic"));
+    CHECK(name == cpu_paths::widest(kPaths));
+    cpu_paths::say_ran({name});
     check_case<float>(false, false, {96, 200, 130}, 1.0f, 0.0f, 0, 0, 0, true, 11);
     check_case<double>(true, true, {96, 200, 130}, 1.0, 0.5, 1, 2, 3, false, 12);
 }
 
 TEST_CASE("gemm: degenerate dimensions", "[gemm]") {
     KernelGuard guard;
-    for (const std::string& k : supported_kernels()) {
+    const std::vector<std::string> kernels = supported_kernels();
+    cpu_paths::say_ran(kernels);
+    for (const std::string& k : kernels) {
         ember::cpu::gemm_force_kernel(k.c_str());
         INFO("kernel " << k);
         // M or N == 0: nothing is touched.
@@ -221,7 +225,8 @@ TEST_CASE("gemm: concurrent calls from several threads use separate packing buff
 
 TEST_CASE("gemm_force_kernel rejects unknown names", "[gemm]") {
     KernelGuard guard;
-    CHECK_THROWS_AS(ember::cpu::gemm_force_kernel("sse9"), std::invalid_argument);
+    core_test::require_throws_with<std::invalid_argument>([] { ember::cpu::gemm_force_kernel("sse9"); },
+                                                          {"gemm_force_kernel", "unknown kernel 'sse9'"});
     CHECK_NOTHROW(ember::cpu::gemm_force_kernel("generic"));
     CHECK(std::string(ember::cpu::gemm_kernel_name()) == "generic");
 }

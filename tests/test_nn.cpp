@@ -5,9 +5,11 @@
 #include <cmath>
 #include <sstream>
 
+#include "core_test_util.h"
 #include "nn_test_util.h"
 
 using namespace nn_test;
+using core_test::require_throws_with;
 using ember::Tensor;
 namespace nn = ember::nn;
 namespace F = ember::nn::functional;
@@ -54,8 +56,25 @@ TEST_CASE("Module: train/eval reaches every descendant and switches Dropout", "[
     net->eval();
     for (const auto& m : net->modules()) REQUIRE_FALSE(m->is_training());
     Tensor x = ember::randn({8, 4});
-    // In eval, dropout is the identity, so two forwards agree exactly.
-    REQUIRE(ember::equal(net->forward(x), net->forward(x)));
+    // In eval, dropout is the identity: the net is head(linear(relu(linear(x)))) * scale, computed
+    // here in double from the parameters.
+    auto affine = [](const std::vector<double>& in, int64_t n, int64_t k, const nn::Linear& lin) {
+        const auto W = values(lin->weight), B = values(lin->bias);
+        const int64_t o = lin->weight.size(0);
+        std::vector<double> out;
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < o; ++j) {
+                double s = B[j];
+                for (int64_t q = 0; q < k; ++q) s += in[i * k + q] * W[j * k + q];
+                out.push_back(s);
+            }
+        return out;
+    };
+    std::vector<double> h = affine(values(x), 8, 4, net->features->at<nn::LinearImpl>(0));
+    for (double& v : h) v = std::max(v, 0.0);
+    std::vector<double> want = affine(affine(h, 8, 3, net->features->at<nn::LinearImpl>(3)), 8, 2, net->head);
+    for (double& v : want) v *= values(net->scale)[0];
+    require_close(net->forward(x), want, 1e-5);
     net->train();
     for (const auto& m : net->modules()) REQUIRE(m->is_training());
 }
@@ -164,8 +183,11 @@ TEST_CASE("Dropout: inverted scaling in training, identity in eval", "[nn]") {
     nn::Dropout drop(p);
     drop->eval();
     REQUIRE(ember::equal(drop(x), x));
-    REQUIRE_THROWS_AS(nn::Dropout(1.5), ember::ValueError);
-    REQUIRE_THROWS_AS(F::dropout(x, -0.1, true), ember::ValueError);
+    require_throws_with<ember::ValueError>([] { nn::Dropout(1.5); }, {"Dropout", "in [0, 1]", "1.5"});
+    require_throws_with<ember::ValueError>([&] { (void)F::dropout(x, -0.1, true); }, {"dropout", "in [0, 1]", "-0.1"});
+    require_throws_with<ember::DTypeError>(
+        [] { (void)F::dropout(ember::ones({2}, ember::dtype(ember::kInt64)), 0.5, true); },
+        {"dropout", "floating", "Tensor[2] int64 cpu"});
 }
 
 TEST_CASE("Flatten: merges start_dim..end_dim", "[nn]") {
@@ -179,15 +201,28 @@ TEST_CASE("Flatten: merges start_dim..end_dim", "[nn]") {
     REQUIRE(seq->forward(x).sizes() == ember::IntArrayRef({2, 2}));
 }
 
-TEST_CASE("functional activations are the ops", "[nn]") {
-    Tensor x = ember::tensor({-2.0, -0.5, 0.0, 0.5, 3.0});
-    REQUIRE(ember::equal(F::relu(x), ember::relu(x)));
-    REQUIRE(ember::equal(F::sigmoid(x), ember::sigmoid(x)));
-    REQUIRE(ember::equal(F::tanh(x), ember::tanh(x)));
-    REQUIRE(ember::equal(F::softplus(x), ember::softplus(x)));
-    REQUIRE(ember::equal(F::log_softmax(x, 0), ember::log_softmax(x, 0)));
-    require_close(F::softplus(x), {std::log1p(std::exp(-2.0)), std::log1p(std::exp(-0.5)), std::log(2.0),
-                                   std::log1p(std::exp(0.5)), std::log1p(std::exp(3.0))});
+TEST_CASE("functional activations: values by their definitions", "[nn]") {
+    const std::vector<double> v = {-2.0, -0.5, 0.0, 0.5, 3.0};
+    Tensor x = ember::tensor(v, ember::dtype(ember::kFloat64));
+    std::vector<double> relu, sig, th, sp, lsm;
+    double z = 0;
+    for (double e : v) z += std::exp(e);
+    for (double e : v) {
+        relu.push_back(e > 0 ? e : 0.0);
+        sig.push_back(1 / (1 + std::exp(-e)));
+        th.push_back((std::exp(e) - std::exp(-e)) / (std::exp(e) + std::exp(-e)));
+        sp.push_back(std::log1p(std::exp(e)));
+        lsm.push_back(e - std::log(z));
+    }
+    require_close(F::relu(x), relu, 1e-15);
+    require_close(F::sigmoid(x), sig, 1e-15);
+    require_close(F::tanh(x), th, 1e-15);
+    require_close(F::softplus(x), sp, 1e-15);
+    require_close(F::log_softmax(x, 0), lsm, 1e-15);
+    // The modules compute the same functions.
+    require_close(nn::ReLU()(x), relu, 1e-15);
+    require_close(nn::Sigmoid()(x), sig, 1e-15);
+    require_close(nn::Tanh()(x), th, 1e-15);
 }
 
 TEST_CASE("init: gains, fans, and the bounds and spreads of xavier and kaiming", "[nn][init]") {
@@ -200,7 +235,8 @@ TEST_CASE("init: gains, fans, and the bounds and spreads of xavier and kaiming",
     REQUIRE(init::calculate_gain(ember::kSELU) == 0.75);
     REQUIRE(init::calculate_fan_in_and_fan_out(ember::empty({6, 4})) == std::pair<int64_t, int64_t>{4, 6});
     REQUIRE(init::calculate_fan_in_and_fan_out(ember::empty({6, 4, 3, 3})) == std::pair<int64_t, int64_t>{36, 54});
-    REQUIRE_THROWS_AS(init::calculate_fan_in_and_fan_out(ember::empty({5})), ember::ShapeError);
+    require_throws_with<ember::ShapeError>([] { (void)init::calculate_fan_in_and_fan_out(ember::empty({5})); },
+                                           {"calculate_fan_in_and_fan_out", "at least 2 dims", "[5]"});
 
     ember::manual_seed(5);
     // Works on a parameter that requires grad (in place, under NoGradGuard) and keeps its handle.
@@ -240,5 +276,7 @@ TEST_CASE("init: gains, fans, and the bounds and spreads of xavier and kaiming",
     REQUIRE(values(e) == std::vector<double>{1, 0, 0, 0, 1, 0});
     init::uniform_(e, 2.0, 3.0);
     for (double x : values(e)) REQUIRE((x >= 2.0 && x <= 3.0));
-    REQUIRE_THROWS_AS(init::normal_(ember::empty({2}, ember::dtype(ember::kInt64))), ember::DTypeError);
+    require_throws_with<ember::DTypeError>([] { init::normal_(ember::empty({2}, ember::dtype(ember::kInt64))); },
+                                           {"normal_", "floating", "Tensor[2] int64 cpu"});
+    require_throws_with<ember::ShapeError>([] { init::eye_(ember::empty({2, 2, 2})); }, {"eye_", "2-D", "[2, 2, 2]"});
 }

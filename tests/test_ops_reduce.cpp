@@ -258,6 +258,59 @@ TEST_CASE("var and std, unbiased and biased, over dims", "[ops][reduce]") {
     }
 }
 
+TEST_CASE("norm: the square root of the sum of squares of every element", "[ops][reduce]") {
+    const Sizes shape = {3, 4, 5};
+    for (const std::string& layout : all_layouts()) {
+        for (auto dt : {ember::kFloat64, ember::kFloat32}) {
+            Tensor x = layout_tensor(layout, shape, -3, 3, 321, dt);
+            double ss = 0;
+            for (double v : raw_values(x)) ss += v * v;
+            Tensor n = x.norm();
+            REQUIRE(n.dim() == 0);
+            REQUIRE(n.dtype() == dt);
+            const double tol = dt == ember::kFloat64 ? 1e-14 : 1e-6;
+            require_tensor(n, {}, {std::sqrt(ss)}, tol, 0, "norm " + layout);
+            require_tensor(ember::norm(x), {}, {std::sqrt(ss)}, tol, 0, "ember::norm " + layout);
+        }
+    }
+    require_tensor(ember::tensor({3.0, -4.0}).norm(), {}, {5.0}, 0, 0, "norm of (3, -4)");
+    require_tensor(ember::zeros({2, 2}).norm(), {}, {0.0}, 0, 0, "norm of zeros");
+    require_tensor(ember::zeros({0, 3}).norm(), {}, {0.0}, 0, 0, "norm of an empty tensor");
+}
+
+TEST_CASE("sum_to_size: sums the broadcast dims back to the given shape", "[ops][reduce]") {
+    const Sizes shape = {2, 3, 4};
+    const std::vector<Sizes> targets = {{2, 3, 4}, {3, 4}, {4}, {1, 4}, {3, 1}, {2, 1, 4}, {1, 1, 1}, {}, {2, 3, 1}};
+    for (const std::string& layout : all_layouts()) {
+        Tensor x = layout_tensor(layout, shape, -1, 1, 77);
+        const std::vector<double> xv = raw_values(x);
+        for (const Sizes& target : targets) {
+            // By definition: output element o collects every x element that broadcasting from
+            // `target` maps onto o.
+            std::vector<double> want(static_cast<std::size_t>(numel_of(target)), 0.0);
+            for (int64_t k = 0; k < numel_of(shape); ++k) {
+                const auto idx = unravel(k, shape);
+                const std::size_t lead = shape.size() - target.size();
+                std::vector<int64_t> o(target.size());
+                for (std::size_t d = 0; d < target.size(); ++d) o[d] = target[d] == 1 ? 0 : idx[lead + d];
+                want[static_cast<std::size_t>(ravel(o, target))] += xv[static_cast<std::size_t>(k)];
+            }
+            require_tensor(ember::sum_to_size(x, target), target, want, 1e-14, 1e-15,
+                           "sum_to_size " + layout + " to " + shape_string(target));
+        }
+    }
+    // The same shape gives the input itself, as libtorch's sum_to_size.
+    Tensor y = ember::ones({2, 3});
+    REQUIRE(ember::sum_to_size(y, {2, 3}).is_same(y));
+    require_throws_with<ember::ShapeError>([&] { (void)ember::sum_to_size(y, {2}); },
+                                           {"sum_to_size", "Tensor[2, 3] float32 cpu", "[2]"});
+    require_throws_with<ember::ShapeError>(
+        [&] {
+            (void)ember::sum_to_size(y, {1, 2, 3});
+        },
+        {"sum_to_size", "Tensor[2, 3] float32 cpu", "[1, 2, 3]"});
+}
+
 // ---- matrix products ----
 
 namespace {

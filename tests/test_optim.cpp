@@ -4,9 +4,11 @@
 #include <cmath>
 #include <functional>
 
+#include "core_test_util.h"
 #include "nn_test_util.h"
 
 using namespace nn_test;
+using core_test::require_throws_with;
 using ember::Tensor;
 namespace nn = ember::nn;
 namespace optim = ember::optim;
@@ -119,7 +121,8 @@ TEST_CASE("SGD: nesterov and weight decay", "[optim]") {
     const auto* s = dynamic_cast<const optim::SGDParamState*>(opt.state(w));
     REQUIRE(s != nullptr);
     REQUIRE(s->momentum_buffer.defined());
-    REQUIRE_THROWS_AS(optim::SGD({fresh_w()}, optim::SGDOptions(0.1).nesterov(true)), ember::ValueError);
+    require_throws_with<ember::ValueError>([] { optim::SGD({fresh_w()}, optim::SGDOptions(0.1).nesterov(true)); },
+                                           {"SGD", "nesterov", "momentum > 0", "momentum=0"});
 }
 
 TEST_CASE("sgd_step_: the fused pass follows torch.optim.SGD for every option, contiguous or strided", "[optim]") {
@@ -168,11 +171,14 @@ TEST_CASE("sgd_step_: float32 matches float64 to rounding; bad operands are erro
     CHECK(ember::allclose(w32.to(ember::kFloat64), w64, 1e-5, 1e-6));
     CHECK(ember::allclose(b32.to(ember::kFloat64), b64, 1e-5, 1e-6));
     Tensor other = ember::zeros({999}, ember::dtype(ember::kFloat64));
-    REQUIRE_THROWS_AS(ember::sgd_step_(w64, other, b64, 0.1, 0.9), ember::ShapeError);
+    require_throws_with<ember::ShapeError>([&] { ember::sgd_step_(w64, other, b64, 0.1, 0.9); },
+                                           {"sgd_step_", "grad Tensor[999] float64 cpu", "param Tensor[1000]"});
     Tensor bad_buf = ember::zeros({3}, ember::dtype(ember::kFloat64));
-    REQUIRE_THROWS_AS(ember::sgd_step_(w64, g64, bad_buf, 0.1, 0.9), ember::ShapeError);
+    require_throws_with<ember::ShapeError>(
+        [&] { ember::sgd_step_(w64, g64, bad_buf, 0.1, 0.9); },
+        {"sgd_step_", "momentum buffer Tensor[3] float64 cpu", "param Tensor[1000]"});
     Tensor ints = ember::zeros({1000}, ember::dtype(ember::kInt64)), none;
-    REQUIRE_THROWS_AS(ember::sgd_step_(ints, ints, none, 0.1), ember::DTypeError);
+    require_throws_with<ember::DTypeError>([&] { ember::sgd_step_(ints, ints, none, 0.1); }, {"sgd_step_", "int64"});
 }
 
 TEST_CASE("Adam: bias-corrected steps; the first moves each weight by ~lr against its gradient", "[optim]") {
@@ -245,10 +251,22 @@ TEST_CASE("Optimizer: zero_grad, lr, param groups and input checks", "[optim]") 
     REQUIRE(opt.options(1).lr() == 0.5);
 
     Tensor leaf = fresh_w();
-    REQUIRE_THROWS_AS(optim::SGD({leaf * 2.0}, optim::SGDOptions(0.1)), ember::ValueError);
-    REQUIRE_THROWS_AS(optim::SGD({leaf, leaf}, optim::SGDOptions(0.1)), ember::ValueError);
-    REQUIRE_THROWS_AS(optim::SGD({leaf}, optim::SGDOptions(-1)), ember::ValueError);
-    REQUIRE_THROWS_AS(optim::Adam({leaf}, optim::AdamOptions().betas({1.0, 0.5})), ember::ValueError);
+    require_throws_with<ember::ValueError>([&] { optim::SGD({leaf * 2.0}, optim::SGDOptions(0.1)); },
+                                           {"Optimizer", "non-leaf", "Tensor[2] float64 cpu"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            optim::SGD({leaf, leaf}, optim::SGDOptions(0.1));
+        },
+        {"Optimizer", "appears more than once"});
+    require_throws_with<ember::ValueError>([&] { optim::SGD({leaf}, optim::SGDOptions(-1)); },
+                                           {"learning rate must be non-negative", "-1"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            optim::Adam({leaf}, optim::AdamOptions().betas({1.0, 0.5}));
+        },
+        {"Adam", "betas must lie in [0, 1)", "(1, 0.5)"});
+    require_throws_with<ember::ValueError>([&] { opt.set_lr(-0.5); }, {"set_lr", "non-negative", "-0.5"});
+    require_throws_with<ember::ValueError>([&] { optim::StepLR(opt, 0); }, {"StepLR", "step_size", "positive", "0"});
 }
 
 TEST_CASE("Optimizer: updates keep module handles; state follows a dtype move", "[optim]") {
@@ -300,8 +318,8 @@ TEST_CASE("LR schedulers: StepLR and ExponentialLR sequences", "[optim]") {
         step_lr.step();
         lrs.push_back(opt.lr());
     }
-    // lr0 * 0.5^floor(epoch / 2) for epochs 1..5
-    REQUIRE(lrs == std::vector<double>{1.0, 0.5, 0.5, 0.25, 0.25});
+    // libtorch 1.13's C++ StepLR, run by a probe program: after k steps lr0 0.5^floor((k - 1) / 2).
+    REQUIRE(lrs == std::vector<double>{1.0, 1.0, 0.5, 0.5, 0.25});
     REQUIRE(step_lr.get_last_lr() == std::vector<double>{0.25});
     REQUIRE(step_lr.last_epoch() == 5);
 
@@ -311,6 +329,37 @@ TEST_CASE("LR schedulers: StepLR and ExponentialLR sequences", "[optim]") {
         exp_lr.step();
         REQUIRE(opt2.lr() == Approx(0.2 * std::pow(0.9, e)).epsilon(1e-12));
     }
+}
+
+TEST_CASE("LR schedulers: a rate set by hand is the base of the next decay, in every group", "[optim]") {
+    // libtorch's schedulers read the optimizer's current rates at each step (checked with a probe:
+    // StepLR(step_size 1, gamma 0.5) after a hand-set lr of 10 gives 5).
+    Tensor a = fresh_w(), b = fresh_w();
+    std::vector<optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<Tensor>{a});
+    groups.emplace_back(std::vector<Tensor>{b}, std::make_unique<optim::SGDOptions>(0.4));
+    optim::SGD opt(groups, optim::SGDOptions(1.0));
+    optim::StepLR step_lr(opt, 1, 0.5);
+    step_lr.step();  // the first step keeps the rates
+    step_lr.step();
+    REQUIRE(step_lr.get_last_lr() == std::vector<double>{0.5, 0.2});
+    opt.options(0).lr(10.0);  // by hand, group 0 only
+    step_lr.step();
+    REQUIRE(step_lr.get_last_lr() == std::vector<double>{5.0, 0.1});
+    opt.set_lr(3.0);  // by hand, every group
+    step_lr.step();
+    REQUIRE(step_lr.get_last_lr() == std::vector<double>{1.5, 1.5});
+
+    optim::SGD opt2({fresh_w()}, optim::SGDOptions(0.2));
+    optim::ExponentialLR exp_lr(opt2, 0.5);
+    exp_lr.step();
+    opt2.set_lr(0.8);
+    exp_lr.step();
+    REQUIRE(opt2.lr() == 0.4);
+    // The step uses the scheduled rate: one SGD step of w = kW0 with gradient kC moves w by 0.4 c.
+    Tensor w = opt2.parameters()[0];
+    run(opt2, w, 1);
+    require_close(w, {kW0[0] - 0.4 * kC[0], kW0[1] - 0.4 * kC[1]}, 1e-12);
 }
 
 TEST_CASE("clip_grad_norm_: total norm and rescaled gradients", "[optim]") {
@@ -337,5 +386,19 @@ TEST_CASE("clip_grad_norm_: total norm and rescaled gradients", "[optim]") {
     nn::utils::clip_grad_value_({a, b}, 3.5);
     REQUIRE(values(a.grad()) == std::vector<double>{3.0, 3.5});
     b.set_grad(ember::tensor({NAN}));
-    REQUIRE_THROWS_AS(nn::utils::clip_grad_norm_({a, b}, 1.0, 2.0, true), ember::ValueError);
+    require_throws_with<ember::ValueError>(
+        [&] {
+            nn::utils::clip_grad_norm_({a, b}, 1.0, 2.0, true);
+        },
+        {"clip_grad_norm_", "order 2", "nan", "error_if_nonfinite=false"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            nn::utils::clip_grad_norm_({a, b}, 1.0, 0.0);
+        },
+        {"clip_grad_norm_", "norm_type must be positive"});
+    require_throws_with<ember::ValueError>(
+        [&] {
+            nn::utils::clip_grad_value_({a, b}, -1.0);
+        },
+        {"clip_grad_value_", "non-negative", "-1"});
 }

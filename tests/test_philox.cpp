@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu/vec_math.h"
+#include "cpu_paths_test_util.h"
 #include "ember/tensor/philox.h"
 
 namespace er = ember::random;
@@ -454,5 +456,37 @@ TEST_CASE("functors apply the affine map with one fma", "[philox]") {
         CHECK(u <= 5.0);
         CHECK(ri(i) == er::randint(kSeed, 4, i, 100, 7));
         CHECK(bo(i) == er::bernoulli_float(kSeed, 4, i, 0.25f));
+    }
+}
+
+TEST_CASE("vectorised generator: philox_uniform64 equals 16 scalar uniform_float4 blocks", "[philox]") {
+    // cpu::philox_uniform64 (the AVX-512 path) must reproduce the scalar stream bit for bit.
+    const cpu_paths::Path avx512 = cpu_paths::all_paths("scalar")[0];
+    float u[64];
+    if (!avx512.supported) {
+        REQUIRE_FALSE(ember::cpu::philox_uniform64(kSeed, 0, 0, u));  // not in use: writes nothing
+        cpu_paths::skipped("vectorised Philox", avx512.reason);
+        return;
+    }
+    struct Guard {
+        ~Guard() { ember::cpu::vec_math_force(nullptr); }
+    } guard;
+    ember::cpu::vec_math_force("avx512");
+    cpu_paths::say_ran({"avx512"});
+    for (uint64_t seed : {uint64_t{0}, kSeed, ~uint64_t{0}})
+        for (uint64_t offset : {uint64_t{0}, uint64_t{5}, uint64_t{1} << 40})
+            for (uint64_t g0 : {uint64_t{0}, uint64_t{16}, uint64_t{0xFFFFFFF0u}, (uint64_t{1} << 33) + 48}) {
+                INFO("seed " << seed << " offset " << offset << " g0 " << g0);
+                REQUIRE(ember::cpu::philox_uniform64(seed, offset, g0, u));
+                for (uint64_t j = 0; j < 16; ++j) {
+                    float want[4];
+                    er::uniform_float4(seed, offset, g0 + j, want);
+                    for (int k = 0; k < 4; ++k) REQUIRE(bits_of(u[4 * j + k]) == bits_of(want[k]));
+                }
+            }
+    // The AVX2 path has no vectorised generator: philox_uniform64 declines there.
+    if (ember::cpu::cpu_has_avx2()) {
+        ember::cpu::vec_math_force("avx2");
+        REQUIRE_FALSE(ember::cpu::philox_uniform64(kSeed, 0, 0, u));
     }
 }

@@ -204,8 +204,21 @@ TEST_CASE("robustness: cross_entropy with logits of magnitude 1e4", "[robustness
         for (int64_t i = 0; i < 4; ++i)
             for (int64_t j = 0; j < 4; ++j) wantp[i] -= probs[i * 4 + j] * lsm[i * 4 + j];
         require_close(raw_values(lp), wantp, t.rtol, t.atol, what + " probabilities");
+        // d/dx_ij of sum_i l_i = softmax_ij sum_k p_ik - p_ij (each row of p sums to 1 here).
+        std::vector<double> dwantp(16);
+        for (int64_t i = 0; i < 4; ++i) {
+            double row = 0;
+            for (int64_t k = 0; k < 4; ++k) row += probs[i * 4 + k];
+            for (int64_t j = 0; j < 4; ++j) dwantp[i * 4 + j] = std::exp(lsm[i * 4 + j]) * row - probs[i * 4 + j];
+        }
         lp.sum().backward();
         require_all_finite(x.grad(), what + " probabilities grad");
+        require_close(raw_values(x.grad()), dwantp, t.rtol, t.atol, what + " probabilities grad");
+        // The mean over the batch: (softmax(x) - p) / N.
+        x.set_grad(Tensor());
+        F::cross_entropy(x, make(probs, kRowsShape, dt)).backward();
+        for (double& g : dwantp) g /= 4;
+        require_close(raw_values(x.grad()), dwantp, t.rtol, t.atol, what + " probabilities mean grad");
     }
 }
 

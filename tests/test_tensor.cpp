@@ -2,6 +2,7 @@
 // and the version counter, printing, and reproducible random streams.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "core_test_util.h"
@@ -100,7 +101,7 @@ TEST_CASE("dtype conversions with to(), item, data_ptr", "[tensor][dtype]") {
     p[1] = 5.0;
     REQUIRE(raw_values(d) == std::vector<double>{0, 5, 0});
     REQUIRE(d.slice(0, 1).data_ptr<double>() == p + 1);  // data_ptr includes the storage offset
-    REQUIRE_THROWS_AS(d.data_ptr<float>(), ember::DTypeError);
+    require_throws_with<ember::DTypeError>([&] { (void)d.data_ptr<float>(); }, {"data_ptr", "float64", "float32"});
     REQUIRE(d.element_size() == 8);
     REQUIRE(d.nbytes() == 24);
 }
@@ -336,4 +337,94 @@ TEST_CASE("random distributions: ranges, means and variances within 5 sigma", "[
     std::vector<double> zv = raw_values(z);
     for (int i = 0; i < 4; ++i)
         for (int j = 0; j < 6; ++j) REQUIRE(((j % 2 == 0) ? (zv[i * 6 + j] >= 1) : (zv[i * 6 + j] == 0)));
+}
+
+TEST_CASE("randperm: a permutation of 0..n-1, reproducible, each ordering equally likely", "[tensor][random]") {
+    ember::manual_seed(31);
+    for (int64_t n : {0, 1, 2, 7, 1000}) {
+        INFO("n = " << n);
+        Tensor p = ember::randperm(n);
+        REQUIRE(p.dtype() == ember::kInt64);
+        REQUIRE(sizes_of(p) == Sizes{n});
+        std::vector<double> v = raw_values(p);
+        std::sort(v.begin(), v.end());
+        for (int64_t i = 0; i < n; ++i) REQUIRE(v[i] == double(i));
+    }
+    Tensor f = ember::randperm(5, ember::dtype(ember::kFloat64));
+    REQUIRE(f.dtype() == ember::kFloat64);
+    std::vector<double> fv = raw_values(f);
+    std::sort(fv.begin(), fv.end());
+    REQUIRE(fv == std::vector<double>{0, 1, 2, 3, 4});
+    ember::manual_seed(5);
+    const std::vector<double> a = raw_values(ember::randperm(1000));
+    ember::manual_seed(5);
+    REQUIRE(raw_values(ember::randperm(1000)) == a);
+    ember::manual_seed(6);
+    REQUIRE(raw_values(ember::randperm(1000)) != a);
+    // 4800 draws of randperm(4): each of the 24 orderings is expected 200 times, with a binomial
+    // standard deviation of sqrt(4800 (1/24) (23/24)) = 13.8; all lie within 5 of them.
+    std::map<std::vector<double>, int> counts;
+    for (int k = 0; k < 4800; ++k) ++counts[raw_values(ember::randperm(4))];
+    REQUIRE(counts.size() == 24);
+    for (const auto& [perm, c] : counts) {
+        INFO("ordering " << perm[0] << perm[1] << perm[2] << perm[3] << " seen " << c << " times");
+        REQUIRE(std::abs(c - 200) < 5 * 13.8);
+    }
+    require_throws_with<ember::ValueError>([] { (void)ember::randperm(-1); }, {"randperm", "non-negative", "-1"});
+}
+
+TEST_CASE("rand_like and randn_like: the shape, dtype and device of t, new values", "[tensor][random]") {
+    // As libtorch: the result takes t's sizes, dtype and device, not t's values nor requires_grad.
+    ember::manual_seed(17);
+    Tensor t = ember::full({300, 200}, 5.0, ember::TensorOptions().dtype(ember::kFloat64).requires_grad(true));
+    Tensor u = ember::rand_like(t);
+    REQUIRE(sizes_of(u) == Sizes{300, 200});
+    REQUIRE(u.dtype() == ember::kFloat64);
+    REQUIRE(u.device() == t.device());
+    REQUIRE_FALSE(u.requires_grad());
+    const double n = 60000;
+    double m = 0, s2 = 0;
+    for (double x : raw_values(u)) {
+        REQUIRE((x >= 0 && x < 1));
+        m += x / n;
+    }
+    for (double x : raw_values(u)) s2 += (x - m) * (x - m) / (n - 1);
+    // U(0, 1): mean 1/2, variance 1/12 (standard error sqrt((1/80 - 1/144) / n)).
+    REQUIRE(std::abs(m - 0.5) < 5 * std::sqrt(1.0 / 12 / n));
+    REQUIRE(std::abs(s2 - 1.0 / 12) < 5 * std::sqrt((1.0 / 80 - 1.0 / 144) / n));
+
+    Tensor g = ember::randn_like(ember::zeros({200, 300}, ember::dtype(ember::kFloat32)).t());
+    REQUIRE(sizes_of(g) == Sizes{300, 200});
+    REQUIRE(g.dtype() == ember::kFloat32);
+    m = 0, s2 = 0;
+    for (double x : raw_values(g)) m += x / n;
+    for (double x : raw_values(g)) s2 += (x - m) * (x - m) / (n - 1);
+    // N(0, 1): mean 0, variance 1 (standard error sqrt(2 / n)).
+    REQUIRE(std::abs(m) < 5 * std::sqrt(1 / n));
+    REQUIRE(std::abs(s2 - 1) < 5 * std::sqrt(2 / n));
+}
+
+TEST_CASE("bernoulli(p, scalar_p): p's shape and dtype, probability scalar_p whatever p holds", "[tensor][random]") {
+    // libtorch's bernoulli(self, p) is empty_like(self).bernoulli_(p): self's values are not read.
+    ember::manual_seed(23);
+    const int64_t n = 40000;
+    for (double fill : {0.0, 1.0}) {
+        for (double q : {0.2, 0.7}) {
+            INFO("p filled with " << fill << ", scalar_p " << q);
+            Tensor b = ember::bernoulli(ember::full({200, 200}, fill, ember::dtype(ember::kFloat64)), q);
+            REQUIRE(sizes_of(b) == Sizes{200, 200});
+            REQUIRE(b.dtype() == ember::kFloat64);
+            double ones = 0;
+            for (double x : raw_values(b)) {
+                REQUIRE((x == 0 || x == 1));
+                ones += x;
+            }
+            REQUIRE(std::abs(ones - n * q) < 5 * std::sqrt(n * q * (1 - q)));
+        }
+    }
+    Tensor half = ember::full({64}, 0.5);
+    REQUIRE(raw_values(ember::bernoulli(half, 0.0)) == std::vector<double>(64, 0.0));
+    REQUIRE(raw_values(ember::bernoulli(half, 1.0)) == std::vector<double>(64, 1.0));
+    require_throws_with<ember::ValueError>([&] { (void)ember::bernoulli(half, 1.5); },
+                                           {"bernoulli_", "1.5", "expected 0 <= p <= 1"});
 }

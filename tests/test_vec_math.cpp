@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu/vec_math.h"
+#include "cpu_paths_test_util.h"
 #include "ember/ember.h"
 
 namespace {
@@ -19,17 +20,15 @@ struct PathGuard {
     ~PathGuard() { ember::cpu::vec_math_force(nullptr); }
 };
 
+const std::vector<cpu_paths::Path> kPaths = cpu_paths::all_paths("scalar");
+
+// Every path this CPU runs (each checked to be selectable); the others are reported as not run.
 std::vector<std::string> supported_paths() {
-    std::vector<std::string> out;
-    for (const char* p : {"avx512", "avx2", "scalar"}) {
-        try {
-            ember::cpu::vec_math_force(p);
-            out.emplace_back(p);
-        } catch (const std::invalid_argument&) {
-        }
-    }
-    ember::cpu::vec_math_force(nullptr);
-    return out;
+    std::vector<std::string> ran = cpu_paths::runnable(
+        kPaths, [](const char* p) { ember::cpu::vec_math_force(p); },
+        [] { return std::string(ember::cpu::vec_math_path()); });
+    cpu_paths::say_ran(ran);
+    return ran;
 }
 
 // Distance in units in the last place between a float result and the double reference rounded
@@ -151,7 +150,18 @@ TEST_CASE("vec_math: infinities, NaN, signed zero and every tail length", "[vec_
     }
 }
 
-TEST_CASE("exp/sigmoid/softplus/log_sigmoid ops: vectorised contiguous path matches the strided path", "[vec_math]") {
+TEST_CASE("vec_math: automatic dispatch takes the widest path cpu_features allows", "[vec_math]") {
+    ember::cpu::vec_math_force(nullptr);
+    CHECK(std::string(ember::cpu::vec_math_path()) == cpu_paths::widest(kPaths));
+    // The vectorised Philox generator is part of the AVX-512 path.
+    CHECK(ember::cpu::philox_vectorised() == ember::cpu::cpu_has_avx512());
+    cpu_paths::say_ran({ember::cpu::vec_math_path()});
+}
+
+namespace {
+// The four ops on a contiguous tensor (the vec_math path in force) against the same values with
+// column-major strides (the strided loop, which evaluates the scalar functors).
+void ops_match_strided_loop() {
     using namespace ember;
     manual_seed(3);
     Tensor x = randn({64, 301}) * 8.0;   // contiguous: vectorised; its transpose: the scalar loop
@@ -178,5 +188,24 @@ TEST_CASE("exp/sigmoid/softplus/log_sigmoid ops: vectorised contiguous path matc
             INFO("x = " << in[i]);
             REQUIRE(ulp_distance(fast[i], slow[i]) <= 4);
         }
+    }
+}
+}  // namespace
+
+TEST_CASE("exp/sigmoid/softplus/log_sigmoid ops: vectorised contiguous path matches the strided path", "[vec_math]") {
+    PathGuard guard;
+    std::vector<std::string> vector_paths = cpu_paths::runnable(
+        kPaths, [](const char* p) { ember::cpu::vec_math_force(p); },
+        [] { return std::string(ember::cpu::vec_math_path()); });
+    vector_paths.pop_back();  // the scalar path: the strided loop's own arithmetic
+    if (vector_paths.empty()) {
+        cpu_paths::skipped("no vector path", kPaths[1].reason);
+        return;
+    }
+    cpu_paths::say_ran(vector_paths);
+    for (const std::string& path : vector_paths) {
+        INFO("path " << path);
+        ember::cpu::vec_math_force(path.c_str());
+        ops_match_strided_loop();
     }
 }

@@ -120,7 +120,7 @@ namespace {
 void move_tensor(Tensor& t, Device device, std::optional<ScalarType> dtype) {
     NoGradGuard no_grad;
     Tensor moved = t.to(device);
-    if (dtype && t.is_floating_point()) moved = moved.to(*dtype);
+    if (dtype) moved = moved.to(*dtype);  // every tensor, integer buffers too, as libtorch's Module::to
     if (moved.is_same(t)) return;
     set_data(t, moved);
     Tensor g = t.grad();

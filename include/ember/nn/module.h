@@ -125,7 +125,8 @@ public:
     void eval() { train(false); }
     bool is_training() const { return training_; }
 
-    // Moves/converts every parameter and buffer in place (floating tensors only for dtype).
+    // Moves/converts every parameter and buffer in place. As in libtorch (not torch.nn, which
+    // converts floating tensors only), to(dtype) converts integer and bool buffers too.
     virtual void to(Device device);
     virtual void to(ScalarType dtype);
     void to(Device device, ScalarType dtype) {

@@ -24,8 +24,11 @@ StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
 }
 
 std::vector<double> StepLR::get_lrs(const std::vector<double>& current) const {
-    // Decay by gamma at epochs step_size, 2 step_size, ...: lr = lr0 gamma^floor(epoch / step_size).
-    if (last_epoch_ % step_size_ != 0) return current;
+    // As libtorch's C++ StepLR: the k-th step() decays by gamma when the k - 1 steps before it are a
+    // positive multiple of step_size, so after k steps lr = lr0 gamma^floor((k - 1) / step_size).
+    // (Python's StepLR steps once in its constructor and decays one step earlier.)
+    const int64_t steps_before = last_epoch_ - 1;
+    if (steps_before == 0 || steps_before % step_size_ != 0) return current;
     std::vector<double> lrs = current;
     for (double& lr : lrs) lr *= gamma_;
     return lrs;

@@ -25,7 +25,8 @@ protected:
     int64_t last_epoch_ = 0;
 };
 
-// lr = initial lr * gamma^floor(epoch / step_size).
+// After k calls of step(), lr = initial lr * gamma^floor((k - 1) / step_size), as libtorch's C++
+// StepLR (torch.optim's Python StepLR, which steps once in its constructor, decays a step earlier).
 class StepLR : public LRScheduler {
 public:
     StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);
@@ -36,7 +37,8 @@ protected:
     double gamma_;
 };
 
-// lr = initial lr * gamma^epoch.
+// After k calls of step(), lr = initial lr * gamma^k (libtorch 1.13 has no ExponentialLR; this is
+// torch.optim's).
 class ExponentialLR : public LRScheduler {
 public:
     ExponentialLR(Optimizer& optimizer, double gamma);
