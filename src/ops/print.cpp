@@ -113,12 +113,4 @@ std::string Tensor::toString() const {
     return os.str();
 }
 
-bool cuda_compiled() {
-#ifdef EMBER_WITH_CUDA
-    return true;
-#else
-    return false;
-#endif
-}
-
 }  // namespace ember

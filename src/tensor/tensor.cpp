@@ -208,20 +208,6 @@ Allocator* allocator_for(Device device) {
     return a;
 }
 
-Device::Device(const std::string& spec) {
-    if (spec == "cpu") {
-        type = DeviceType::CPU;
-    } else if (spec == "cuda") {
-        type = DeviceType::CUDA;
-    } else if (spec.rfind("cuda:", 0) == 0 && spec.size() > 5 &&
-               spec.find_first_not_of("0123456789", 5) == std::string::npos) {
-        type = DeviceType::CUDA;
-        index = static_cast<int8_t>(std::stoi(spec.substr(5)));
-    } else {
-        throw ValueError(str_cat("Device: expected \"cpu\", \"cuda\" or \"cuda:N\", got \"", spec, "\""));
-    }
-}
-
 namespace {
 // Destroying the head of a long graph would otherwise recurse once per node (node -> edge ->
 // node ...) and overflow the stack. Instead, the last reference to a node is handed to this
