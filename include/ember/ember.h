@@ -1,11 +1,7 @@
 #pragma once
 // The umbrella header: #include <ember/ember.h> gives the whole public API.
 #include "ember/autograd/autograd.h"
+#include "ember/data/data.h"
+#include "ember/nn/nn.h"
 #include "ember/ops/ops.h"
 #include "ember/tensor/tensor.h"
-#if __has_include("ember/nn/nn.h")
-#include "ember/nn/nn.h"
-#endif
-#if __has_include("ember/data/data.h")
-#include "ember/data/data.h"
-#endif
