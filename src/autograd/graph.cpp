@@ -15,13 +15,6 @@ void GradMode::set_enabled(bool enabled) { t_grad_enabled = enabled; }
 
 namespace autograd {
 
-uint64_t next_sequence_nr() {
-    // Per thread, as in PyTorch: it orders the nodes one thread records, and a shared atomic
-    // counter would cost a locked instruction (and cache-line traffic between threads) per op.
-    thread_local uint64_t counter = 0;
-    return counter++;
-}
-
 void EdgeList::push_back_to_heap(Edge&& e) {
     if (heap_.empty())  // the third edge: move all of them to the heap
         for (std::size_t i = 0; i < size_; ++i) heap_.push_back(std::move(inline_[i]));
@@ -48,7 +41,6 @@ void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& input
     // where anomaly mode checks forward results (before anything is attached).
     if (AnomalyMode::is_enabled()) [[unlikely]]
         anomaly::check_forward(*node, inputs, outputs);
-    node->sequence_nr = next_sequence_nr();
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
     if (outputs.size() > 1) node->output_meta.reserve(outputs.size());
@@ -68,7 +60,6 @@ void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> in
         connect(node, std::vector<Tensor>(inputs), std::vector<Tensor*>{&output});
         return;
     }
-    node->sequence_nr = next_sequence_nr();
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
     TensorImpl* impl = output.impl();

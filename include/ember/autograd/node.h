@@ -87,7 +87,6 @@ public:
 
     EdgeList next_edges;
     std::vector<OutputMeta> output_meta;
-    uint64_t sequence_nr = 0;  // order of recording within the thread that recorded it
     // Non-leaf tensors that asked retain_grad(): output index -> tensor.
     std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
 };
@@ -136,8 +135,6 @@ bool needs_grad(const Ts&... inputs) {
 // The edge along which a gradient for `t` flows: its grad_fn, or the accumulator of a leaf
 // requiring grad, or an invalid edge.
 Edge gradient_edge(const Tensor& t);
-
-uint64_t next_sequence_nr();
 
 // Connects `node` to its inputs and makes it the grad_fn of `outputs`.
 void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs, const std::vector<Tensor*>& outputs);

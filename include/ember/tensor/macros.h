@@ -3,8 +3,6 @@
 // elementwise op lives in such functors so the CPU loop and the CUDA kernel share it.
 #if defined(__CUDACC__)
 #define EMBER_HD __host__ __device__
-#define EMBER_HOST_DEVICE_INLINE __host__ __device__ __forceinline__
 #else
 #define EMBER_HD
-#define EMBER_HOST_DEVICE_INLINE inline
 #endif
