@@ -141,7 +141,6 @@ void copy_between_devices(void* dst, Device dst_dev, const void* src, Device src
 
 MemoryStats memory_stats() { return allocator_instance().stats(); }
 void empty_cache() { allocator_instance().empty_cache(); }
-void reset_peak_memory_stats() { allocator_instance().reset_peak(); }
 void synchronize() { EMBER_CUDA_CHECK(cudaDeviceSynchronize()); }
 
 int sm_count() {

@@ -8,7 +8,6 @@ namespace ember::cuda {
 MemoryStats memory_stats();
 // Returns cached, unused blocks to the driver (for other processes, or before measuring).
 void empty_cache();
-void reset_peak_memory_stats();
 // Waits for every queued kernel and copy (for timing; ember itself synchronises only on copies to
 // the host).
 void synchronize();

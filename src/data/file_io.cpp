@@ -105,7 +105,6 @@ void FileWriter::write(const void* data, uint64_t n) {
         p += w;
         left -= static_cast<uint64_t>(w);
     }
-    written_ += n;
 }
 
 namespace {

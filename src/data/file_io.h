@@ -56,12 +56,10 @@ public:
     FileWriter(int fd, const std::string& final_path) : fd_(fd), path_(final_path) {}
     // Writes all n bytes (retrying short writes and EINTR) or throws IOError.
     void write(const void* data, uint64_t n);
-    uint64_t bytes_written() const { return written_; }
 
 private:
     int fd_;
     const std::string& path_;
-    uint64_t written_ = 0;
 };
 
 // Creates `path` with the content that `body` writes, atomically (see the top of this file).
