@@ -1,4 +1,4 @@
-// Tests for ember/tensor/philox.h: Random123 known answers, the stream-layout contract, block/per-element bitwise
+// Tests for kernels/philox.h: Random123 known answers, the stream-layout contract, block/per-element bitwise
 // agreement, accuracy of the bit-exact ln / cos kernels, and statistical checks of every distribution.
 #include <catch2/catch.hpp>
 
@@ -10,7 +10,7 @@
 
 #include "cpu/vec_math.h"
 #include "cpu_paths_test_util.h"
-#include "ember/tensor/philox.h"
+#include "kernels/philox.h"
 
 namespace er = ember::random;
 

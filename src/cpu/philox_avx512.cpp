@@ -1,5 +1,5 @@
 // Philox 4x32-10 for 16 counter groups at once (AVX-512), producing exactly the uniform floats of
-// ember/tensor/philox.h (the stream layout contract: group g of stream (seed, offset) has counter
+// kernels/philox.h (the stream layout contract: group g of stream (seed, offset) has counter
 // {lo32(offset + g), hi32(offset + g), 0, 0}; element 4 g + k is U24(word k)). The scalar
 // generator costs ~25 cycles per group; this one about two. Called only after the run-time
 // AVX-512 check (cpu/vec_math.cpp); compiled without global -m flags (see gemm_avx512.cpp).
@@ -8,7 +8,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#include "ember/tensor/philox.h"
+#include "kernels/philox.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

@@ -1,12 +1,12 @@
-// CPU random kernels: the Philox streams of ember/tensor/philox.h, four (or two) elements per
+// CPU random kernels: the Philox streams of kernels/philox.h, four (or two) elements per
 // counter group, exactly as the CUDA kernels read them.
 #include <type_traits>
 
 #include "cpu/kernels.h"
 #include "cpu/loops.h"
 #include "cpu/vec_math.h"
-#include "ember/tensor/philox.h"
 #include "kernels/functors.h"
+#include "kernels/philox.h"
 
 namespace ember::cpu {
 

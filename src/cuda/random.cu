@@ -1,11 +1,11 @@
 // CUDA random kernels, the mirror of src/cpu/random.cpp: one thread per element evaluates the
-// per-element Philox helpers of ember/tensor/philox.h, whose stream layout and bit-exact
+// per-element Philox helpers of kernels/philox.h, whose stream layout and bit-exact
 // transforms make element i identical to the CPU's element i for the same (seed, offset).
 #include "cuda/check.h"
 #include "cuda/kernels.h"
 #include "cuda/loops.h"
-#include "ember/tensor/philox.h"
 #include "kernels/functors.h"
+#include "kernels/philox.h"
 
 namespace ember::cuda {
 

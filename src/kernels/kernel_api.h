@@ -40,7 +40,7 @@ struct CdStatisticsArgs;  // kernels/cd_statistics.h
                           const int64_t* x_strides, int64_t dim_stride, int64_t dim_size);                           \
     int64_t scatter_add_kernel(ScalarType dtype, const ::ember::kernels::StridedIter& it, char* self,                \
                                const int64_t* self_strides, int64_t dim_stride, int64_t dim_size);                   \
-    /* Philox streams (see ember/tensor/philox.h) into a contiguous buffer of n elements. */                         \
+    /* Philox streams (see kernels/philox.h) into a contiguous buffer of n elements. */                              \
     void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low,          \
                         double high);                                                                                \
     void normal_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean,          \

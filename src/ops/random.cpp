@@ -2,7 +2,7 @@
 // it will read, so the streams are reproducible after manual_seed and never overlap.
 #include <mutex>
 
-#include "ember/tensor/philox.h"
+#include "kernels/philox.h"
 #include "ops/internal.h"
 
 namespace ember {
