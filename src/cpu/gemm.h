@@ -1,7 +1,8 @@
 #pragma once
 // CPU GEMM for float32 / float64 (Goto/BLIS-style packed, register-blocked, run-time ISA dispatch).
-// Implementation: src/cpu/gemm.cpp (driver, packing, generic kernel, dispatch), src/cpu/gemm_avx512.cpp and
-// src/cpu/gemm_avx2.cpp (micro-kernels compiled with per-function target attributes, no global -m flags).
+// Implementation: src/cpu/gemm.cpp (driver, generic kernel, dispatch), src/cpu/gemm_pack.h (packing),
+// src/cpu/gemm_avx512.cpp and src/cpu/gemm_avx2.cpp (micro-kernels compiled with per-function target attributes, no
+// global -m flags).
 #include <cstdint>
 
 namespace ember::cpu {
