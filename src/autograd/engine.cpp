@@ -19,8 +19,8 @@ struct Capture {
 
 // Per-run state of every node reachable from the roots: how many edges into it are still to be
 // processed, and the gradients summed for it so far. Kept in a flat open-addressing table keyed by
-// the node's address (one probe per lookup, no allocation per node: the three std::unordered_map
-// of an earlier version cost as much as a small node's backward itself). Entries never move once
+// the node's address (one probe per lookup, no allocation per node: on a graph of small nodes,
+// hash-map bookkeeping would cost as much as the backward itself). Entries never move once
 // the counting walk is done, but a reference must not be held across an insertion before that.
 // A lookup is a cache miss on a large graph (the slots are spread by the hash), so the run below
 // looks each node up once per edge into it and carries the task pointer along from there.

@@ -14,7 +14,7 @@
 // and loads packed B. That makes the broadcast operand (A micro-panel, MR*KC elements) the L1-resident one and the
 // loaded operand (B block, KC*NC) the L2-resident one -- the roles BLIS gives its NR/MR operands on Skylake-X.
 // Blocking (AVX-512 fp32: KC=384, NC=768): A micro-panel 14*384*4 = 21 KiB of the 48 KiB L1d, B block
-// 384*768*4 = 1.1 MiB of the 2 MiB L2 (larger blocks measured slower: L2 also has to hold the A/C traffic).
+// 384*768*4 = 1.1 MiB of the 2 MiB L2 (not larger: L2 also has to hold the A/C traffic).
 // fp64 halves KC so the byte sizes stay the same. MC does not exist as such: every A micro-panel is packed just
 // before its sweep over the B block and reused from L1 across NC/NR kernel calls.
 //
@@ -23,14 +23,12 @@
 // other packing routine), so no explicit transpose copy is made.
 //
 // Threading: the B block is shared (each core pulls a copy into its own L2) and double-buffered, so there is one
-// barrier per step; A micro-panels are claimed dynamically. Measured on the 2-core VM this beat a static split
-// with private B blocks by removing ~5-10% of barrier/imbalance waiting (the host steals cycles from one vCPU at a
-// time, so static halves finish at different times). Problems below ~64^3 multiply-adds stay on the calling thread.
-// The exception is a short A (M <= kColumnSplitRows, the mini-batch products of the RBM and the MLPs): there each
-// thread owns a fixed, private share of every B block's columns (run_columns) with no barrier at all. With few A
-// micro-panels the dynamic scheme left items of unequal count per thread and made each core read the B panels
-// the other one packed; the split by columns measured 0.47 -> 0.35 ms on 100 x 500 x 784 (the RBM's v W^T) and
-// 0.74 -> 0.62 ms on 200 x 784 x 500 (alternating runs, 2 cores), and no slower on the other RBM shape.
+// barrier per step; A micro-panels are claimed dynamically, which absorbs a host that steals cycles from one core
+// at a time (static halves would finish at different times). Problems below ~64^3 multiply-adds stay on the
+// calling thread. The exception is a short A (M <= kColumnSplitRows, the mini-batch products of the RBM and the
+// MLPs): there each thread owns a fixed, private share of every B block's columns (run_columns) with no barrier
+// at all. With few A micro-panels the dynamic scheme leaves items of unequal count per thread and makes each core
+// read the B panels the other one packed. The measurements behind both choices: docs/decisions.md.
 #include "cpu/gemm.h"
 #include "cpu/cpu_features.h"
 #include "cpu/gemm_pack.h"

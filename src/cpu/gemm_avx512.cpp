@@ -79,7 +79,7 @@ EMBER_AVX512 inline void store_row_f64(double* c, __m512d a0, __m512d a1, __m512
 namespace {
 // The fp32 tile with only its first R rows computed (R <= MR = 14; the packed A panel keeps its MR stride). The
 // last micro-panel of a short M (M = 100: 7 full panels and one of 2 rows) then costs R/14 of a full one instead of
-// a full one on zero padding: for the batch sizes of the models (64, 100, 128) that padding was 9-12% of the work.
+// a full one on zero padding: for the batch sizes of the models (64, 100, 128) that padding is 9-12% of the work.
 template <int R>
 EMBER_AVX512 inline void sgemm_tile_avx512(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
                                            float alpha, float beta, int64_t mr, int64_t nr) {

@@ -1,7 +1,7 @@
 // Philox 4x32-10 for 16 counter groups at once (AVX-512), producing exactly the uniform floats of
 // kernels/philox.h (the stream layout contract: group g of stream (seed, offset) has counter
-// {lo32(offset + g), hi32(offset + g), 0, 0}; element 4 g + k is U24(word k)). The scalar
-// generator costs ~25 cycles per group; this one about two. Called only after the run-time
+// {lo32(offset + g), hi32(offset + g), 0, 0}; element 4 g + k is U24(word k)), so the fused
+// sampling ops need not run the scalar generator per group. Called only after the run-time
 // AVX-512 check (cpu/vec_math.cpp); compiled without global -m flags (see gemm_avx512.cpp).
 #include <cstdint>
 

@@ -23,8 +23,8 @@ void* aligned_block(std::size_t rounded, std::size_t nbytes) {
 }
 
 // Small CPU buffers (up to 4 KiB) come from per-thread free lists, one per power-of-two size
-// class. Scalar-heavy code creates and drops a buffer per op; aligned_alloc costs ~100 ns a call
-// there (glibc's memalign splits and coalesces chunks), a free-list pop a few. A block freed on
+// class. Scalar-heavy code creates and drops a buffer per op, and aligned_alloc is slow there
+// (glibc's memalign splits and coalesces chunks) where a free-list pop is a few instructions. A block freed on
 // another thread simply joins that thread's list. The lists are capped, flushed when their
 // thread exits, and bypassed under AddressSanitizer so it still sees every use after free.
 #if defined(__SANITIZE_ADDRESS__)
@@ -88,11 +88,10 @@ inline int pool_class(std::size_t nbytes) { return static_cast<int>((nbytes - 1)
 
 // Large buffers (256 KiB and up) freed by one training step are exactly what the next step asks
 // for again. glibc returns such blocks to the OS (munmap, or trimming the heap top) and the next
-// allocation faults fresh zeroed pages in: ~15% of an MLP step went to page faults. Freed large
-// blocks are therefore kept, keyed by their size rounded to 64 KiB, up to kLargeCacheBytes in
-// all, and handed out again for the same rounded size. 1 GiB: FCN-5's gradients alone are 472 MB
-// (two 219 MB weight gradients), and with a 512 MiB cap one of them went back to the OS every
-// step, 10% of the step in page faults. Cached blocks were all live at some point, so the cache
+// allocation faults fresh zeroed pages in. Freed large blocks are therefore kept, keyed by their
+// size rounded to 64 KiB, up to kLargeCacheBytes in all, and handed out again for the same
+// rounded size. 1 GiB: FCN-5's gradients alone are 472 MB (two 219 MB weight gradients), so a
+// smaller cap would send one of them back to the OS every step. Cached blocks were all live at some point, so the cache
 // does not raise the peak of a workload that repeats its allocations. Never destroyed (a static tensor may be
 // freed after every other static), and bypassed under AddressSanitizer.
 constexpr std::size_t kLargeBlock = std::size_t{256} << 10;

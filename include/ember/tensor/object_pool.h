@@ -2,10 +2,10 @@
 // Per-thread free lists for the small objects that every op creates and drops: the TensorImpl and
 // Storage of its result and, when autograd records it, its graph Node (each together with its
 // shared_ptr control block, since they are made with allocate_shared). On one-element tensors the
-// framework's own bookkeeping is the whole cost of an op, and a malloc/free pair was a sizeable
+// framework's own bookkeeping is the whole cost of an op, and a malloc/free pair is a sizeable
 // part of it; popping a block from a thread-local list costs a few instructions.
 //
-// The lists work like the small-buffer cache of the CPU allocator (tensor.cpp): one list per
+// The lists work like the small-buffer cache of the CPU allocator (allocator.cpp): one list per
 // 64-byte size class, capped, flushed when the thread exits, and bypassed under AddressSanitizer
 // so that it still sees every use after free. A block freed on another thread than the one that
 // allocated it simply joins the freeing thread's list: every block is plain malloc memory.

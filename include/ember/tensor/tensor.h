@@ -48,8 +48,8 @@ struct TensorImpl {
     std::shared_ptr<TensorImpl> grad;
 
     // User-provided on purpose: with `= default`, make_shared<TensorImpl>() (and make_pooled)
-    // value-initialise and so zero-fill the whole object (240 bytes, a `rep stos` costing ~10% of
-    // a one-element op) before the member initialisers above run anyway. The inline buffers of `sizes`/`strides`
+    // value-initialise and so zero-fill the whole object (a `rep stos` over all of it) before the
+    // member initialisers above run anyway. The inline buffers of `sizes`/`strides`
     // need no zeros: only their first size() entries are ever read.
     TensorImpl() noexcept {}
     TensorImpl(const TensorImpl&) = delete;
