@@ -13,3 +13,5 @@ build_dir="${BUILD_DIR:-build}"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${EMBER_CMAKE_ARGS:-}
 cmake --build "$build_dir" -j2
 ctest --test-dir "$build_dir" --output-on-failure -j2
+# Every path the docs cite must exist.
+python3 scripts/check_doc_paths.py
