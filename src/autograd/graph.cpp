@@ -49,6 +49,7 @@ void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& input
     if (AnomalyMode::is_enabled()) [[unlikely]]
         anomaly::check_forward(*node, inputs, outputs);
     node->sequence_nr = next_sequence_nr();
+    node->saved_shapes = take_pending_saved_shapes();
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
     if (outputs.size() > 1) node->output_meta.reserve(outputs.size());
@@ -69,6 +70,7 @@ void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> in
         return;
     }
     node->sequence_nr = next_sequence_nr();
+    node->saved_shapes = take_pending_saved_shapes();
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
     TensorImpl* impl = output.impl();
@@ -84,8 +86,37 @@ void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> in
                 "backward (or autograd::grad) call if you need to backward through the graph again."));
 }
 
+namespace {
+// Filled by SavedTensor's constructor while an op prepares its backward, emptied by the
+// connect() that records the op (ops build their SavedTensors right before recording).
+thread_local SavedShapes t_pending_saved_shapes;
+}  // namespace
+
+void SavedShapes::add(IntArrayRef sizes) {
+    if (packed_.size() + 1 + sizes.size() > kCapacity) {
+        ++dropped_;
+        return;
+    }
+    packed_.push_back(static_cast<int64_t>(sizes.size()));
+    for (int64_t s : sizes) packed_.push_back(s);
+}
+
+std::vector<Shape> SavedShapes::shapes() const {
+    std::vector<Shape> out;
+    for (std::size_t i = 0; i < packed_.size(); i += 1 + static_cast<std::size_t>(packed_[i]))
+        out.emplace_back(packed_.begin() + i + 1, packed_.begin() + i + 1 + packed_[i]);
+    return out;
+}
+
+SavedShapes take_pending_saved_shapes() {
+    SavedShapes out = t_pending_saved_shapes;
+    t_pending_saved_shapes.clear();
+    return out;
+}
+
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
     if (!t.defined()) return;
+    t_pending_saved_shapes.add(t.sizes());
     version_ = t._version();
     // An output is saved without its history (see the class comment); an input as it is.
     data_ = is_output ? make_view(t, t.sizes(), t.strides(), t.storage_offset()) : t;

@@ -112,6 +112,7 @@ struct Function {
             std::vector<Tensor> out_values;
             for (Tensor* o : outs) out_values.push_back(*o);
             node->ctx.finish_saving(out_values);
+            node->saved_shapes = take_pending_saved_shapes();  // what ctx->save_for_backward kept
         }
         return result;
     }
