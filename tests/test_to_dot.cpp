@@ -152,3 +152,28 @@ TEST_CASE("to_dot: Graphviz accepts the output", "[autograd][dot]") {
     CHECK(text.find("<svg") != std::string::npos);
     CHECK(text.find("CppNode") != std::string::npos);
 }
+
+namespace {
+// Saves its input five times: more shapes than a node keeps (15 numbers: rank and sizes each).
+struct SaveFive : ember::autograd::Function<SaveFive> {
+    static Tensor forward(ember::autograd::AutogradContext* ctx, Tensor x) {
+        ctx->save_for_backward({x, x, x, x, x});
+        return x * 1.0;
+    }
+    static std::vector<Tensor> backward(ember::autograd::AutogradContext*, std::vector<Tensor> g) { return {g[0]}; }
+};
+}  // namespace
+
+TEST_CASE("to_dot: a custom Function lists what it saved; shapes beyond the node's room are counted",
+          "[autograd][dot]") {
+    Tensor a = ember::ones({1, 1, 2}, ember::dtype(ember::kFloat64)).requires_grad_();
+    ParsedDot g = parse(ember::autograd::to_dot(SaveFive::apply(a)));
+    REQUIRE(g.label.size() == 2);
+    std::string fn_label;
+    for (const auto& [id, l] : g.label)
+        if (l.rfind("ember::autograd::CppNode<", 0) == 0) fn_label = l;
+    // 3 + 1 numbers per shape: three fit in 15, two are counted.
+    const std::string tail = "SaveFive>\nsaved [1, 1, 2] [1, 1, 2] [1, 1, 2] +2 more";
+    REQUIRE(fn_label.size() > tail.size());
+    CHECK(fn_label.substr(fn_label.size() - tail.size()) == tail);
+}

@@ -33,8 +33,15 @@ std::string node_label(const Node& node, const std::unordered_map<const TensorIm
     const std::vector<Shape> saved = node.saved_shapes.shapes();
     if (!saved.empty() || node.saved_shapes.dropped() > 0) {
         label += "\nsaved";
-        for (const Shape& s : saved) label += " " + shape_str(s);
-        if (node.saved_shapes.dropped() > 0) label += " +" + std::to_string(node.saved_shapes.dropped()) + " more";
+        for (const Shape& s : saved) {
+            label += ' ';
+            label += shape_str(s);
+        }
+        if (node.saved_shapes.dropped() > 0) {
+            label += " +";
+            label += std::to_string(node.saved_shapes.dropped());
+            label += " more";
+        }
     }
     return label;
 }

@@ -2,6 +2,7 @@
 // The autograd graph. Each differentiable op that runs with grad mode on and an input requiring
 // grad records a Node: its backward function and one Edge per input pointing at the node that
 // will receive that input's gradient (the input's grad_fn, or the accumulator of a leaf).
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -80,18 +81,28 @@ private:
 // allocates nothing; shapes that do not fit are only counted.
 class SavedShapes {
 public:
+    SavedShapes() = default;
+    SavedShapes(const SavedShapes& o) { *this = o; }
+    SavedShapes& operator=(const SavedShapes& o) {  // copies only the entries in use
+        std::copy(o.packed_, o.packed_ + o.size_, packed_);
+        size_ = o.size_;
+        dropped_ = o.dropped_;
+        return *this;
+    }
     void add(IntArrayRef sizes);
     std::vector<Shape> shapes() const;
     uint32_t dropped() const { return dropped_; }
+    bool empty() const { return size_ == 0 && dropped_ == 0; }
     void clear() {
-        packed_.clear();
+        size_ = 0;
         dropped_ = 0;
     }
 
 private:
-    static constexpr std::size_t kCapacity = 16;
-    SmallVector<int64_t, kCapacity> packed_;  // rank, sizes..., rank, sizes...
-    uint32_t dropped_ = 0;
+    static constexpr std::size_t kCapacity = 15;
+    int64_t packed_[kCapacity];  // rank, sizes..., rank, sizes...; only the first size_ are set
+    uint8_t size_ = 0;
+    uint8_t dropped_ = 0;
 };
 
 class Node : public std::enable_shared_from_this<Node> {
