@@ -205,3 +205,32 @@ TEST_CASE("reconstruct, reconstruction_error and the stochastic pseudo-likelihoo
     const double want = (-log1p(exp(-diff)) * 7.0).mean().item<double>();
     CHECK(pl == Approx(want).epsilon(1e-12));
 }
+
+TEST_CASE("fit with PCD continues its chains from one update to the next (5 chains, batches of 3)",
+          "[rbm][sampling][pcd]") {
+    // lr = 0 keeps the parameters fixed, so each epoch's free-energy gap, mean F(v0) - mean F(chains),
+    // shows where the chains are: epoch 2 must continue from the chains epoch 1 left.
+    manual_seed(42);
+    nn::RBM rbm = random_rbm(6, 4, 1.0);
+    Tensor data = bernoulli(full({3, 6}, 0.5, dtype(kFloat64)));
+    nn::RBMTrainOptions o;
+    o.epochs = 3;
+    o.batch_size = 3;
+    o.persistent = true;
+    o.n_chains = 5;
+    o.k = 1;
+    o.lr = 0;
+    o.init_visible_bias_from_data = false;
+    o.progress = false;
+    manual_seed(43);
+    auto history = rbm->fit(data, o);
+    manual_seed(43);
+    Tensor chains;
+    for (int64_t epoch = 0; epoch < 3; ++epoch) {
+        Tensor v0 = data.index_select(0, randperm(3));
+        if (!chains.defined()) chains = bernoulli(v0.index_select(0, tensor({0, 1, 2, 0, 1}, dtype(kInt64))));
+        chains = bernoulli(sigmoid(a_v(*rbm, bernoulli(p_h(*rbm, chains)))));
+        const double gap = (free_energy(*rbm, v0).mean() - free_energy(*rbm, chains).mean()).item<double>();
+        CHECK(history[static_cast<std::size_t>(epoch)].free_energy_gap == Approx(gap).epsilon(1e-12));
+    }
+}
