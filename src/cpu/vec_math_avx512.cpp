@@ -23,21 +23,13 @@ namespace c = ember::kernels::float_math::c;
 EMBER_AVX512 inline __m512 set1(float v) { return _mm512_set1_ps(v); }
 EMBER_AVX512 inline __m512i set1i(uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
 
-// 2^k for integer k in [-126, 127] as a float.
-EMBER_AVX512 inline __m512 pow2i(__m512i k) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
-}
-
-// float_math::exp, line for line.
+// float_math::exp, line for line (but for the last line, the same value in one instruction).
 EMBER_AVX512 inline __m512 exp16(__m512 x) {
     // max/min return their second operand when either is NaN: a NaN x passes through.
     x = _mm512_max_ps(set1(c::kExpLo), x);
     x = _mm512_min_ps(set1(c::kExpHi), x);
     const __m512 t = _mm512_fmadd_ps(x, set1(c::kLog2e), set1(c::kRound));
     const __m512 n = _mm512_sub_ps(t, set1(c::kRound));
-    const __m512i ni = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(set1(c::kRound)));
-    const __m512i n1 = _mm512_srai_epi32(ni, 1);
-    const __m512i n2 = _mm512_sub_epi32(ni, n1);
     __m512 r = _mm512_fnmadd_ps(n, set1(c::kLn2Hi), x);
     r = _mm512_fnmadd_ps(n, set1(c::kLn2Lo), r);
     __m512 p = set1(c::kExpP0);
@@ -47,7 +39,9 @@ EMBER_AVX512 inline __m512 exp16(__m512 x) {
     p = _mm512_fmadd_ps(p, r, set1(c::kExpP4));
     p = _mm512_fmadd_ps(p, r, set1(c::kExpP5));
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, set1(1.0f)));
-    return _mm512_fmadd_ps(_mm512_mul_ps(p, pow2i(n1)), pow2i(n2), _mm512_setzero_ps());
+    // p 2^n rounded once: vscalefps computes in one instruction the value of float_math's
+    // (p 2^n1) 2^n2 (the first product is exact, the second rounds).
+    return _mm512_scalef_ps(p, n);
 }
 
 // float_math::log1p_unit, line for line.
