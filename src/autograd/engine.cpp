@@ -202,6 +202,8 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
                 }
                 anomaly::check_backward(*node, incoming_finite, input_grads);
             } else {
+                // For an op's node this runs the backward lambda the op passed to
+                // autograd::record, written below its forward in src/ops/.
                 input_grads = node->apply(std::move(grads));
             }
             if (!keep_graph) node->release_saved();

@@ -1,6 +1,21 @@
 #include "ember/autograd/function.h"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+
 namespace ember::autograd {
+
+std::string cpp_node_name(const std::type_info& function_type) {
+    // The Itanium ABI demangler gives the type as written ("ns::MyFn", "(anonymous namespace)::MyFn"),
+    // which is what libtorch's c10::demangle prints in its node names.
+    int status = 0;
+    std::unique_ptr<char, decltype(&std::free)> demangled(
+        abi::__cxa_demangle(function_type.name(), nullptr, nullptr, &status), &std::free);
+    std::string type = status == 0 && demangled ? demangled.get() : function_type.name();
+    return "ember::autograd::CppNode<" + type + ">";
+}
 
 void AutogradContext::finish_saving(const std::vector<Tensor>& outputs) {
     saved_.clear();

@@ -1,5 +1,6 @@
 // Recording: grad mode, edges, saved tensors, accumulation into leaves.
 #include <atomic>
+#include <limits>
 
 #include "autograd/anomaly.h"
 #include "ember/autograd/node.h"
@@ -42,6 +43,41 @@ Edge gradient_edge(const Tensor& t) {
     return {acc, 0, impl->dtype};
 }
 
+namespace {
+// Filled by SavedTensor's constructor while an op prepares its backward, emptied by the
+// connect() that records the op (ops build their SavedTensors right before recording).
+thread_local SavedShapes t_pending_saved_shapes;
+}  // namespace
+
+void SavedShapes::add(IntArrayRef sizes) {
+    if (size_ + 1 + sizes.size() > kCapacity) {
+        if (dropped_ < std::numeric_limits<uint8_t>::max()) ++dropped_;
+        return;
+    }
+    packed_[size_++] = static_cast<int64_t>(sizes.size());
+    for (int64_t s : sizes) packed_[size_++] = s;
+}
+
+std::vector<Shape> SavedShapes::shapes() const {
+    std::vector<Shape> out;
+    for (std::size_t i = 0; i < size_; i += 1 + static_cast<std::size_t>(packed_[i]))
+        out.emplace_back(packed_ + i + 1, packed_ + i + 1 + packed_[i]);
+    return out;
+}
+
+SavedShapes take_pending_saved_shapes() {
+    SavedShapes out = t_pending_saved_shapes;
+    t_pending_saved_shapes.clear();
+    return out;
+}
+
+namespace {
+// What connect() does with the pending shapes: nothing beyond one test for an op that saved none.
+inline void hand_saved_shapes_to(Node& node) {
+    if (!t_pending_saved_shapes.empty()) node.saved_shapes = take_pending_saved_shapes();
+}
+}  // namespace
+
 void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
              const std::vector<Tensor*>& outputs) {
     // Every recorded op passes here, after its forward has filled its outputs: the one place
@@ -49,6 +85,7 @@ void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& input
     if (AnomalyMode::is_enabled()) [[unlikely]]
         anomaly::check_forward(*node, inputs, outputs);
     node->sequence_nr = next_sequence_nr();
+    hand_saved_shapes_to(*node);
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
     if (outputs.size() > 1) node->output_meta.reserve(outputs.size());
@@ -69,6 +106,7 @@ void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> in
         return;
     }
     node->sequence_nr = next_sequence_nr();
+    hand_saved_shapes_to(*node);
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
     TensorImpl* impl = output.impl();
@@ -86,6 +124,7 @@ void connect(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> in
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
     if (!t.defined()) return;
+    t_pending_saved_shapes.add(t.sizes());
     version_ = t._version();
     // An output is saved without its history (see the class comment); an input as it is.
     data_ = is_output ? make_view(t, t.sizes(), t.strides(), t.storage_offset()) : t;

@@ -53,7 +53,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     if (x.dim() == 0) out = out.reshape({});
     if (autograd::needs_grad(x)) {
         Shape xs(x.sizes().begin(), x.sizes().end());
-        autograd::record(op, {x}, out, [xs, d, idx](const Tensor& g, const Node&) -> Grads {
+        autograd::record("IndexSelectBackward0", {x}, out, [xs, d, idx](const Tensor& g, const Node&) -> Grads {
             return {index_add(zeros(xs, g.options()), d, idx, g)};
         });
     }
@@ -83,7 +83,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
                                idx.data_ptr<int64_t>(), idx.numel(), s.raw_data_ptr());
     if (bad >= 0) bad_index(op, idx, bad, n, x, dim);
     if (autograd::needs_grad(x, src)) {
-        autograd::record(op, {x, src}, out, [d, idx](const Tensor& g, const Node&) -> Grads {
+        autograd::record("IndexAddBackward0", {x, src}, out, [d, idx](const Tensor& g, const Node&) -> Grads {
             return {g, index_select(g, d, idx)};
         });
     }
@@ -123,7 +123,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     }
     if (autograd::needs_grad(x)) {
         Shape xsz(x.sizes().begin(), x.sizes().end());
-        autograd::record(op, {x}, out, [xsz, d, index](const Tensor& g, const Node&) -> Grads {
+        autograd::record("GatherBackward0", {x}, out, [xsz, d, index](const Tensor& g, const Node&) -> Grads {
             return {scatter_add(zeros(xsz, g.options()), d, index, g)};
         });
     }
@@ -166,7 +166,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
     }
     if (autograd::needs_grad(x, src)) {
         Shape ss(src.sizes().begin(), src.sizes().end());
-        autograd::record(op, {x, src}, out, [d, index, ss](const Tensor& g, const Node&) -> Grads {
+        autograd::record("ScatterAddBackward0", {x, src}, out, [d, index, ss](const Tensor& g, const Node&) -> Grads {
             // d/dsrc: the elements that were added, read back with gather (zero where index did not reach).
             Tensor gs = gather(g, d, index);
             if (gs.sizes() != IntArrayRef(ss)) {

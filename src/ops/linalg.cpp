@@ -58,7 +58,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
     if (autograd::needs_grad(a, b)) {
         bool ga = a.requires_grad(), gb = b.requires_grad();
         SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
-        autograd::record("mm", {a, b}, out, [sa, sb, ga, gb](const Tensor& g, const Node& n) -> Grads {
+        autograd::record("MmBackward0", {a, b}, out, [sa, sb, ga, gb](const Tensor& g, const Node& n) -> Grads {
             // dA = G B^T, dB = A^T G (the transposes are views: GEMM reads them with flags)
             return {ga ? mm(g, sb.unpack(n).t()) : Tensor(), gb ? mm(sa.unpack(n).t(), g) : Tensor()};
         });
@@ -81,7 +81,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     if (autograd::needs_grad(a, b)) {
         bool ga = a.requires_grad(), gb = b.requires_grad();
         SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
-        autograd::record("bmm", {a, b}, out, [sa, sb, ga, gb](const Tensor& g, const Node& n) -> Grads {
+        autograd::record("BmmBackward0", {a, b}, out, [sa, sb, ga, gb](const Tensor& g, const Node& n) -> Grads {
             return {ga ? bmm(g, sb.unpack(n).transpose(1, 2)) : Tensor(),
                     gb ? bmm(sa.unpack(n).transpose(1, 2), g) : Tensor()};
         });
@@ -179,7 +179,7 @@ Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta, 
         bool gs = self.requires_grad(), ga = a.requires_grad(), gb = b.requires_grad();
         SavedTensor sa(gb ? a : Tensor(), false), sb(ga ? b : Tensor(), false);
         Shape zs(self.sizes().begin(), self.sizes().end());
-        autograd::record("addmm", {self, a, b}, out,
+        autograd::record("AddmmBackward0", {self, a, b}, out,
                          [sa, sb, zs, gs, ga, gb, alpha, beta](const Tensor& g, const Node& n) -> Grads {
                              // d self = beta g (summed to self's shape; zeros when beta == 0, as in
                              // libtorch), d a = alpha g b^T, d b = alpha a^T g
@@ -216,7 +216,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     if (autograd::needs_grad(x, weight, bias)) {
         bool gx = x.requires_grad(), gw = weight.requires_grad(), gb = has_bias && bias.requires_grad();
         SavedTensor sx(gw ? x : Tensor(), false), sw(gx ? weight : Tensor(), false);
-        autograd::record("linear", {x, weight, bias}, out,
+        autograd::record(has_bias ? "AddmmBackward0" : "MmBackward0", {x, weight, bias}, out,
                          [sx, sw, gx, gw, gb](const Tensor& g, const Node& n) -> Grads {
                              // dx = g W, dW = g^T x ([out, in], contiguous: no transposed copy), db = column sums of g
                              return {gx ? mm(g, sw.unpack(n)) : Tensor(), gw ? mm(g.t(), sx.unpack(n)) : Tensor(),

@@ -120,7 +120,7 @@ Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
     if (autograd::needs_grad(x)) {
         Shape xs(x.sizes().begin(), x.sizes().end());
         Shape ks = p.keep_sizes;
-        autograd::record("sum", {x}, out,
+        autograd::record(dims.empty() ? "SumBackward0" : "SumBackward1", {x}, out,
                          [xs, ks](const Tensor& g, const Node&) -> Grads { return {g.reshape(ks).expand(xs)}; });
     }
     return out;
@@ -130,12 +130,28 @@ Tensor sum(const Tensor& x) { return sum(x, {}, false); }
 Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
     check_floating("mean", x);
     ReducePlan p = plan_reduce("mean", x, dims);
-    return sum(x, dims, keepdim) / static_cast<double>(p.count);
+    const double count = static_cast<double>(p.count);
+    Tensor out;
+    {
+        NoGradGuard g;
+        out = sum(x, dims, keepdim) / count;
+    }
+    if (autograd::needs_grad(x)) {
+        // Recorded as one node (libtorch's MeanBackward0/1), not as the sum and division it runs.
+        Shape xs(x.sizes().begin(), x.sizes().end());
+        Shape ks = p.keep_sizes;
+        autograd::record(dims.empty() ? "MeanBackward0" : "MeanBackward1", {x}, out,
+                         [xs, ks, count](const Tensor& g, const Node&) -> Grads {
+                             return {g.reshape(ks).expand(xs) / count};  // d mean = g / n for each element
+                         });
+    }
+    return out;
 }
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 namespace {
-std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const Tensor& x, int64_t dim, bool keepdim) {
+std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const char* node, const Tensor& x, int64_t dim,
+                                       bool keepdim) {
     check_defined(name, x);
     EMBER_CHECK(x.dtype() != kBool, DTypeError, name, ": not defined for ", describe(x));
     int64_t d = wrap_dim(dim, x.dim(), name);
@@ -151,7 +167,7 @@ std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const Tens
         Shape ks = p.keep_sizes;
         Tensor idx = indices.reshape(ks);
         int64_t dd = x.dim() == 0 ? 0 : d;
-        autograd::record(name, {x}, values, [xs, ks, idx, dd](const Tensor& g, const Node&) -> Grads {
+        autograd::record(node, {x}, values, [xs, ks, idx, dd](const Tensor& g, const Node&) -> Grads {
             if (xs.empty()) return {g.reshape({})};
             return {scatter_add(zeros(xs, g.options()), dd, idx, g.reshape(ks))};
         });
@@ -160,7 +176,7 @@ std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const Tens
 }
 
 // amax/amin and the full max/min: the gradient is shared evenly between tied maxima.
-Tensor extreme_all(ReduceOp op, const char* name, const Tensor& x, IntArrayRef dims, bool keepdim) {
+Tensor extreme_all(ReduceOp op, const char* name, const char* node, const Tensor& x, IntArrayRef dims, bool keepdim) {
     check_defined(name, x);
     EMBER_CHECK(x.numel() > 0, ValueError, name, ": cannot reduce an empty tensor ", describe(x));
     ReducePlan p = plan_reduce(name, x, dims);
@@ -173,7 +189,7 @@ Tensor extreme_all(ReduceOp op, const char* name, const Tensor& x, IntArrayRef d
         std::vector<int64_t> rdims;
         for (int64_t d = 0; d < x.dim(); ++d)
             if (p.reduced[d]) rdims.push_back(d);
-        autograd::record(name, {x}, values, [sx, sy, ks, rdims](const Tensor& g, const Node& n) -> Grads {
+        autograd::record(node, {x}, values, [sx, sy, ks, rdims](const Tensor& g, const Node& n) -> Grads {
             Tensor X = sx.unpack(n);
             Tensor mask = (X == sy.unpack(n).detach().reshape(ks)).to(g.dtype());
             Tensor count = sum(mask, rdims, true);
@@ -185,18 +201,18 @@ Tensor extreme_all(ReduceOp op, const char* name, const Tensor& x, IntArrayRef d
 }  // namespace
 
 std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
-    return extreme_dim(ReduceOp::Max, "max", x, dim, keepdim);
+    return extreme_dim(ReduceOp::Max, "max", "MaxBackward0", x, dim, keepdim);
 }
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
-    return extreme_dim(ReduceOp::Min, "min", x, dim, keepdim);
+    return extreme_dim(ReduceOp::Min, "min", "MinBackward0", x, dim, keepdim);
 }
-Tensor max(const Tensor& x) { return extreme_all(ReduceOp::Max, "max", x, {}, false); }
-Tensor min(const Tensor& x) { return extreme_all(ReduceOp::Min, "min", x, {}, false); }
+Tensor max(const Tensor& x) { return extreme_all(ReduceOp::Max, "max", "MaxBackward1", x, {}, false); }
+Tensor min(const Tensor& x) { return extreme_all(ReduceOp::Min, "min", "MinBackward1", x, {}, false); }
 Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) {
-    return extreme_all(ReduceOp::Max, "amax", x, dims, keepdim);
+    return extreme_all(ReduceOp::Max, "amax", "AmaxBackward0", x, dims, keepdim);
 }
 Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) {
-    return extreme_all(ReduceOp::Min, "amin", x, dims, keepdim);
+    return extreme_all(ReduceOp::Min, "amin", "AminBackward0", x, dims, keepdim);
 }
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
@@ -250,11 +266,12 @@ Tensor softmax_impl(bool log_, const Tensor& x, int64_t dim) {
     if (autograd::needs_grad(x)) {
         SavedTensor sy(y, true);
         int64_t dd = x.dim() == 0 ? 0 : d;
-        autograd::record(name, {x}, y, [sy, dd, log_](const Tensor& g, const Node& n) -> Grads {
-            Tensor Y = sy.unpack(n);
-            if (log_) return {g - exp(Y) * sum(g, {dd}, true)};  // d log_softmax: g - softmax * sum(g)
-            return {Y * (g - sum(g * Y, {dd}, true))};           // d softmax: y (g - <g, y>)
-        });
+        autograd::record(log_ ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {x}, y,
+                         [sy, dd, log_](const Tensor& g, const Node& n) -> Grads {
+                             Tensor Y = sy.unpack(n);
+                             if (log_) return {g - exp(Y) * sum(g, {dd}, true)};  // d log_softmax: g - softmax * sum(g)
+                             return {Y * (g - sum(g * Y, {dd}, true))};           // d softmax: y (g - <g, y>)
+                         });
     }
     return y;
 }
@@ -273,7 +290,7 @@ Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
 namespace {
 // sqrt for std and norm: where the result is 0 the gradient is 0 (as in libtorch), not the
 // inf * 0 = NaN that sqrt's own gradient would give for a constant input or an all-zero tensor.
-Tensor sqrt_zero_grad_at_zero(const Tensor& v) {
+Tensor sqrt_zero_grad_at_zero(const char* node, const Tensor& v) {
     Tensor y;
     {
         NoGradGuard g;
@@ -281,7 +298,7 @@ Tensor sqrt_zero_grad_at_zero(const Tensor& v) {
     }
     if (autograd::needs_grad(v)) {
         SavedTensor sy(y, true);
-        autograd::record("sqrt", {v}, y, [sy](const Tensor& g, const Node& n) -> Grads {
+        autograd::record(node, {v}, y, [sy](const Tensor& g, const Node& n) -> Grads {
             Tensor Y = sy.unpack(n);
             Tensor nz = Y != 0.0;
             return {where(nz, g / where(nz, Y * 2.0, ones_like(Y)), zeros_like(g))};
@@ -292,9 +309,9 @@ Tensor sqrt_zero_grad_at_zero(const Tensor& v) {
 }  // namespace
 
 Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
-    return sqrt_zero_grad_at_zero(var(x, dims, unbiased, keepdim));
+    return sqrt_zero_grad_at_zero("StdBackward0", var(x, dims, unbiased, keepdim));
 }
-Tensor norm(const Tensor& x) { return sqrt_zero_grad_at_zero(sum(x * x)); }
+Tensor norm(const Tensor& x) { return sqrt_zero_grad_at_zero("NormBackward0", sum(x * x)); }
 
 Tensor sum_to_size(const Tensor& x, IntArrayRef shape) {
     if (x.sizes() == shape) return x;
@@ -313,7 +330,9 @@ Tensor sum_to_size(const Tensor& x, IntArrayRef shape) {
                         " is not broadcast from shape ", shape_str(shape));
     }
     if (dims.empty()) return x.reshape(shape);
-    return sum(x, dims, true).reshape(shape);
+    Tensor kept = sum(x, dims, true);
+    // Without leading dims the kept sum has the target shape already: no view node on the tape.
+    return lead == 0 ? kept : kept.reshape(shape);
 }
 
 }  // namespace ember

@@ -85,7 +85,7 @@ Tensor Tensor::view(IntArrayRef shape) const {
     EMBER_CHECK(st.has_value(), ShapeError, "view: ", describe(*this), " with strides ", shape_str(strides()),
                 " cannot be viewed as ", shape_str(s), " without a copy; use reshape()");
     Shape in(sizes().begin(), sizes().end());
-    return finish_view("view", *this, make_view(*this, s, *st, storage_offset()),
+    return finish_view("ViewBackward0", *this, make_view(*this, s, *st, storage_offset()),
                        [in](const Tensor& g) { return g.reshape(in); });
 }
 
@@ -102,7 +102,7 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
     Shape s(sizes().begin(), sizes().end()), t(strides().begin(), strides().end());
     std::swap(s[a], s[b]);
     std::swap(t[a], t[b]);
-    return finish_view("transpose", *this, make_view(*this, s, t, storage_offset()),
+    return finish_view("TransposeBackward0", *this, make_view(*this, s, t, storage_offset()),
                        [a, b](const Tensor& g) { return g.transpose(a, b); });
 }
 Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) { return x.transpose(d0, d1); }
@@ -126,7 +126,7 @@ Tensor Tensor::permute(IntArrayRef dims) const {
         t.push_back(stride(d));
         inverse[d] = static_cast<int64_t>(i);
     }
-    return finish_view("permute", *this, make_view(*this, s, t, storage_offset()),
+    return finish_view("PermuteBackward0", *this, make_view(*this, s, t, storage_offset()),
                        [inverse](const Tensor& g) { return g.permute(inverse); });
 }
 Tensor permute(const Tensor& x, IntArrayRef dims) { return x.permute(dims); }
@@ -153,7 +153,7 @@ Tensor Tensor::expand(IntArrayRef shape) const {
     }
     if (s == Shape(sizes().begin(), sizes().end())) return *this;
     Shape in(sizes().begin(), sizes().end());
-    return finish_view("expand", *this, make_view(*this, s, t, storage_offset()),
+    return finish_view("ExpandBackward0", *this, make_view(*this, s, t, storage_offset()),
                        [in](const Tensor& g) { return sum_to_size(g, in); });
 }
 Tensor expand(const Tensor& x, IntArrayRef shape) { return x.expand(shape); }
@@ -172,9 +172,9 @@ Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_, std::optional<int
     s[dd] = (end - start + step - 1) / step;
     t[dd] = stride(dd) * step;
     Shape in(sizes().begin(), sizes().end());
-    return finish_view("slice", *this, make_view(*this, s, t, storage_offset() + start * stride(dd)),
+    return finish_view("SliceBackward0", *this, make_view(*this, s, t, storage_offset() + start * stride(dd)),
                        [in, dd, start, end, step](const Tensor& g) {
-                           return detail::view_backward("slice_backward", g, in,
+                           return detail::view_backward("SliceBackwardBackward0", g, in,
                                                         [=](const Tensor& z) { return z.slice(dd, start, end, step); });
                        });
 }
@@ -203,9 +203,9 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
             t.push_back(stride(i));
         }
     Shape in(sizes().begin(), sizes().end());
-    return finish_view("select", *this, make_view(*this, s, t, storage_offset() + index * stride(dd)),
+    return finish_view("SelectBackward0", *this, make_view(*this, s, t, storage_offset() + index * stride(dd)),
                        [in, dd, index](const Tensor& g) {
-                           return detail::view_backward("select_backward", g, in,
+                           return detail::view_backward("SelectBackwardBackward0", g, in,
                                                         [=](const Tensor& z) { return z.select(dd, index); });
                        });
 }
@@ -217,7 +217,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
     int64_t st = dd < dim() ? stride(dd) * size(dd) : 1;
     s.insert(s.begin() + dd, 1);
     t.insert(t.begin() + dd, st);
-    return finish_view("unsqueeze", *this, make_view(*this, s, t, storage_offset()),
+    return finish_view("UnsqueezeBackward0", *this, make_view(*this, s, t, storage_offset()),
                        [dd](const Tensor& g) { return g.squeeze(dd); });
 }
 Tensor unsqueeze(const Tensor& x, int64_t d) { return x.unsqueeze(d); }
@@ -230,7 +230,7 @@ Tensor Tensor::squeeze() const {
             t.push_back(stride(i));
         }
     Shape in(sizes().begin(), sizes().end());
-    return finish_view("squeeze", *this, make_view(*this, s, t, storage_offset()),
+    return finish_view("SqueezeBackward0", *this, make_view(*this, s, t, storage_offset()),
                        [in](const Tensor& g) { return g.reshape(in); });
 }
 Tensor Tensor::squeeze(int64_t d) const {
@@ -240,7 +240,7 @@ Tensor Tensor::squeeze(int64_t d) const {
     Shape s(sizes().begin(), sizes().end()), t(strides().begin(), strides().end());
     s.erase(s.begin() + dd);
     t.erase(t.begin() + dd);
-    return finish_view("squeeze", *this, make_view(*this, s, t, storage_offset()),
+    return finish_view("SqueezeBackward1", *this, make_view(*this, s, t, storage_offset()),
                        [dd](const Tensor& g) { return g.unsqueeze(dd); });
 }
 Tensor squeeze(const Tensor& x) { return x.squeeze(); }
@@ -271,7 +271,7 @@ Tensor Tensor::clone() const {
     Tensor out = make_empty(sizes(), dtype(), device());
     copy_into(out, *this);
     if (autograd::needs_grad(*this))
-        autograd::record("clone", {*this}, out, [](const Tensor& g, const Node&) -> Grads { return {g}; });
+        autograd::record("CloneBackward0", {*this}, out, [](const Tensor& g, const Node&) -> Grads { return {g}; });
     return out;
 }
 
@@ -281,7 +281,8 @@ Tensor Tensor::to(ScalarType t) const {
     copy_into(out, *this);
     if (autograd::needs_grad(*this) && is_floating(t)) {
         ScalarType from = dtype();
-        autograd::record("to", {*this}, out, [from](const Tensor& g, const Node&) -> Grads { return {g.to(from)}; });
+        autograd::record("ToCopyBackward0", {*this}, out,
+                         [from](const Tensor& g, const Node&) -> Grads { return {g.to(from)}; });
     }
     return out;
 }
@@ -293,7 +294,8 @@ Tensor Tensor::to(Device d) const {
     copy_into(out, *this);
     if (autograd::needs_grad(*this)) {
         Device from = device();
-        autograd::record("to", {*this}, out, [from](const Tensor& g, const Node&) -> Grads { return {g.to(from)}; });
+        autograd::record("ToCopyBackward0", {*this}, out,
+                         [from](const Tensor& g, const Node&) -> Grads { return {g.to(from)}; });
     }
     return out;
 }
@@ -350,7 +352,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     bool any = false;
     for (const Tensor& x : tensors) any |= x.requires_grad();
     if (any && GradMode::is_enabled()) {
-        detail::record_n("cat", tensors, out, [lengths, d](const Tensor& g, const Node&) -> Grads {
+        detail::record_n("CatBackward0", tensors, out, [lengths, d](const Tensor& g, const Node&) -> Grads {
             Grads r;
             int64_t off = 0;
             for (int64_t len : lengths) {

@@ -1,11 +1,16 @@
-// grad_fn()->name() of the elementwise ops against libtorch: the same call in both frameworks
-// must record a node of the same name (AddBackward0 for a + b, AddBackward1 for a + 2.0, ...).
+// grad_fn()->name() against libtorch: the same call in both frameworks must record a node of the
+// same name (AddBackward0 for a + b, AddBackward1 for a + 2.0, SumBackward1 for x.sum({1}), ...),
+// for the elementwise ops, reductions, products, views, index ops, copies and custom Functions.
+// Calls that ember composes from other ops while libtorch has a node of its own (the losses,
+// matmul of vectors, logsumexp, var, reshape of a contiguous tensor) are listed in
+// docs/derivatives.md; their nodes are those of the ops they are made of.
 // libtorch's headers first, Catch2 with CATCH_CONFIG_PREFIX_ALL (see test_differential.cpp).
 #include <torch/torch.h>
 
 #define CATCH_CONFIG_PREFIX_ALL
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -120,4 +125,180 @@ CATCH_TEST_CASE("node names: the gradients of sigmoid, relu and softplus with cr
     CATCH_CHECK(grad_node(e_softplus, ex) == grad_node(t_softplus, tx));
     CATCH_CHECK(grad_node(e_silu, ex) == grad_node(t_silu, tx));
     CATCH_CHECK(grad_node(e_sigmoid, ex) == "SigmoidBackwardBackward0");
+}
+
+namespace {
+
+// Leaves of several shapes, the same values in both frameworks (float64, values in [0.5, 1.5)).
+template <typename T>
+struct Inputs {
+    T x;     // [3, 4]
+    T y;     // [4, 5]
+    T b;     // [2, 3, 4]
+    T c;     // [2, 4, 5]
+    T v;     // [4]
+    T bias;  // [5]
+    T W;     // [5, 4]
+    T src;   // [2, 4]
+    T idx;   // int64 [2] = {2, 0}
+    T gidx;  // int64 [3, 2]
+};
+
+std::vector<double> values(int64_t n, double phase) {
+    std::vector<double> out;
+    for (int64_t i = 0; i < n; ++i) out.push_back(0.5 + std::fmod(0.37 * static_cast<double>(i) + phase, 1.0));
+    return out;
+}
+
+Inputs<ETensor> ember_inputs() {
+    auto leaf = [](std::vector<int64_t> shape, double phase) {
+        int64_t n = 1;
+        for (int64_t s : shape) n *= s;
+        return ember::tensor(values(n, phase), ember::dtype(ember::kFloat64)).reshape(shape).detach().requires_grad_();
+    };
+    return {leaf({3, 4}, 0.1),
+            leaf({4, 5}, 0.2),
+            leaf({2, 3, 4}, 0.3),
+            leaf({2, 4, 5}, 0.4),
+            leaf({4}, 0.5),
+            leaf({5}, 0.6),
+            leaf({5, 4}, 0.7),
+            leaf({2, 4}, 0.8),
+            ember::tensor(std::vector<int64_t>{2, 0}),
+            ember::tensor(std::vector<int64_t>{0, 1, 2, 3, 1, 1}).reshape({3, 2})};
+}
+
+Inputs<TTensor> torch_inputs() {
+    auto leaf = [](std::vector<int64_t> shape, double phase) {
+        int64_t n = 1;
+        for (int64_t s : shape) n *= s;
+        return torch::tensor(values(n, phase), torch::kFloat64).reshape(shape).detach().requires_grad_();
+    };
+    return {leaf({3, 4}, 0.1),
+            leaf({4, 5}, 0.2),
+            leaf({2, 3, 4}, 0.3),
+            leaf({2, 4, 5}, 0.4),
+            leaf({4}, 0.5),
+            leaf({5}, 0.6),
+            leaf({5, 4}, 0.7),
+            leaf({2, 4}, 0.8),
+            torch::tensor(std::vector<int64_t>{2, 0}),
+            torch::tensor(std::vector<int64_t>{0, 1, 2, 3, 1, 1}).reshape({3, 2})};
+}
+
+struct ShapedRow {
+    const char* what;
+    std::function<ETensor(const Inputs<ETensor>&)> ember_fn;
+    std::function<TTensor(const Inputs<TTensor>&)> torch_fn;
+};
+
+// The same call on both sides, written once: `in` is an Inputs of either framework and `ns` its
+// namespace (ember or torch).
+#define EMBER_NAME_ROW(what, expr)          \
+    ShapedRow {                             \
+        what,                               \
+            [](const Inputs<ETensor>& in) { \
+                namespace ns = ember;       \
+                return expr;                \
+            },                              \
+            [](const Inputs<TTensor>& in) { \
+                namespace ns = torch;       \
+                return expr;                \
+            }                               \
+    }
+
+struct Twice : ember::autograd::Function<Twice> {
+    static ETensor forward(ember::autograd::AutogradContext*, ETensor x) { return x * 2.0; }
+    static std::vector<ETensor> backward(ember::autograd::AutogradContext*, std::vector<ETensor> g) {
+        return {g[0] * 2.0};
+    }
+};
+struct TorchTwice : torch::autograd::Function<TorchTwice> {
+    static TTensor forward(torch::autograd::AutogradContext*, TTensor x) { return x * 2.0; }
+    static std::vector<TTensor> backward(torch::autograd::AutogradContext*, std::vector<TTensor> g) {
+        return {g[0] * 2.0};
+    }
+};
+
+}  // namespace
+
+CATCH_TEST_CASE("node names: reductions, products, views, index ops and copies record libtorch's names",
+                "[libtorch][names]") {
+    // clang-format off
+    const std::vector<ShapedRow> rows = {
+        EMBER_NAME_ROW("x.sum()", in.x.sum()),
+        EMBER_NAME_ROW("x.sum({1})", in.x.sum({1})),
+        EMBER_NAME_ROW("x.sum({0}, true)", in.x.sum({0}, true)),
+        EMBER_NAME_ROW("x.mean()", in.x.mean()),
+        EMBER_NAME_ROW("x.mean({1})", in.x.mean({1})),
+        EMBER_NAME_ROW("x.max()", in.x.max()),
+        EMBER_NAME_ROW("x.min()", in.x.min()),
+        EMBER_NAME_ROW("max(x, 1)", std::get<0>(ns::max(in.x, 1))),
+        EMBER_NAME_ROW("min(x, 0)", std::get<0>(ns::min(in.x, 0))),
+        EMBER_NAME_ROW("x.amax({1})", in.x.amax({1})),
+        EMBER_NAME_ROW("x.amin({0})", in.x.amin({0})),
+        EMBER_NAME_ROW("softmax", ns::softmax(in.x, 1)),
+        EMBER_NAME_ROW("log_softmax", ns::log_softmax(in.x, 1)),
+        EMBER_NAME_ROW("std", ns::std(in.x, {1})),
+        EMBER_NAME_ROW("norm", in.x.norm()),
+        ShapedRow{"sum_to_size", [](const Inputs<ETensor>& in) { return ember::sum_to_size(in.x, {1, 4}); },
+                  [](const Inputs<TTensor>& in) { return in.x.sum_to_size({1, 4}); }},
+        EMBER_NAME_ROW("mm", in.x.mm(in.y)),
+        EMBER_NAME_ROW("bmm", in.b.bmm(in.c)),
+        EMBER_NAME_ROW("matmul 2-D", in.x.matmul(in.y)),
+        EMBER_NAME_ROW("addmm", ns::addmm(in.bias, in.x, in.y)),
+        EMBER_NAME_ROW("linear with bias", ns::nn::functional::linear(in.x, in.W, in.bias)),
+        EMBER_NAME_ROW("linear without bias", ns::nn::functional::linear(in.x, in.W)),
+        EMBER_NAME_ROW("cat", ns::cat({in.x, in.x}, 0)),
+        EMBER_NAME_ROW("index_select", in.x.index_select(0, in.idx)),
+        EMBER_NAME_ROW("gather", in.x.gather(1, in.gidx)),
+        EMBER_NAME_ROW("scatter_add", ns::scatter_add(in.x, 1, in.gidx, in.x.narrow(1, 0, 2))),
+        EMBER_NAME_ROW("index_add", ns::index_add(in.x, 0, in.idx, in.src)),
+        EMBER_NAME_ROW("view", in.x.view({12})),
+        EMBER_NAME_ROW("transpose", in.x.transpose(0, 1)),
+        EMBER_NAME_ROW("permute", in.b.permute({2, 0, 1})),
+        EMBER_NAME_ROW("expand", in.v.expand({3, 4})),
+        EMBER_NAME_ROW("slice", in.x.slice(1, 1, 3)),
+        EMBER_NAME_ROW("narrow", in.x.narrow(1, 1, 2)),
+        EMBER_NAME_ROW("select", in.x.select(0, 1)),
+        EMBER_NAME_ROW("unsqueeze", in.x.unsqueeze(0)),
+        EMBER_NAME_ROW("squeeze()", in.x.unsqueeze(0).squeeze()),
+        EMBER_NAME_ROW("squeeze(0)", in.x.unsqueeze(0).squeeze(0)),
+        EMBER_NAME_ROW("clone", in.x.clone()),
+        EMBER_NAME_ROW("contiguous of a transpose", in.x.t().contiguous()),
+        EMBER_NAME_ROW("to(float32)", in.x.to(ns::kFloat32)),
+        EMBER_NAME_ROW("to(float64), a no-op", in.x.to(ns::kFloat64)),
+        EMBER_NAME_ROW("detach", in.x.detach()),
+    };
+    // clang-format on
+    const Inputs<ETensor> e = ember_inputs();
+    const Inputs<TTensor> t = torch_inputs();
+    for (const ShapedRow& row : rows) {
+        CATCH_INFO(row.what);
+        CATCH_CHECK(node_name(row.ember_fn(e)) == node_name(row.torch_fn(t)));
+    }
+}
+
+CATCH_TEST_CASE("node names: the gradients of slice and select with create_graph", "[libtorch][names]") {
+    // d sum(view(x)^2) = view_backward(2 view(x)): the adjoint of the view is an op of its own.
+    const std::vector<double> xv = values(12, 0.1);
+    ETensor ex = ember::tensor(xv, ember::dtype(ember::kFloat64)).reshape({3, 4}).detach().requires_grad_();
+    TTensor tx = torch::tensor(xv, torch::kFloat64).reshape({3, 4}).detach().requires_grad_();
+    auto e_slice = [](const ETensor& t) { return t.slice(1, 1, 3).square(); };
+    auto t_slice = [](const TTensor& t) { return t.slice(1, 1, 3).square(); };
+    auto e_select = [](const ETensor& t) { return t.select(0, 1).square(); };
+    auto t_select = [](const TTensor& t) { return t.select(0, 1).square(); };
+    CATCH_CHECK(grad_node(e_slice, ex) == grad_node(t_slice, tx));
+    CATCH_CHECK(grad_node(e_select, ex) == grad_node(t_select, tx));
+}
+
+CATCH_TEST_CASE("node names: a custom Function is CppNode<its type>, in ember's namespace", "[libtorch][names]") {
+    ETensor ex = ember::tensor({0.5, 1.5}, ember::dtype(ember::kFloat64)).requires_grad_();
+    TTensor tx = torch::tensor({0.5, 1.5}, torch::kFloat64).requires_grad_();
+    std::string torch_name =
+        node_name(TorchTwice::apply(tx));  // torch::autograd::CppNode<(anonymous namespace)::TorchTwice>
+    std::string expected = "ember" + torch_name.substr(std::string("torch").size());
+    expected.replace(expected.find("TorchTwice"), std::string("TorchTwice").size(), "Twice");
+    CATCH_CHECK(torch_name.rfind("torch::autograd::CppNode<", 0) == 0);
+    CATCH_CHECK(node_name(Twice::apply(ex)) == expected);
 }

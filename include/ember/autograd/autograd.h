@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "ember/autograd/dot.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/autograd/node.h"

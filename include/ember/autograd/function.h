@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 
 #include "ember/autograd/node.h"
 
@@ -46,6 +47,10 @@ private:
     const Node* node_ = nullptr;
 };
 
+// libtorch's name for the node of a custom Function T: "torch::autograd::CppNode<T>" with T's
+// qualified name, here spelled in ember's namespace.
+std::string cpp_node_name(const std::type_info& function_type);  // function.cpp
+
 template <typename T>
 class CppNode final : public Node {
 public:
@@ -56,7 +61,7 @@ public:
                     out.size(), " gradients but forward took ", n_inputs, " tensors");
         return out;
     }
-    std::string name() const override { return "CustomFunction"; }
+    std::string name() const override { return cpp_node_name(typeid(T)); }
     void release_saved() override { ctx.release(); }
     AutogradContext ctx;
     std::size_t n_inputs = 0;
@@ -107,6 +112,7 @@ struct Function {
             std::vector<Tensor> out_values;
             for (Tensor* o : outs) out_values.push_back(*o);
             node->ctx.finish_saving(out_values);
+            node->saved_shapes = take_pending_saved_shapes();  // what ctx->save_for_backward kept
         }
         return result;
     }

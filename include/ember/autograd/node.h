@@ -2,6 +2,7 @@
 // The autograd graph. Each differentiable op that runs with grad mode on and an input requiring
 // grad records a Node: its backward function and one Edge per input pointing at the node that
 // will receive that input's gradient (the input's grad_fn, or the accumulator of a leaf).
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -75,6 +76,35 @@ private:
     std::size_t size_ = 0;
 };
 
+// The shapes of the tensors a node saved for backward, kept for pictures of the graph (to_dot).
+// Each shape is stored as its rank followed by its sizes, all in one inline buffer, so recording
+// allocates nothing; shapes that do not fit are only counted.
+class SavedShapes {
+public:
+    SavedShapes() = default;
+    SavedShapes(const SavedShapes& o) { *this = o; }
+    SavedShapes& operator=(const SavedShapes& o) {  // copies only the entries in use
+        std::copy(o.packed_, o.packed_ + o.size_, packed_);
+        size_ = o.size_;
+        dropped_ = o.dropped_;
+        return *this;
+    }
+    void add(IntArrayRef sizes);
+    std::vector<Shape> shapes() const;
+    uint32_t dropped() const { return dropped_; }
+    bool empty() const { return size_ == 0 && dropped_ == 0; }
+    void clear() {
+        size_ = 0;
+        dropped_ = 0;
+    }
+
+private:
+    static constexpr std::size_t kCapacity = 15;
+    int64_t packed_[kCapacity];  // rank, sizes..., rank, sizes...; only the first size_ are set
+    uint8_t size_ = 0;
+    uint8_t dropped_ = 0;
+};
+
 class Node : public std::enable_shared_from_this<Node> {
 public:
     virtual ~Node();
@@ -87,6 +117,8 @@ public:
 
     EdgeList next_edges;
     std::vector<OutputMeta> output_meta;
+    // What the node saved when it was recorded (see SavedShapes); still listed after release.
+    SavedShapes saved_shapes;
     uint64_t sequence_nr = 0;  // order of recording within the thread that recorded it
     // Non-leaf tensors that asked retain_grad(): output index -> tensor.
     std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
@@ -138,6 +170,10 @@ bool needs_grad(const Ts&... inputs) {
 Edge gradient_edge(const Tensor& t);
 
 uint64_t next_sequence_nr();
+
+// The shapes of the SavedTensors made on this thread since the last node was connected, handed
+// to the next node (connect() calls it; a custom Function calls it after saving).
+SavedShapes take_pending_saved_shapes();
 
 // Connects `node` to its inputs and makes it the grad_fn of `outputs`.
 void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs, const std::vector<Tensor*>& outputs);
