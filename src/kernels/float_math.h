@@ -3,11 +3,13 @@
 // of ExpF, SigmoidF, SoftplusF and LogSigmoidF (kernels/functors.h) call these, so the CPU's
 // scalar loop and the CUDA kernels run this code, and the AVX2 and AVX-512 kernels of
 // cpu/vec_math_avx2.cpp and cpu/vec_math_avx512.cpp repeat it operation for operation (same
-// constants, same order, each fused multiply-add where it is here). Every operation is an IEEE
-// operation rounded to nearest, so every path returns the same bits (tests/test_same_arithmetic.cpp).
+// constants, same order, each fused multiply-add where it is here; AVX-512 applies 2^n with
+// vscalefps, the same correctly rounded product). Every operation is an IEEE operation rounded to
+// nearest, so every path returns the same bits (tests/test_same_arithmetic.cpp).
 //
 // Why the arithmetic is spelled out: a compiler may fuse a product and a following sum into one
-// fma (nvcc does by default, GCC wherever the target has FMA), which rounds differently. Here
+// fma (nvcc does by default, GCC wherever the target has FMA, even across AVX intrinsics), which
+// rounds differently. Here
 // every fused multiply-add is an explicit fma, and no plain product feeds a sum, so there is
 // nothing left to fuse; on CUDA the plain operations are also the _rn intrinsics, which nvcc
 // never fuses. On the host fmaf is the C library's, correctly rounded with or without FMA hardware.
