@@ -1,14 +1,17 @@
-// The op table (src/kernels/op_table.def) and what comes from it: the names and dtype classes the
-// test registry reads, the dtypes each CPU kernel takes (the int64 and bool lists), the fused
-// backward ops (sigmoid_backward, threshold_backward, softplus_backward) as ops of their own,
-// and silu, the op docs/adding_an_op.md adds.
+// The op table (src/kernels/op_table.def) and what comes from it: every op has a row in the test
+// registry (tests/op_registry.cpp), the names, the dtypes each CPU kernel takes (the int64 and
+// bool lists), the fused backward ops (sigmoid_backward, threshold_backward, softplus_backward)
+// as ops of their own, and silu, the op docs/adding_an_op.md adds.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
 #include <string>
+#include <type_traits>
 
 #include "core_test_util.h"
 #include "kernels/op_table.h"
+#include "op_registry.h"
 #include "ops/internal.h"
 
 using namespace core_test;
@@ -33,39 +36,71 @@ const ember::ScalarType kAllDtypes[] = {ember::kFloat32, ember::kFloat64, ember:
 
 }  // namespace
 
-TEST_CASE("op table: the names of every op, unique, as the test registry spells them", "[op_table]") {
-    // The names the test registry uses (the list, plus silu).
-    const std::set<std::string> unary = {"neg",         "exp",   "log",         "log1p",  "sqrt",       "rsqrt",
-                                         "abs",         "sign",  "sin",         "cos",    "sigmoid",    "log_sigmoid",
-                                         "tanh",        "relu",  "softplus",    "square", "reciprocal", "pow_scalar",
-                                         "rpow_scalar", "clamp", "logical_not", "silu"};
-    const std::set<std::string> binary = {"add",
-                                          "sub",
-                                          "mul",
-                                          "div",
-                                          "pow",
-                                          "maximum",
-                                          "minimum",
-                                          "eq",
-                                          "ne",
-                                          "lt",
-                                          "le",
-                                          "gt",
-                                          "ge",
-                                          "logical_and",
-                                          "logical_or",
-                                          "sigmoid_backward",
-                                          "threshold_backward",
-                                          "softplus_backward"};
-    const std::set<std::string> reduce = {"sum", "max", "min", "argmax", "argmin"};
-    CHECK(all_names<K::UnaryOp, K::kUnaryOpCount>() == unary);
-    CHECK(all_names<K::BinaryOp, K::kBinaryOpCount>() == binary);
-    CHECK(all_names<K::ReduceOp, K::kReduceOpCount>() == reduce);
-    // Unique: as many names as ops.
-    CHECK(unary.size() == static_cast<std::size_t>(K::kUnaryOpCount));
-    CHECK(binary.size() == static_cast<std::size_t>(K::kBinaryOpCount));
-    CHECK(reduce.size() == static_cast<std::size_t>(K::kReduceOpCount));
+namespace {
+
+// Whether the library's op `name` has gradients: the bool results (comparisons, logic) and the
+// indices of argmax/argmin do not.
+template <typename Op>
+bool differentiable(Op op) {
+    if (K::accepts(K::op_dtypes(op), ember::kBool) && !K::accepts(K::op_dtypes(op), ember::kFloat32)) return false;
+    if constexpr (std::is_same_v<Op, K::BinaryOp>)
+        if (K::binary_result(op) == K::BinaryResult::Bool) return false;
+    if constexpr (std::is_same_v<Op, K::ReduceOp>)
+        if (op == K::ReduceOp::ArgMax || op == K::ReduceOp::ArgMin) return false;
+    return true;
+}
+
+// What the registry lacks for one op of the library's table ("" when nothing).
+template <typename Op>
+std::string registry_gaps(Op op) {
+    bool named = false, forward = false, grad = false, parity = false;
+    for (const op_registry::OpRow& row : op_registry::op_rows()) {
+        if (std::find(row.covers.begin(), row.covers.end(), K::op_name(op)) == row.covers.end()) continue;
+        named = true;
+        forward |= bool(row.ref1) || bool(row.ref2) || bool(row.ref);
+        grad |= row.backward && row.gradcheck;
+        parity |= row.parity;
+    }
+    if (!named) return "no row of tests/op_registry.cpp covers it";
+    std::string gaps;
+    if (!forward) gaps += " no row with a forward reference;";
+    if (differentiable(op) && !grad) gaps += " no gradchecked row;";
+    if (!parity) gaps += " no CPU-vs-CUDA parity row;";
+    return gaps;
+}
+
+template <typename Op, int N>
+void require_registry_covers(const char* table) {
+    for (int i = 0; i < N; ++i) {
+        const auto op = static_cast<Op>(i);
+        const std::string gaps = registry_gaps(op);
+        if (!gaps.empty()) FAIL_CHECK(table << " op '" << K::op_name(op) << "': " << gaps);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("op table: every op of the library's table has a row in the test registry", "[op_table][registry]") {
+    require_registry_covers<K::UnaryOp, K::kUnaryOpCount>("unary");
+    require_registry_covers<K::BinaryOp, K::kBinaryOpCount>("binary");
+    require_registry_covers<K::ReduceOp, K::kReduceOpCount>("reduction");
+    // And every name a row covers is an op of the table (no row claims an op that is not there).
+    std::set<std::string> names = all_names<K::UnaryOp, K::kUnaryOpCount>();
+    for (const std::string& n : all_names<K::BinaryOp, K::kBinaryOpCount>()) names.insert(n);
+    for (const std::string& n : all_names<K::ReduceOp, K::kReduceOpCount>()) names.insert(n);
+    for (const op_registry::OpRow& row : op_registry::op_rows())
+        for (const std::string& c : row.covers) {
+            INFO("row " << row.name);
+            CHECK(names.count(c) == 1);
+        }
+}
+
+TEST_CASE("op table: names are unique lower snake_case, one per enum value", "[op_table]") {
+    CHECK(all_names<K::UnaryOp, K::kUnaryOpCount>().size() == static_cast<std::size_t>(K::kUnaryOpCount));
+    CHECK(all_names<K::BinaryOp, K::kBinaryOpCount>().size() == static_cast<std::size_t>(K::kBinaryOpCount));
+    CHECK(all_names<K::ReduceOp, K::kReduceOpCount>().size() == static_cast<std::size_t>(K::kReduceOpCount));
     CHECK(std::string(K::op_name(K::BinaryOp::ThresholdBackward)) == "threshold_backward");
+    CHECK(std::string(K::op_name(K::UnaryOp::LogSigmoid)) == "log_sigmoid");
     CHECK(std::string(K::dtype_class_name(K::op_dtypes(K::UnaryOp::Exp))) == "floating");
 }
 

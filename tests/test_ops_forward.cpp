@@ -1,94 +1,53 @@
-// Forward values of the elementwise ops against double-precision references computed here, over
-// every memory layout (contiguous, transposed, strided, expanded, offset) and broadcasting shapes.
+// Forward values of the ops against double-precision references: the rows of the test registry
+// (tests/op_registry.cpp) over every memory layout (contiguous, transposed, strided, expanded,
+// offset) and broadcasting shapes, then the special values (NaN, infinities, 0-dim, promotion).
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "core_test_util.h"
+#include "op_registry.h"
 
 using namespace core_test;
 using ember::Tensor;
+using TL = std::vector<Tensor>;
 
 namespace {
 
-struct UnaryCase {
-    const char* name;
-    std::function<Tensor(const Tensor&)> op;
-    std::function<double(double)> ref;
-    double lo, hi;  // input range
-};
-
-double softplus_ref(double x) { return x > 20 ? x : std::log1p(std::exp(x)); }
-
-const std::vector<UnaryCase>& unary_cases() {
-    static const std::vector<UnaryCase> cases = {
-        {"neg", [](const Tensor& x) { return -x; }, [](double x) { return -x; }, -3, 3},
-        {"neg()", [](const Tensor& x) { return x.neg(); }, [](double x) { return -x; }, -3, 3},
-        {"exp", [](const Tensor& x) { return x.exp(); }, [](double x) { return std::exp(x); }, -3, 3},
-        {"log", [](const Tensor& x) { return x.log(); }, [](double x) { return std::log(x); }, 0.1, 5},
-        {"log1p", [](const Tensor& x) { return ember::log1p(x); }, [](double x) { return std::log1p(x); }, -0.9, 5},
-        {"sqrt", [](const Tensor& x) { return x.sqrt(); }, [](double x) { return std::sqrt(x); }, 0, 5},
-        {"rsqrt", [](const Tensor& x) { return x.rsqrt(); }, [](double x) { return 1 / std::sqrt(x); }, 0.1, 5},
-        {"abs", [](const Tensor& x) { return x.abs(); }, [](double x) { return std::fabs(x); }, -3, 3},
-        {"sign", [](const Tensor& x) { return x.sign(); }, [](double x) { return double((x > 0) - (x < 0)); }, -3, 3},
-        {"sin", [](const Tensor& x) { return x.sin(); }, [](double x) { return std::sin(x); }, -4, 4},
-        {"cos", [](const Tensor& x) { return x.cos(); }, [](double x) { return std::cos(x); }, -4, 4},
-        {"sigmoid", [](const Tensor& x) { return x.sigmoid(); }, [](double x) { return 1 / (1 + std::exp(-x)); }, -8,
-         8},
-        {"log_sigmoid", [](const Tensor& x) { return x.log_sigmoid(); },
-         [](double x) { return -std::log1p(std::exp(-x)); }, -8, 8},
-        {"tanh", [](const Tensor& x) { return x.tanh(); }, [](double x) { return std::tanh(x); }, -3, 3},
-        {"relu", [](const Tensor& x) { return x.relu(); }, [](double x) { return x > 0 ? x : 0; }, -3, 3},
-        {"softplus", [](const Tensor& x) { return x.softplus(); }, softplus_ref, -30, 30},
-        {"square", [](const Tensor& x) { return x.square(); }, [](double x) { return x * x; }, -3, 3},
-        {"reciprocal", [](const Tensor& x) { return x.reciprocal(); }, [](double x) { return 1 / x; }, 0.5, 3},
-        {"pow 3", [](const Tensor& x) { return x.pow(3.0); }, [](double x) { return x * x * x; }, -2, 2},
-        {"pow 2", [](const Tensor& x) { return x.pow(2.0); }, [](double x) { return x * x; }, -2, 2},
-        {"pow 0.5", [](const Tensor& x) { return ember::pow(x, 0.5); }, [](double x) { return std::sqrt(x); }, 0, 4},
-        {"pow -1.5", [](const Tensor& x) { return x.pow(-1.5); }, [](double x) { return std::pow(x, -1.5); }, 0.5, 3},
-        {"2^x", [](const Tensor& x) { return ember::pow(2.0, x); }, [](double x) { return std::exp2(x); }, -3, 3},
-        {"clamp", [](const Tensor& x) { return x.clamp(-0.5, 1.0); },
-         [](double x) { return std::min(1.0, std::max(-0.5, x)); }, -2, 2},
-        {"clamp_min", [](const Tensor& x) { return x.clamp_min(0.25); }, [](double x) { return std::max(0.25, x); }, -1,
-         1},
-        {"clamp_max", [](const Tensor& x) { return x.clamp_max(0.25); }, [](double x) { return std::min(0.25, x); }, -1,
-         1},
-        {"x+s", [](const Tensor& x) { return x + 2.5; }, [](double x) { return x + 2.5; }, -3, 3},
-        {"s+x", [](const Tensor& x) { return 2.5 + x; }, [](double x) { return 2.5 + x; }, -3, 3},
-        {"x-s", [](const Tensor& x) { return x - 1.5; }, [](double x) { return x - 1.5; }, -3, 3},
-        {"s-x", [](const Tensor& x) { return 1.5 - x; }, [](double x) { return 1.5 - x; }, -3, 3},
-        {"x*s", [](const Tensor& x) { return x * -3.0; }, [](double x) { return x * -3.0; }, -3, 3},
-        {"s*x", [](const Tensor& x) { return -3.0 * x; }, [](double x) { return -3.0 * x; }, -3, 3},
-        {"x/s", [](const Tensor& x) { return x / 4.0; }, [](double x) { return x / 4.0; }, -3, 3},
-        {"s/x", [](const Tensor& x) { return 4.0 / x; }, [](double x) { return 4.0 / x; }, 0.5, 3},
-    };
-    return cases;
-}
+// The layouts and dtypes each check runs in; float32 inputs are rounded before the reference
+// sees them, so the tolerances only cover the op's own rounding.
+double fwd_rtol(ember::ScalarType dt) { return dt == ember::kFloat64 ? 1e-12 : 2e-6; }
+double fwd_atol(ember::ScalarType dt) { return dt == ember::kFloat64 ? 1e-14 : 2e-6; }
 
 }  // namespace
 
-TEST_CASE("unary ops match double references over every layout", "[ops][elementwise]") {
+TEST_CASE("registry: one-input elementwise rows match their double references over every layout",
+          "[ops][elementwise]") {
     const std::vector<Sizes> shapes = {{7}, {3, 5}, {2, 3, 4}};
     uint32_t seed = 1;
-    for (const UnaryCase& c : unary_cases()) {
+    int checked = 0;
+    for (const op_registry::OpRow& row : op_registry::op_rows()) {
+        if (!row.ref1) continue;
         for (const Sizes& shape : shapes) {
             for (const std::string& layout : all_layouts()) {
                 for (auto dt : {ember::kFloat64, ember::kFloat32}) {
-                    Tensor x = layout_tensor(layout, shape, c.lo, c.hi, ++seed, dt);
-                    std::vector<double> xv = raw_values(x);
+                    // Every input of the row has the same shape (a one-input row, or the same input twice).
+                    Tensor x = layout_tensor(layout, shape, row.lo, row.hi, ++seed, dt);
                     std::vector<double> want;
-                    for (double v : xv) want.push_back(c.ref(v));
-                    Tensor y = c.op(x);
+                    for (double v : raw_values(x)) want.push_back(row.ref1(v));
                     std::string what =
-                        std::string(c.name) + " " + layout + " " + shape_string(shape) + " " + ember::dtype_name(dt);
-                    REQUIRE(y.dtype() == dt);
+                        row.name + " " + layout + " " + shape_string(shape) + " " + ember::dtype_name(dt);
+                    Tensor y = row.fn({x}, ember::Device(ember::kCPU));
+                    INFO(what);
+                    REQUIRE((y.dtype() == dt || y.dtype() == ember::kBool));
                     REQUIRE(y.is_contiguous());
-                    require_tensor(y, shape, want, dt == ember::kFloat64 ? 1e-12 : 2e-6,
-                                   dt == ember::kFloat64 ? 1e-14 : 2e-6, what);
+                    require_tensor(y, shape, want, fwd_rtol(dt), fwd_atol(dt), what);
+                    ++checked;
                 }
             }
         }
     }
+    REQUIRE(checked > 1000);
 }
 
 TEST_CASE("unary ops on 0-dim and empty tensors", "[ops][elementwise]") {
@@ -141,55 +100,8 @@ TEST_CASE("clamp keeps NaN, sign of zero is zero", "[ops][elementwise]") {
     REQUIRE(raw_values(ember::tensor({-2.0, 3.0}).relu()) == std::vector<double>{0.0, 3.0});
 }
 
-namespace {
-
-struct BinaryCase {
-    const char* name;
-    std::function<Tensor(const Tensor&, const Tensor&)> op;
-    std::function<double(double, double)> ref;
-    double lo_a, hi_a, lo_b, hi_b;
-    bool compare = false;
-};
-
-const std::vector<BinaryCase>& binary_cases() {
-    static const std::vector<BinaryCase> cases = {
-        {"+", [](const Tensor& a, const Tensor& b) { return a + b; }, [](double a, double b) { return a + b; }, -2, 2,
-         -2, 2},
-        {"-", [](const Tensor& a, const Tensor& b) { return a - b; }, [](double a, double b) { return a - b; }, -2, 2,
-         -2, 2},
-        {"*", [](const Tensor& a, const Tensor& b) { return a * b; }, [](double a, double b) { return a * b; }, -2, 2,
-         -2, 2},
-        {"/", [](const Tensor& a, const Tensor& b) { return a / b; }, [](double a, double b) { return a / b; }, -2, 2,
-         0.5, 2},
-        {"add alpha", [](const Tensor& a, const Tensor& b) { return a.add(b, 0.5); },
-         [](double a, double b) { return a + 0.5 * b; }, -2, 2, -2, 2},
-        {"sub alpha", [](const Tensor& a, const Tensor& b) { return ember::sub(a, b, 3.0); },
-         [](double a, double b) { return a - 3 * b; }, -2, 2, -2, 2},
-        {"pow", [](const Tensor& a, const Tensor& b) { return a.pow(b); },
-         [](double a, double b) { return std::pow(a, b); }, 0.2, 3, -2, 2},
-        {"maximum", [](const Tensor& a, const Tensor& b) { return a.maximum(b); },
-         [](double a, double b) { return std::max(a, b); }, -2, 2, -2, 2},
-        {"minimum", [](const Tensor& a, const Tensor& b) { return ember::minimum(a, b); },
-         [](double a, double b) { return std::min(a, b); }, -2, 2, -2, 2},
-        {"==", [](const Tensor& a, const Tensor& b) { return a == b; },
-         [](double a, double b) { return double(a == b); }, -2, 2, -2, 2, true},
-        {"!=", [](const Tensor& a, const Tensor& b) { return a != b; },
-         [](double a, double b) { return double(a != b); }, -2, 2, -2, 2, true},
-        {"<", [](const Tensor& a, const Tensor& b) { return a < b; }, [](double a, double b) { return double(a < b); },
-         -2, 2, -2, 2, true},
-        {"<=", [](const Tensor& a, const Tensor& b) { return a.le(b); },
-         [](double a, double b) { return double(a <= b); }, -2, 2, -2, 2, true},
-        {">", [](const Tensor& a, const Tensor& b) { return ember::gt(a, b); },
-         [](double a, double b) { return double(a > b); }, -2, 2, -2, 2, true},
-        {">=", [](const Tensor& a, const Tensor& b) { return a >= b; },
-         [](double a, double b) { return double(a >= b); }, -2, 2, -2, 2, true},
-    };
-    return cases;
-}
-
-}  // namespace
-
-TEST_CASE("binary ops broadcast and match double references over every layout", "[ops][elementwise][broadcast]") {
+TEST_CASE("registry: two-input elementwise rows broadcast and match double references over every layout",
+          "[ops][elementwise][broadcast]") {
     // (shape a, shape b): equal, trailing broadcast, both sides broadcast, rank mismatch, scalar.
     const std::vector<std::pair<Sizes, Sizes>> shapes = {{{3, 4}, {3, 4}},    {{3, 4}, {4}},    {{3, 1}, {1, 4}},
                                                          {{2, 3, 4}, {3, 1}}, {{4}, {2, 3, 4}}, {{3, 4}, {}},
@@ -200,33 +112,58 @@ TEST_CASE("binary ops broadcast and match double references over every layout", 
                                                                            {"expanded", "offset"},
                                                                            {"offset", "expanded"}};
     uint32_t seed = 100;
-    for (const BinaryCase& c : binary_cases()) {
+    int checked = 0;
+    for (const op_registry::OpRow& row : op_registry::op_rows()) {
+        if (!row.ref2) continue;
         for (const auto& [sa, sb] : shapes) {
             for (const auto& [la, lb] : layout_pairs) {
-                Tensor a = layout_tensor(la, sa, c.lo_a, c.hi_a, ++seed);
-                Tensor b = layout_tensor(lb, sb, c.lo_b, c.hi_b, ++seed);
-                if (c.compare) {
-                    // Make some elements equal so == / <= / >= see ties.
-                    Tensor bb = ember::zeros(sizes_of(b), ember::dtype(ember::kFloat64));
-                    bb.copy_(b);
-                    if (bb.numel() > 1) bb.view({-1}).narrow(0, 0, 1).fill_(raw_values(a)[0]);
-                    b = bb;
+                for (auto dt : {ember::kFloat64, ember::kFloat32}) {
+                    Tensor a = layout_tensor(la, sa, row.lo, row.hi, ++seed, dt);
+                    Tensor b = layout_tensor(lb, sb, row.lo, row.hi, ++seed, dt);
+                    std::vector<double> av = raw_values(a), bv = raw_values(b);
+                    Sizes out = broadcast(sa, sb);
+                    std::vector<double> want;
+                    for (int64_t k = 0; k < numel_of(out); ++k) {
+                        auto idx = unravel(k, out);
+                        want.push_back(row.ref2(broadcast_at(av, sa, idx), broadcast_at(bv, sb, idx)));
+                    }
+                    const std::string what = row.name + " " + shape_string(sa) + "(" + la + ") " + shape_string(sb) +
+                                             "(" + lb + ") " + ember::dtype_name(dt);
+                    Tensor y = row.fn({a, b}, ember::Device(ember::kCPU));
+                    INFO(what);
+                    REQUIRE((y.dtype() == dt || y.dtype() == ember::kBool));
+                    require_tensor(y, out, want, fwd_rtol(dt), fwd_atol(dt), what);
+                    ++checked;
                 }
-                std::vector<double> av = raw_values(a), bv = raw_values(b);
-                Sizes out = broadcast(sa, sb);
-                std::vector<double> want;
-                for (int64_t k = 0; k < numel_of(out); ++k) {
-                    auto idx = unravel(k, out);
-                    want.push_back(c.ref(broadcast_at(av, sa, idx), broadcast_at(bv, sb, idx)));
-                }
-                Tensor y = c.op(a, b);
-                REQUIRE(y.dtype() == (c.compare ? ember::kBool : ember::kFloat64));
-                require_tensor(
-                    y, out, want, 1e-13, 1e-15,
-                    std::string(c.name) + " " + shape_string(sa) + "(" + la + ") " + shape_string(sb) + "(" + lb + ")");
             }
         }
     }
+    REQUIRE(checked > 1000);
+}
+
+TEST_CASE("registry: the other rows with a reference match it over every layout", "[ops][reduce]") {
+    uint32_t seed = 300;
+    int checked = 0;
+    for (const op_registry::OpRow& row : op_registry::op_rows()) {
+        if (!row.ref) continue;
+        for (const std::string& layout : all_layouts()) {
+            for (auto dt : {ember::kFloat64, ember::kFloat32}) {
+                TL inputs;
+                std::vector<std::vector<double>> values;
+                for (const Sizes& s : row.shapes) {
+                    inputs.push_back(layout_tensor(layout, s, row.lo, row.hi, ++seed, dt));
+                    values.push_back(raw_values(inputs.back()));
+                }
+                const std::string what = row.name + " " + layout + " " + ember::dtype_name(dt);
+                INFO(what);
+                Tensor y = row.fn(inputs, ember::Device(ember::kCPU));
+                // float32 sums accumulate rounding over the row: n ulps at most.
+                require_close(raw_values(y), row.ref(values), dt == ember::kFloat64 ? 1e-12 : 1e-5, fwd_atol(dt), what);
+                ++checked;
+            }
+        }
+    }
+    REQUIRE(checked > 100);
 }
 
 TEST_CASE("float32 binary ops match within float rounding", "[ops][elementwise]") {

@@ -103,7 +103,9 @@ void sigmoid_bernoulli_kernel(ScalarType dtype, void* out, int64_t n, uint64_t s
                               const void* logits) {
     // bernoulli(sigmoid(x)) in one pass: sigmoid of a block into a stack buffer, then the same
     // comparison u_i < p_i as bernoulli_kernel. float32 uses the sigmoid of cpu/vec_math.h, as the
-    // sigmoid op on a contiguous tensor does, so the samples equal the unfused ones bit for bit.
+    // sigmoid op on a contiguous tensor does, so the samples equal the unfused ones bit for bit;
+    // it is kernels/float_math.h's sigmoid, which the CUDA kernel computes too, so the same seed
+    // draws the same samples on both devices.
     dispatch_floating(dtype, "sigmoid_bernoulli", [&]<typename T>() {
         T* o = static_cast<T*>(out);
         const T* x = static_cast<const T*>(logits);

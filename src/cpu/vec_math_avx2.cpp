@@ -1,78 +1,78 @@
-// AVX2/FMA versions of the cpu/vec_math.h kernels (8 lanes), for CPUs without AVX-512. Same
-// polynomials as vec_math_avx512.cpp; 2^n is applied as two exact power-of-two factors since
-// AVX2 has no vscalefps. Compiled without global -m flags (see gemm_avx2.cpp).
+// AVX2/FMA versions of the cpu/vec_math.h kernels (8 lanes), for CPUs without AVX-512: the
+// functions of kernels/float_math.h, operation for operation, so each lane returns the bits the
+// scalar path and the CUDA kernels return. Compiled without global -m flags (see gemm_avx2.cpp).
 #include <cstdint>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 #include "cpu/cpu_features.h"
+#include "kernels/float_math.h"
 
 namespace ember::cpu::detail {
 namespace {
 
+namespace c = ember::kernels::float_math::c;
+
 EMBER_AVX2 inline __m256 set1(float v) { return _mm256_set1_ps(v); }
+EMBER_AVX2 inline __m256i set1i(uint32_t v) { return _mm256_set1_epi32(static_cast<int>(v)); }
 
 // 2^k for integer k in [-126, 127] as a float.
 EMBER_AVX2 inline __m256 pow2i(__m256i k) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
 }
 
+// float_math::exp, line for line.
 EMBER_AVX2 inline __m256 exp8(__m256 x) {
     // max/min return their second operand when either is NaN: a NaN x passes through.
-    x = _mm256_max_ps(set1(-104.0f), x);
-    x = _mm256_min_ps(set1(89.0f), x);
-    const __m256 n =
-        _mm256_round_ps(_mm256_mul_ps(x, set1(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, set1(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, set1(-2.12194440e-4f), r);
-    __m256 p = set1(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, set1(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, set1(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, set1(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, set1(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, set1(5.0000001201e-1f));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, set1(1.0f)));
-    // n in [-150, 129]: split into two halves, each a normal power of two. NaN n converts to
-    // INT_MIN, but p is already NaN then.
-    const __m256i ni = _mm256_cvtps_epi32(n);
+    x = _mm256_max_ps(set1(c::kExpLo), x);
+    x = _mm256_min_ps(set1(c::kExpHi), x);
+    const __m256 t = _mm256_fmadd_ps(x, set1(c::kLog2e), set1(c::kRound));
+    const __m256 n = _mm256_sub_ps(t, set1(c::kRound));
+    const __m256i ni = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_castps_si256(set1(c::kRound)));
     const __m256i n1 = _mm256_srai_epi32(ni, 1);
     const __m256i n2 = _mm256_sub_epi32(ni, n1);
-    return _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(n2));
+    __m256 r = _mm256_fnmadd_ps(n, set1(c::kLn2Hi), x);
+    r = _mm256_fnmadd_ps(n, set1(c::kLn2Lo), r);
+    __m256 p = set1(c::kExpP0);
+    p = _mm256_fmadd_ps(p, r, set1(c::kExpP1));
+    p = _mm256_fmadd_ps(p, r, set1(c::kExpP2));
+    p = _mm256_fmadd_ps(p, r, set1(c::kExpP3));
+    p = _mm256_fmadd_ps(p, r, set1(c::kExpP4));
+    p = _mm256_fmadd_ps(p, r, set1(c::kExpP5));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, set1(1.0f)));
+    return _mm256_fmadd_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(n2), _mm256_setzero_ps());
 }
 
+// float_math::log1p_unit, line for line.
 EMBER_AVX2 inline __m256 log1p8(__m256 y) {
     const __m256 one = set1(1.0f);
     const __m256 u = _mm256_add_ps(y, one);
-    const __m256 c = _mm256_div_ps(_mm256_sub_ps(y, _mm256_sub_ps(u, one)), u);
-    // u >= 1 is normal: split exponent and mantissa with integer ops; m in [1, 2).
-    const __m256i bits = _mm256_castps_si256(u);
-    __m256 e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
-    __m256 m = _mm256_castsi256_ps(
-        _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007FFFFF)), _mm256_set1_epi32(0x3F800000)));
-    const __m256 big = _mm256_cmp_ps(m, set1(1.41421356237309505f), _CMP_GT_OQ);
-    m = _mm256_blendv_ps(m, _mm256_mul_ps(m, set1(0.5f)), big);
-    e = _mm256_add_ps(e, _mm256_and_ps(big, one));
+    const __m256 corr = _mm256_div_ps(_mm256_sub_ps(y, _mm256_sub_ps(u, one)), u);
+    const __m256i ub = _mm256_castps_si256(u);
+    const __m256i mant = _mm256_and_si256(ub, set1i(c::kMantissa));
+    const __m256i big = _mm256_cmpgt_epi32(mant, set1i(c::kSqrt2Mantissa));  // all ones where big
+    const __m256 m =
+        _mm256_castsi256_ps(_mm256_or_si256(mant, _mm256_blendv_epi8(set1i(c::kOne), set1i(c::kHalf), big)));
+    // e = exponent - 127 + big (big is -1 where set).
+    const __m256 e =
+        _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_sub_epi32(_mm256_srli_epi32(ub, 23), _mm256_set1_epi32(127)), big));
     const __m256 f = _mm256_sub_ps(m, one);
     const __m256 z = _mm256_mul_ps(f, f);
-    __m256 p = set1(7.0376836292e-2f);
-    p = _mm256_fmadd_ps(p, f, set1(-1.1514610310e-1f));
-    p = _mm256_fmadd_ps(p, f, set1(1.1676998740e-1f));
-    p = _mm256_fmadd_ps(p, f, set1(-1.2420140846e-1f));
-    p = _mm256_fmadd_ps(p, f, set1(1.4249322787e-1f));
-    p = _mm256_fmadd_ps(p, f, set1(-1.6668057665e-1f));
-    p = _mm256_fmadd_ps(p, f, set1(2.0000714765e-1f));
-    p = _mm256_fmadd_ps(p, f, set1(-2.4999993993e-1f));
-    p = _mm256_fmadd_ps(p, f, set1(3.3333331174e-1f));
+    __m256 p = set1(c::kLogP0);
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP1));
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP2));
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP3));
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP4));
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP5));
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP6));
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP7));
+    p = _mm256_fmadd_ps(p, f, set1(c::kLogP8));
     p = _mm256_mul_ps(_mm256_mul_ps(p, f), z);
-    p = _mm256_fmadd_ps(e, set1(-2.12194440e-4f), p);
+    p = _mm256_fmadd_ps(e, set1(c::kLn2Lo), p);
     p = _mm256_fnmadd_ps(z, set1(0.5f), p);
-    __m256 r = _mm256_add_ps(f, _mm256_add_ps(p, c));
-    r = _mm256_fmadd_ps(e, set1(0.693359375f), r);
-    // u = +inf or NaN: return u itself.
-    const __m256 special =
-        _mm256_or_ps(_mm256_cmp_ps(u, set1(__builtin_inff()), _CMP_EQ_OQ), _mm256_cmp_ps(u, u, _CMP_UNORD_Q));
-    return _mm256_blendv_ps(r, u, special);
+    const __m256 r = _mm256_add_ps(f, _mm256_add_ps(p, corr));
+    return _mm256_fmadd_ps(e, set1(c::kLn2Hi), r);
 }
 
 EMBER_AVX2 inline __m256 neg_abs(__m256 x) { return _mm256_or_ps(x, set1(-0.0f)); }
@@ -87,15 +87,13 @@ EMBER_AVX2 inline __m256 sigmoid8(__m256 x) {
 EMBER_AVX2 inline __m256 softplus8(__m256 x, float beta, float threshold) {
     const __m256 z = _mm256_mul_ps(x, set1(beta));
     const __m256 m = _mm256_max_ps(z, _mm256_setzero_ps());
-    __m256 r = _mm256_div_ps(_mm256_add_ps(m, log1p8(exp8(neg_abs(z)))), set1(beta));
-    r = _mm256_blendv_ps(r, z, _mm256_cmp_ps(z, z, _CMP_UNORD_Q));
+    const __m256 r = _mm256_div_ps(_mm256_add_ps(m, log1p8(exp8(neg_abs(z)))), set1(beta));
     return _mm256_blendv_ps(r, x, _mm256_cmp_ps(z, set1(threshold), _CMP_GT_OQ));
 }
 
 EMBER_AVX2 inline __m256 log_sigmoid8(__m256 x) {
     const __m256 m = _mm256_min_ps(x, _mm256_setzero_ps());
-    const __m256 r = _mm256_sub_ps(m, log1p8(exp8(neg_abs(x))));
-    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    return _mm256_sub_ps(m, log1p8(exp8(neg_abs(x))));
 }
 
 template <typename F>

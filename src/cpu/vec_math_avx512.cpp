@@ -1,4 +1,5 @@
-// AVX-512 versions of the cpu/vec_math.h kernels (16 lanes). Compiled without global -m flags:
+// AVX-512 versions of the cpu/vec_math.h kernels (16 lanes): the functions of
+// kernels/float_math.h, operation for operation, as in vec_math_avx2.cpp. Compiled without global -m flags:
 // every function carries a target attribute and runs only after the run-time check in
 // vec_math.cpp; everything but the entry points is in an anonymous namespace (see gemm_avx512.cpp).
 #include <cstdint>
@@ -12,61 +13,65 @@
 #endif
 
 #include "cpu/cpu_features.h"
+#include "kernels/float_math.h"
 
 namespace ember::cpu::detail {
 namespace {
 
-EMBER_AVX512 inline __m512 set1(float v) { return _mm512_set1_ps(v); }
+namespace c = ember::kernels::float_math::c;
 
-// exp(x); see vec_math.h for the method.
+EMBER_AVX512 inline __m512 set1(float v) { return _mm512_set1_ps(v); }
+EMBER_AVX512 inline __m512i set1i(uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
+
+// float_math::exp, line for line (but for the last line, the same value in one instruction).
 EMBER_AVX512 inline __m512 exp16(__m512 x) {
     // max/min return their second operand when either is NaN: a NaN x passes through.
-    x = _mm512_max_ps(set1(-104.0f), x);
-    x = _mm512_min_ps(set1(89.0f), x);
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, set1(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, set1(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, set1(-2.12194440e-4f), r);
-    __m512 p = set1(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, set1(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, set1(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, set1(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, set1(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, set1(5.0000001201e-1f));
+    x = _mm512_max_ps(set1(c::kExpLo), x);
+    x = _mm512_min_ps(set1(c::kExpHi), x);
+    const __m512 t = _mm512_fmadd_ps(x, set1(c::kLog2e), set1(c::kRound));
+    const __m512 n = _mm512_sub_ps(t, set1(c::kRound));
+    __m512 r = _mm512_fnmadd_ps(n, set1(c::kLn2Hi), x);
+    r = _mm512_fnmadd_ps(n, set1(c::kLn2Lo), r);
+    __m512 p = set1(c::kExpP0);
+    p = _mm512_fmadd_ps(p, r, set1(c::kExpP1));
+    p = _mm512_fmadd_ps(p, r, set1(c::kExpP2));
+    p = _mm512_fmadd_ps(p, r, set1(c::kExpP3));
+    p = _mm512_fmadd_ps(p, r, set1(c::kExpP4));
+    p = _mm512_fmadd_ps(p, r, set1(c::kExpP5));
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, set1(1.0f)));
+    // p 2^n rounded once: vscalefps computes in one instruction the value of float_math's
+    // (p 2^n1) 2^n2 (the first product is exact, the second rounds).
     return _mm512_scalef_ps(p, n);
 }
 
-// log1p(y) for y >= 0 (or NaN); see vec_math.h.
+// float_math::log1p_unit, line for line.
 EMBER_AVX512 inline __m512 log1p16(__m512 y) {
     const __m512 one = set1(1.0f);
     const __m512 u = _mm512_add_ps(y, one);
-    // Rounding correction: log1p(y) = log(u) + (y - (u - 1)) / u to first order.
-    const __m512 c = _mm512_div_ps(_mm512_sub_ps(y, _mm512_sub_ps(u, one)), u);
-    // u = m 2^e with m in [sqrt(1/2), sqrt(2)): getmant gives m in [1, 2), fold the top half down.
-    __m512 m = _mm512_getmant_ps(u, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
-    __m512 e = _mm512_getexp_ps(u);
-    const __mmask16 big = _mm512_cmp_ps_mask(m, set1(1.41421356237309505f), _CMP_GT_OQ);
-    m = _mm512_mask_mul_ps(m, big, m, set1(0.5f));
-    e = _mm512_mask_add_ps(e, big, e, one);
+    const __m512 corr = _mm512_div_ps(_mm512_sub_ps(y, _mm512_sub_ps(u, one)), u);
+    const __m512i ub = _mm512_castps_si512(u);
+    const __m512i mant = _mm512_and_si512(ub, set1i(c::kMantissa));
+    const __mmask16 big = _mm512_cmpgt_epu32_mask(mant, set1i(c::kSqrt2Mantissa));
+    const __m512 m =
+        _mm512_castsi512_ps(_mm512_or_si512(mant, _mm512_mask_mov_epi32(set1i(c::kOne), big, set1i(c::kHalf))));
+    const __m512i ebits = _mm512_sub_epi32(_mm512_srli_epi32(ub, 23), _mm512_set1_epi32(127));
+    const __m512 e = _mm512_cvtepi32_ps(_mm512_mask_add_epi32(ebits, big, ebits, _mm512_set1_epi32(1)));
     const __m512 f = _mm512_sub_ps(m, one);
     const __m512 z = _mm512_mul_ps(f, f);
-    __m512 p = set1(7.0376836292e-2f);
-    p = _mm512_fmadd_ps(p, f, set1(-1.1514610310e-1f));
-    p = _mm512_fmadd_ps(p, f, set1(1.1676998740e-1f));
-    p = _mm512_fmadd_ps(p, f, set1(-1.2420140846e-1f));
-    p = _mm512_fmadd_ps(p, f, set1(1.4249322787e-1f));
-    p = _mm512_fmadd_ps(p, f, set1(-1.6668057665e-1f));
-    p = _mm512_fmadd_ps(p, f, set1(2.0000714765e-1f));
-    p = _mm512_fmadd_ps(p, f, set1(-2.4999993993e-1f));
-    p = _mm512_fmadd_ps(p, f, set1(3.3333331174e-1f));
+    __m512 p = set1(c::kLogP0);
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP1));
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP2));
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP3));
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP4));
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP5));
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP6));
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP7));
+    p = _mm512_fmadd_ps(p, f, set1(c::kLogP8));
     p = _mm512_mul_ps(_mm512_mul_ps(p, f), z);
-    p = _mm512_fmadd_ps(e, set1(-2.12194440e-4f), p);
+    p = _mm512_fmadd_ps(e, set1(c::kLn2Lo), p);
     p = _mm512_fnmadd_ps(z, set1(0.5f), p);
-    __m512 r = _mm512_add_ps(f, _mm512_add_ps(p, c));
-    r = _mm512_fmadd_ps(e, set1(0.693359375f), r);
-    // u = +inf (y = +inf) gives +inf; getexp/getmant of inf would not.
-    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(u, set1(__builtin_inff()), _CMP_EQ_OQ), u);
+    const __m512 r = _mm512_add_ps(f, _mm512_add_ps(p, corr));
+    return _mm512_fmadd_ps(e, set1(c::kLn2Hi), r);
 }
 
 EMBER_AVX512 inline __m512 neg_abs(__m512 x) {
@@ -84,17 +89,14 @@ EMBER_AVX512 inline __m512 sigmoid16(__m512 x) {
 EMBER_AVX512 inline __m512 softplus16(__m512 x, float beta, float threshold) {
     const __m512 z = _mm512_mul_ps(x, set1(beta));
     const __m512 m = _mm512_max_ps(z, _mm512_setzero_ps());
-    __m512 r = _mm512_div_ps(_mm512_add_ps(m, log1p16(exp16(neg_abs(z)))), set1(beta));
-    // NaN z: max(z, 0) above returned 0, so put the NaN back.
-    r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(z, z, _CMP_UNORD_Q), z);
+    const __m512 r = _mm512_div_ps(_mm512_add_ps(m, log1p16(exp16(neg_abs(z)))), set1(beta));
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(z, set1(threshold), _CMP_GT_OQ), x);
 }
 
 // log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)).
 EMBER_AVX512 inline __m512 log_sigmoid16(__m512 x) {
     const __m512 m = _mm512_min_ps(x, _mm512_setzero_ps());
-    const __m512 r = _mm512_sub_ps(m, log1p16(exp16(neg_abs(x))));
-    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+    return _mm512_sub_ps(m, log1p16(exp16(neg_abs(x))));
 }
 
 template <typename F>

@@ -62,7 +62,8 @@ struct BernoulliF {
     }
 };
 // bernoulli(sigmoid(x)) in one pass: the sigmoid of the sigmoid op (kernels::SigmoidF), then the
-// comparison of BernoulliF, so the samples equal the unfused composition's on this device.
+// comparison of BernoulliF, so the samples equal the unfused composition's on this device; in
+// float32 the sigmoid is kernels/float_math.h's, the CPU's bit for bit, so they equal the CPU's too.
 template <typename T>
 struct SigmoidBernoulliF {
     uint64_t seed, offset;

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "ember/tensor/macros.h"
+#include "kernels/float_math.h"
 #include "kernels/iter.h"
 
 namespace ember::kernels {
@@ -56,9 +57,11 @@ struct NegF {
         return -x;
     }
 };
+// float32: kernels/float_math.h, the function the vectorised CPU kernels compute too.
 struct ExpF {
     template <typename T>
     EMBER_HD T operator()(T x) const {
+        if constexpr (std::is_same_v<T, float>) return float_math::exp(x);
         return km::exp(x);
     }
 };
@@ -110,10 +113,12 @@ struct CosF {
         return km::cos(x);
     }
 };
-// 1 / (1 + e^-x), evaluated on the side where the exponential cannot overflow.
+// 1 / (1 + e^-x), evaluated on the side where the exponential cannot overflow (float32: the
+// same algebra in kernels/float_math.h).
 struct SigmoidF {
     template <typename T>
     EMBER_HD T operator()(T x) const {
+        if constexpr (std::is_same_v<T, float>) return float_math::sigmoid(x);
         if (x >= T(0)) return T(1) / (T(1) + km::exp(-x));
         T e = km::exp(x);
         return e / (T(1) + e);
@@ -123,6 +128,7 @@ struct SigmoidF {
 struct LogSigmoidF {
     template <typename T>
     EMBER_HD T operator()(T x) const {
+        if constexpr (std::is_same_v<T, float>) return float_math::log_sigmoid(x);
         T m = x < T(0) ? x : T(0);
         return m - km::log1p(km::exp(-km::abs(x)));
     }
@@ -146,6 +152,7 @@ struct SoftplusF {
     double beta, threshold;
     template <typename T>
     EMBER_HD T operator()(T x) const {
+        if constexpr (std::is_same_v<T, float>) return float_math::softplus(x, float(beta), float(threshold));
         T z = x * T(beta);
         if (z > T(threshold)) return x;
         T m = z > T(0) ? z : T(0);

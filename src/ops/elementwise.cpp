@@ -2,6 +2,10 @@
 // one kernel call), the comparisons and logical ops, where, and the operators. The differentiable
 // ops live in elementwise_arith.cpp and elementwise_activations.cpp, each backward right below its
 // forward.
+//
+// EMBER_KERNEL(device, name, ...) (ops/internal.h) calls cpu::name for a CPU tensor and cuda::name
+// for a CUDA one: unary_kernel and binary_kernel are in src/cpu/elementwise.cpp and
+// src/cuda/elementwise.cu, where_kernel beside them.
 #include "ops/elementwise.h"
 
 namespace ember {

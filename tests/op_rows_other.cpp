@@ -1,0 +1,230 @@
+// Rows of the test registry (tests/op_registry.h): linear algebra, shape, indexing, nn functions and composites.
+// References are written from the definitions (libtorch's documented semantics), never from
+// ember's code.
+#include <algorithm>
+#include <cmath>
+
+#include "op_registry_rows.h"
+
+namespace op_registry {
+
+std::vector<OpRow> other_rows() {
+    using namespace ember;
+    namespace F = nn::functional;
+    return {
+        // ---- linear algebra ----
+        {.name = "mm", .fn = [](const TL& x, Device) { return x[0].mm(x[1]); }, .shapes = {{5, 7}, {7, 3}}},
+        {.name = "mm same operand", .fn = [](const TL& x, Device) { return x[0].mm(x[0].t()); }, .shapes = {{5, 7}}},
+        {.name = "mm bigger",
+         .fn = [](const TL& x, Device) { return x[0].mm(x[1]); },
+         .shapes = {{70, 130}, {130, 90}},
+         .gradcheck = false},
+        {.name = "bmm", .fn = [](const TL& x, Device) { return bmm(x[0], x[1]); }, .shapes = {{2, 3, 4}, {2, 4, 2}}},
+        {.name = "matmul batched broadcast",
+         .fn = [](const TL& x, Device) { return x[0].matmul(x[1]); },
+         .shapes = {{2, 1, 2, 3}, {3, 3, 2}}},
+        {.name = "matmul 3-D @ 2-D",
+         .fn = [](const TL& x, Device) { return x[0].matmul(x[1]); },
+         .shapes = {{2, 2, 3}, {3, 2}}},
+        {.name = "matmul vec @ mat",
+         .fn = [](const TL& x, Device) { return matmul(x[0], x[1]); },
+         .shapes = {{3}, {3, 2}}},
+        {.name = "matmul mat @ vec",
+         .fn = [](const TL& x, Device) { return matmul(x[0], x[1]); },
+         .shapes = {{2, 3}, {3}}},
+        {.name = "matmul batch @ vec",
+         .fn = [](const TL& x, Device) { return matmul(x[0], x[1]); },
+         .shapes = {{2, 2, 3}, {3}}},
+        {.name = "matmul vec @ batch",
+         .fn = [](const TL& x, Device) { return matmul(x[0], x[1]); },
+         .shapes = {{3}, {2, 3, 2}}},
+        {.name = "matmul vec @ vec",
+         .fn = [](const TL& x, Device) { return matmul(x[0], x[1]); },
+         .shapes = {{4}, {4}}},
+        {.name = "outer", .fn = [](const TL& x, Device) { return outer(x[0], x[1]); }, .shapes = {{3}, {2}}},
+        {.name = "addmm",
+         .fn = [](const TL& x, Device) { return addmm(x[0], x[1], x[2], 0.5, 2.0); },
+         .shapes = {{2}, {3, 2}, {2, 2}}},
+        {.name = "addmm 2-D self, beta 1",
+         .fn = [](const TL& x, Device) { return addmm(x[0], x[1], x[2]); },
+         .shapes = {{3, 2}, {3, 4}, {4, 2}}},
+        {.name = "addmm beta 0",
+         .fn = [](const TL& x, Device) { return addmm(x[0], x[1], x[2], 0.0, 1.0); },
+         .shapes = {{1, 2}, {3, 4}, {4, 2}}},
+        // ---- shape ----
+        {.name = "view split",
+         .fn =
+             [](const TL& x, Device) {
+                 return x[0].view({1, 5, 7, 1}) * 2.0;
+             },
+         .shapes = {{5, 7}}},
+        {.name = "view",
+         .fn =
+             [](const TL& x, Device) {
+                 return x[0].view({3, 2}).sin();
+             },
+         .shapes = {{6}}},
+        {.name = "reshape", .fn = [](const TL& x, Device) { return x[0].reshape({-1}).sin(); }, .shapes = {{5, 7}}},
+        {.name = "transpose",
+         .fn = [](const TL& x, Device) { return x[0].transpose(0, 2).exp(); },
+         .shapes = {{2, 3, 2}}},
+        {.name = "t", .fn = [](const TL& x, Device) { return x[0].t() * x[1]; }, .shapes = {{3, 2}, {2, 3}}},
+        {.name = "permute",
+         .fn =
+             [](const TL& x, Device) {
+                 return x[0].permute({2, 0, 1}).sin();
+             },
+         .shapes = {{2, 3, 2}}},
+        {.name = "expand",
+         .fn =
+             [](const TL& x, Device) {
+                 return x[0].expand({2, 3, 4}).sin();
+             },
+         .shapes = {{3, 1}}},
+        {.name = "slice step",
+         .fn = [](const TL& x, Device) { return x[0].slice(1, 1, 5, 2).exp(); },
+         .shapes = {{3, 5}}},
+        {.name = "narrow", .fn = [](const TL& x, Device) { return x[0].narrow(0, 1, 2).square(); }, .shapes = {{4, 2}}},
+        {.name = "select", .fn = [](const TL& x, Device) { return x[0].select(1, 2).square(); }, .shapes = {{2, 4}}},
+        {.name = "unsqueeze",
+         .fn = [](const TL& x, Device) { return x[0].unsqueeze(0) * x[1].unsqueeze(-1); },
+         .shapes = {{3}, {2, 3}}},
+        {.name = "squeeze",
+         .fn = [](const TL& x, Device) { return x[0].squeeze().square() + x[0].squeeze(0).sum(); },
+         .shapes = {{1, 3, 1}}},
+        {.name = "flatten", .fn = [](const TL& x, Device) { return x[0].flatten(1).exp(); }, .shapes = {{2, 2, 2}}},
+        {.name = "contiguous",
+         .fn = [](const TL& x, Device) { return x[0].t().contiguous().square(); },
+         .shapes = {{5, 7}}},
+        {.name = "clone", .fn = [](const TL& x, Device) { return x[0].clone().square(); }, .shapes = {{5, 7}}},
+        {.name = "cat",
+         .fn =
+             [](const TL& x, Device) {
+                 return cat({x[0], x[1], x[0]}, 1).square();
+             },
+         .shapes = {{2, 1}, {2, 3}}},
+        {.name = "stack",
+         .fn =
+             [](const TL& x, Device) {
+                 return stack({x[0], x[1]}, 1).exp();
+             },
+         .shapes = {{2, 3}, {2, 3}}},
+        {.name = "to float64", .fn = [](const TL& x, Device) { return x[0].to(kFloat64) * 2.0; }, .shapes = {{5, 7}}},
+        // ---- indexing ----
+        {.name = "index_select",
+         .fn =
+             [](const TL& x, Device d) {
+                 return x[0].index_select(0, ix({2, 0, 2}, {3}, d)).square();
+             },
+         .shapes = {{3, 2}}},
+        {.name = "index_select dim 1",
+         .fn =
+             [](const TL& x, Device d) {
+                 return index_select(x[0], 1, ix({1, 1, 4}, {3}, d)).exp();
+             },
+         .shapes = {{5, 7}}},
+        {.name = "index_select big",
+         .fn =
+             [](const TL& x, Device d) {
+                 manual_seed(21);
+                 return index_select(x[0], 0, randint(0, 700, {500}).to(d)).sin();
+             },
+         .shapes = {{700, 90}},
+         .gradcheck = false},
+        {.name = "gather",
+         .fn =
+             [](const TL& x, Device d) {
+                 return x[0].gather(1, ix({0, 2, 2, 1, 0, 0}, {3, 2}, d)).square();
+             },
+         .shapes = {{3, 3}}},
+        {.name = "gather big",
+         .fn =
+             [](const TL& x, Device d) {
+                 manual_seed(22);
+                 return gather(x[0], 1, randint(0, 50, {400, 30}).to(d)).sin();
+             },
+         .shapes = {{400, 50}},
+         .gradcheck = false},
+        {.name = "scatter_add",
+         .fn =
+             [](const TL& x, Device d) {
+                 return scatter_add(x[0], 1, ix({0, 2, 2, 1, 0, 0}, {3, 2}, d), x[1]).square();
+             },
+         .shapes = {{3, 3}, {3, 2}}},
+        {.name = "scatter_add dim 0 big",
+         .fn =
+             [](const TL& x, Device d) {
+                 manual_seed(23);
+                 return scatter_add(x[0], 0, randint(0, 20, {300, 40}).to(d), x[1]).square();
+             },
+         .shapes = {{20, 40}, {300, 40}},
+         .gradcheck = false},
+        {.name = "index_add",
+         .fn =
+             [](const TL& x, Device d) {
+                 return index_add(x[0], 0, ix({1, 1, 0}, {3}, d), x[1]).square();
+             },
+         .shapes = {{2, 3}, {3, 3}}},
+        {.name = "index_add dim 1",
+         .fn =
+             [](const TL& x, Device d) {
+                 return index_add(x[0], 1, ix({3, 0, 3, 3}, {4}, d), x[1]).square();
+             },
+         .shapes = {{3, 5}, {3, 4}}},
+        {.name = "one_hot",
+         .fn = [](const TL& x, Device) { return one_hot(argmax(x[0], 1), 9); },
+         .shapes = {{6, 7}},
+         .backward = false},
+        // ---- nn functional ----
+        {.name = "linear",
+         .fn = [](const TL& x, Device) { return F::linear(x[0], x[1], x[2]); },
+         .shapes = {{4, 5}, {3, 5}, {3}}},
+        {.name = "linear no bias",
+         .fn = [](const TL& x, Device) { return F::linear(x[0], x[1]); },
+         .shapes = {{3, 4}, {2, 4}}},
+        {.name = "mse_loss",
+         .fn = [](const TL& x, Device) { return F::mse_loss(x[0], x[1]); },
+         .shapes = {{4, 5}, {4, 5}}},
+        {.name = "binary_cross_entropy",
+         .fn = [](const TL& x, Device) { return F::binary_cross_entropy(x[0], x[1]); },
+         .shapes = {{4, 5}, {4, 5}},
+         .lo = 0.05,
+         .hi = 0.95},
+        {.name = "bce with logits",
+         .fn = [](const TL& x, Device) { return F::binary_cross_entropy_with_logits(x[0], x[1].sigmoid()); },
+         .shapes = {{4, 5}, {4, 5}}},
+        {.name = "cross_entropy",
+         .fn =
+             [](const TL& x, Device d) {
+                 return F::cross_entropy(x[0], ix({0, 3, 6, 3, 1}, {5}, d));
+             },
+         .shapes = {{5, 7}}},
+        {.name = "nll_loss sum",
+         .fn =
+             [](const TL& x, Device d) {
+                 return F::nll_loss(x[0].log_softmax(1), ix({0, 3, 6, 3, 1}, {5}, d),
+                                    nn::NLLLossOptions(nn::Reduction::Sum));
+             },
+         .shapes = {{5, 7}}},
+        {.name = "dropout",
+         .fn =
+             [](const TL& x, Device) {
+                 manual_seed(24);  // the same Philox stream on both devices, and at every call of gradcheck
+                 return F::dropout(x[0], 0.3);
+             },
+         .shapes = {{5, 7}}},
+        // ---- composites: several ops sharing an input ----
+        {.name = "mlp",
+         .fn = [](const TL& x, Device) { return x[0].mm(x[1]).add(x[2]).tanh().mm(x[1].t()).sum({1}); },
+         .shapes = {{2, 3}, {3, 3}, {3}},
+         .lo = -1,
+         .hi = 1},
+        {.name = "free energy",
+         .fn = [](const TL& x, Device) { return -(x[0].mm(x[1]) + x[2]).softplus().sum({1}) - x[0].sum({1}); },
+         .shapes = {{2, 3}, {3, 2}, {2}},
+         .lo = -1,
+         .hi = 1},
+    };
+}
+
+}  // namespace op_registry
