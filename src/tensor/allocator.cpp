@@ -1,6 +1,7 @@
 // CPU memory: the allocator behind every CPU tensor's storage (64-byte aligned blocks, with
 // size-class free lists for small buffers and a cache of large ones), the object pool of
-// object_pool.h, and the table of per-device allocators a backend registers into.
+// object_pool.h, the table of per-device allocators a backend registers into, and make_empty (a
+// fresh tensor: its TensorImpl, Storage and bytes from those pools).
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -10,6 +11,7 @@
 #include "ember/tensor/error.h"
 #include "ember/tensor/object_pool.h"
 #include "ember/tensor/storage.h"
+#include "ember/tensor/tensor.h"
 
 namespace ember {
 
@@ -206,6 +208,33 @@ Allocator* allocator_for(Device device) {
     EMBER_CHECK(a != nullptr, DeviceError, "allocate on ", device.str(),
                 ": no CUDA backend is initialised (ember built without CUDA, or no GPU available)");
     return a;
+}
+
+// make_empty lives beside the allocators so that the free-list pops of its TensorImpl, its
+// Storage and the storage's bytes inline into it: it runs once per op result.
+Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
+    auto impl = detail::make_pooled<TensorImpl>();
+    int64_t n = 1;
+    // span: the product of the sizes with 0 read as 1, which bounds every contiguous stride; it
+    // (and the byte count) must fit int64 even when a zero size makes the tensor empty.
+    int64_t span = static_cast<int64_t>(ember::element_size(dtype));
+    for (int64_t s : sizes) {
+        EMBER_CHECK(s >= 0, ValueError, "empty: negative size in shape ", shape_str(sizes));
+        EMBER_CHECK(!__builtin_mul_overflow(span, s > 0 ? s : 1, &span), ValueError, "empty: shape ", shape_str(sizes),
+                    " of ", dtype_name(dtype),
+                    " is too large (its byte size or strides overflow int64); expected at most 2^63 - 1 bytes");
+        n *= s;  // n <= span: cannot overflow
+    }
+    impl->sizes.assign(sizes.begin(), sizes.end());
+    detail::fill_contiguous_strides(sizes, impl->strides);
+    impl->numel = n;
+    impl->dtype = dtype;
+    impl->device = device;
+    impl->is_contiguous = true;
+    Allocator* alloc = device.is_cpu() ? cpu_allocator() : allocator_for(device);
+    impl->storage =
+        detail::make_pooled<Storage>(static_cast<std::size_t>(n * ember::element_size(dtype)), device, alloc);
+    return Tensor(std::move(impl));
 }
 
 }  // namespace ember

@@ -1,5 +1,6 @@
 // Metadata of the Tensor handle: shapes, strides, views, and the release of its graph node. No
-// math and no memory management live here (allocators: allocator.cpp; devices: device.cpp).
+// math and no memory management live here (allocators and make_empty: allocator.cpp; devices:
+// device.cpp).
 #include "ember/tensor/tensor.h"
 
 #include <sstream>
@@ -60,22 +61,9 @@ void Tensor::throw_undefined() {
 int64_t Tensor::size(int64_t d) const { return checked().sizes[wrap_dim(d, dim(), "size")]; }
 int64_t Tensor::stride(int64_t d) const { return checked().strides[wrap_dim(d, dim(), "stride")]; }
 
-namespace {
-// Row-major strides of `sizes`, written into `strides` (in place: make_empty fills a new tensor's
-// strides without building and moving a temporary Shape).
-void fill_contiguous_strides(IntArrayRef sizes, Shape& strides) {
-    strides.resize(sizes.size());
-    int64_t s = 1;
-    for (std::size_t i = sizes.size(); i-- > 0;) {
-        strides[i] = s;
-        s *= sizes[i] > 0 ? sizes[i] : 1;
-    }
-}
-}  // namespace
-
 Shape contiguous_strides(IntArrayRef sizes) {
     Shape strides;
-    fill_contiguous_strides(sizes, strides);
+    detail::fill_contiguous_strides(sizes, strides);
     return strides;
 }
 
@@ -84,31 +72,6 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
     EMBER_CHECK(dim >= -n && dim < n, IndexError, op, ": dimension ", dim, " is out of range for a tensor with ", ndim,
                 " dims (expected a value in [", -n, ", ", n - 1, "])");
     return dim < 0 ? dim + n : dim;
-}
-
-Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
-    auto impl = detail::make_pooled<TensorImpl>();
-    int64_t n = 1;
-    // span: the product of the sizes with 0 read as 1, which bounds every contiguous stride; it
-    // (and the byte count) must fit int64 even when a zero size makes the tensor empty.
-    int64_t span = static_cast<int64_t>(ember::element_size(dtype));
-    for (int64_t s : sizes) {
-        EMBER_CHECK(s >= 0, ValueError, "empty: negative size in shape ", shape_str(sizes));
-        EMBER_CHECK(!__builtin_mul_overflow(span, s > 0 ? s : 1, &span), ValueError, "empty: shape ", shape_str(sizes),
-                    " of ", dtype_name(dtype),
-                    " is too large (its byte size or strides overflow int64); expected at most 2^63 - 1 bytes");
-        n *= s;  // n <= span: cannot overflow
-    }
-    impl->sizes.assign(sizes.begin(), sizes.end());
-    fill_contiguous_strides(sizes, impl->strides);
-    impl->numel = n;
-    impl->dtype = dtype;
-    impl->device = device;
-    impl->is_contiguous = true;
-    Allocator* alloc = device.is_cpu() ? cpu_allocator() : allocator_for(device);
-    impl->storage =
-        detail::make_pooled<Storage>(static_cast<std::size_t>(n * ember::element_size(dtype)), device, alloc);
-    return Tensor(std::move(impl));
 }
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset) {

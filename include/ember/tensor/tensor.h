@@ -311,6 +311,18 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
 Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device);
 // Contiguous (row-major) strides for a shape.
 Shape contiguous_strides(IntArrayRef sizes);
+namespace detail {
+// The same, written into `strides` in place (make_empty fills a new tensor's strides without a
+// temporary Shape).
+inline void fill_contiguous_strides(IntArrayRef sizes, Shape& strides) {
+    strides.resize(sizes.size());
+    int64_t s = 1;
+    for (std::size_t i = sizes.size(); i-- > 0;) {
+        strides[i] = s;
+        s *= sizes[i] > 0 ? sizes[i] : 1;
+    }
+}
+}  // namespace detail
 // Wraps a possibly negative dimension index into [0, ndim); `op` names the caller in the error.
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
 
