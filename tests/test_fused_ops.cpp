@@ -7,17 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "cpu/vec_math.h"
-#include "cpu_paths_test_util.h"
 #include "ember/ember.h"
+#include "vec_math_paths_test_util.h"
 
 using namespace ember;
 
 namespace {
 
-struct PathGuard {
-    ~PathGuard() { cpu::vec_math_force(nullptr); }
-};
+using vec_math_paths::PathGuard;
 
 void require_close(const Tensor& a, const Tensor& b, double tol) {
     REQUIRE(a.sizes() == b.sizes());

@@ -7,6 +7,7 @@
 #include "ember/ember.h"
 #include "ember/nn/dbn.h"
 #include "ember/nn/rbm.h"
+#include "rbm_test_util.h"
 
 using namespace ember;
 
@@ -40,15 +41,7 @@ std::vector<double> bits(int64_t r, int64_t n) {
     return out;
 }
 
-nn::RBM random_rbm(int64_t nv, int64_t nh, double scale = 1.0) {
-    nn::RBM rbm(nv, nh);
-    rbm->to(kFloat64);
-    NoGradGuard g;
-    rbm->weight.normal_(0, scale);
-    rbm->visible_bias.normal_(0, scale);
-    rbm->hidden_bias.normal_(0, scale);
-    return rbm;
-}
+using rbm_test::random_rbm;
 
 }  // namespace
 

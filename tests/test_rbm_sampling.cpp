@@ -8,20 +8,13 @@
 
 #include "ember/ember.h"
 #include "ember/nn/rbm.h"
+#include "rbm_test_util.h"
 
 using namespace ember;
 
 namespace {
 
-nn::RBM random_rbm(int64_t nv, int64_t nh, double scale, nn::VisibleUnits visible = nn::VisibleUnits::Bernoulli) {
-    nn::RBM rbm(nv, nh, visible);
-    rbm->to(kFloat64);
-    NoGradGuard g;
-    rbm->weight.normal_(0, scale);
-    rbm->visible_bias.normal_(0, scale);
-    rbm->hidden_bias.normal_(0, scale);
-    return rbm;
-}
+using rbm_test::random_rbm;
 
 // The conditionals written from the parameters: p(h = 1 | v) and p(v = 1 | h) (or the Gaussian mean).
 Tensor p_h(const nn::RBMImpl& r, const Tensor& v) { return sigmoid(mm(v, r.weight.t()) + r.hidden_bias); }

@@ -13,29 +13,16 @@
 #include <string>
 #include <vector>
 
-#include "cpu/vec_math.h"
-#include "cpu_paths_test_util.h"
 #include "ember/ember.h"
 #include "kernels/float_math.h"
 #include "kernels/functors.h"
+#include "vec_math_paths_test_util.h"
 
 namespace {
 
 namespace fm = ember::kernels::float_math;
 
-struct PathGuard {
-    ~PathGuard() { ember::cpu::vec_math_force(nullptr); }
-};
-
-const std::vector<cpu_paths::Path> kPaths = cpu_paths::all_paths("scalar");
-
-std::vector<std::string> supported_paths() {
-    std::vector<std::string> ran = cpu_paths::runnable(
-        kPaths, [](const char* p) { ember::cpu::vec_math_force(p); },
-        [] { return std::string(ember::cpu::vec_math_path()); });
-    cpu_paths::say_ran(ran);
-    return ran;
-}
+using vec_math_paths::PathGuard;
 
 uint32_t bits_of(float x) {
     uint32_t b;
@@ -114,7 +101,7 @@ TEST_CASE("same arithmetic: every vec_math path returns the scalar functors' bit
     using namespace ember::kernels;
     PathGuard guard;
     const std::vector<float> x = inputs();
-    for (const std::string& path : supported_paths()) {
+    for (const std::string& path : vec_math_paths::supported()) {
         DYNAMIC_SECTION("path " << path) {
             ember::cpu::vec_math_force(path.c_str());
             check_bits("exp", ember::cpu::exp_f32, ExpF{}, x);
@@ -222,7 +209,7 @@ TEST_CASE("same arithmetic: sigmoid_bernoulli draws the same samples on every CP
     const std::vector<float> x = logits();
     const std::vector<float> want = reference_samples(x, 77);
     const ember::Tensor t = ember::tensor(x);
-    for (const std::string& path : supported_paths()) {
+    for (const std::string& path : vec_math_paths::supported()) {
         DYNAMIC_SECTION("path " << path) {
             ember::cpu::vec_math_force(path.c_str());
             ember::manual_seed(77);

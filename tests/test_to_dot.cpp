@@ -177,3 +177,15 @@ TEST_CASE("to_dot: a custom Function lists what it saved; shapes beyond the node
     REQUIRE(fn_label.size() > tail.size());
     CHECK(fn_label.substr(fn_label.size() - tail.size()) == tail);
 }
+
+TEST_CASE("to_dot: an op stopped by anomaly mode leaves no saved shapes to the next node", "[autograd][dot]") {
+    Tensor x = leaf({-1, -2});  // log of negatives: NaN, which anomaly mode stops after log saved x
+    {
+        ember::autograd::DetectAnomalyGuard anomaly;
+        REQUIRE_THROWS_AS(ember::log(x), ember::AnomalyError);
+    }
+    Tensor a = leaf({1, 2, 3}), b = leaf({4, 5, 6});
+    ParsedDot g = parse(ember::autograd::to_dot((a * b).sum()));
+    // mul saved its two [3] operands and nothing of log's [2].
+    CHECK(g.labels().count("MulBackward0\nsaved [3] [3]") == 1);
+}

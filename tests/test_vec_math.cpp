@@ -10,26 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "cpu/vec_math.h"
-#include "cpu_paths_test_util.h"
 #include "ember/ember.h"
+#include "vec_math_paths_test_util.h"
 
 namespace {
 
-struct PathGuard {
-    ~PathGuard() { ember::cpu::vec_math_force(nullptr); }
-};
-
-const std::vector<cpu_paths::Path> kPaths = cpu_paths::all_paths("scalar");
-
-// Every path this CPU runs (each checked to be selectable); the others are reported as not run.
-std::vector<std::string> supported_paths() {
-    std::vector<std::string> ran = cpu_paths::runnable(
-        kPaths, [](const char* p) { ember::cpu::vec_math_force(p); },
-        [] { return std::string(ember::cpu::vec_math_path()); });
-    cpu_paths::say_ran(ran);
-    return ran;
-}
+using vec_math_paths::PathGuard;
+const std::vector<cpu_paths::Path>& kPaths = vec_math_paths::all();  // scalar, AVX2, AVX-512
 
 // Distance in units in the last place between a float result and the double reference rounded
 // to float (both finite and of the same sign).
@@ -93,7 +80,7 @@ void softplus_default(const float* x, float* y, int64_t n) { ember::cpu::softplu
 
 TEST_CASE("vec_math: exp, sigmoid, softplus, log_sigmoid within 3 ulp of double references", "[vec_math]") {
     PathGuard guard;
-    for (const std::string& path : supported_paths()) {
+    for (const std::string& path : vec_math_paths::supported()) {
         DYNAMIC_SECTION("path " << path) {
             ember::cpu::vec_math_force(path.c_str());
             check_against(ember::cpu::exp_f32, exp_ref, -110.0f, 90.0f, 2);
@@ -107,7 +94,7 @@ TEST_CASE("vec_math: exp, sigmoid, softplus, log_sigmoid within 3 ulp of double 
 TEST_CASE("vec_math: infinities, NaN, signed zero and every tail length", "[vec_math]") {
     PathGuard guard;
     const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-    for (const std::string& path : supported_paths()) {
+    for (const std::string& path : vec_math_paths::supported()) {
         DYNAMIC_SECTION("path " << path) {
             ember::cpu::vec_math_force(path.c_str());
             const std::vector<float> x = {inf, -inf, nan, 0.0f, -0.0f, 88.8f, -104.0f, 1e-30f};

@@ -74,10 +74,11 @@ inline void hand_saved_shapes_to(Node& node) {
 void connect(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
              const std::vector<Tensor*>& outputs) {
     // Every recorded op passes here, after its forward has filled its outputs: the one place
-    // where anomaly mode checks forward results (before anything is attached).
+    // where anomaly mode checks forward results (before anything is attached). The pending saved
+    // shapes are taken first, so that an anomaly error does not leave them to the next op's node.
+    hand_saved_shapes_to(*node);
     if (AnomalyMode::is_enabled()) [[unlikely]]
         anomaly::check_forward(*node, inputs, outputs);
-    hand_saved_shapes_to(*node);
     node->next_edges.reserve(inputs.size());
     for (const Tensor& in : inputs) node->next_edges.push_back(gradient_edge(in));
     if (outputs.size() > 1) node->output_meta.reserve(outputs.size());
