@@ -4,7 +4,7 @@
 # through passwordless sudo); otherwise prints the command to run and exits 1.
 #
 #   ./scripts/setup.sh test                      also installs what the full test suite uses:
-#                                                libtorch (differential tests) and clang's libFuzzer
+#                                                libtorch (differential tests), clang's libFuzzer and Graphviz
 #   EMBER_SETUP_OPTIONAL=1 ./scripts/setup.sh   also installs the benchmarks' references
 set -euo pipefail
 
@@ -12,9 +12,9 @@ set -euo pipefail
 # numpy (the .npy interoperability test reads and writes files with it).
 required=(cmake ninja-build g++ catch2 nlohmann-json3-dev zlib1g-dev libpng-dev libcli11-dev dataset-fashion-mnist python3-numpy)
 # The test suite's references: libtorch for the differential tests (built only when found),
-# clang-format for the formatting check of .ci/run, and clang with its libFuzzer runtime and OpenMP
-# for the fuzz targets (scripts/fuzz.sh).
-testing=(libtorch-dev clang clang-format libclang-rt-14-dev libomp-dev)
+# clang-format for the formatting check of .ci/run, clang with its libFuzzer runtime and OpenMP
+# for the fuzz targets (scripts/fuzz.sh), and Graphviz, whose `dot` must accept autograd's to_dot.
+testing=(libtorch-dev clang clang-format libclang-rt-14-dev libomp-dev graphviz)
 # The benchmarks' references (not needed to build or test): OpenBLAS, libtorch, scikit-learn.
 optional=(libopenblas-dev libtorch-dev python3-sklearn)
 
