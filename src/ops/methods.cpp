@@ -222,6 +222,12 @@ Tensor& Tensor::fill_(double value) {
 Tensor& Tensor::copy_(const Tensor& src) {
     check_inplace("copy_", *this);
     check_defined("copy_", src, "source");
+    // Writing part of a tensor that autograd records would have to rewrite its base's history
+    // (PyTorch's CopySlices); ember refuses rather than leave a gradient that ignores the write.
+    EMBER_CHECK(!(GradMode::is_enabled() && (requires_grad() || autograd::needs_grad(src)) && impl()->is_view),
+                NotImplementedError, "copy_: recording copy_ into a view (", describe(*this),
+                ") of a tensor that requires grad is not supported; write under NoGradGuard or build the result "
+                "out of place (where, cat, index_add)");
     if (autograd::needs_grad(src)) {
         // Gradient of copy_: flows to src (summed over broadcast dims), none to the old values.
         Tensor r = src.expand(sizes()).to(device()).to(dtype()).clone();

@@ -23,6 +23,9 @@ namespace ember {
 namespace autograd {
 class Node;
 }
+namespace indexing {
+class TensorIndex;
+}
 
 class Tensor;
 
@@ -66,6 +69,19 @@ class Tensor {
 public:
     Tensor() = default;
     explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+    Tensor(const Tensor&) = default;
+    Tensor(Tensor&&) noexcept = default;
+    ~Tensor() = default;
+
+    // Assignment has libtorch's two meanings. To a named tensor (`a = b`) it rebinds the handle.
+    // To a temporary, such as the view `t[i]` or `t.index({...})` returns, it writes into the
+    // elements that view names (`t[0] = x` copies x into row 0, `t[0][1] = 2.5` fills one
+    // element), since a handle that dies at the semicolon could be assigned no other way.
+    Tensor& operator=(const Tensor&) & = default;
+    Tensor& operator=(Tensor&&) & noexcept = default;
+    Tensor& operator=(const Tensor& src) && { return copy_(src); }
+    Tensor& operator=(Tensor&& src) && { return copy_(src); }
+    Tensor& operator=(double value) && { return fill_(value); }
 
     bool defined() const { return impl_ != nullptr; }
     TensorImpl* impl() const { return impl_.get(); }
@@ -161,6 +177,11 @@ public:
     Tensor squeeze(int64_t dim) const;
     Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
     Tensor operator[](int64_t index) const { return select(0, index); }
+    // x.index({Slice(), 0, None}) and x.index_put_({mask}, v), as in libtorch: see
+    // ember/tensor/indexing.h.
+    Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
+    Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& values);
+    Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, double value);
 
     // ---- indexing ----
     Tensor index_select(int64_t dim, const Tensor& index) const;
