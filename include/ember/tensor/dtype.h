@@ -16,6 +16,10 @@ constexpr ScalarType kDouble = ScalarType::Float64;
 constexpr ScalarType kInt64 = ScalarType::Int64;
 constexpr ScalarType kLong = ScalarType::Int64;
 constexpr ScalarType kBool = ScalarType::Bool;
+// libtorch's short aliases.
+constexpr ScalarType kF32 = kFloat32;
+constexpr ScalarType kF64 = kFloat64;
+constexpr ScalarType kI64 = kInt64;
 
 inline const char* dtype_name(ScalarType t) {
     switch (t) {
