@@ -47,6 +47,31 @@ TEST_CASE("factories: zeros, ones, full, empty, eye, tensor, scalar_tensor", "[t
     REQUIRE(raw_values(ember::full_like(f, 7.0)) == std::vector<double>(4, 7.0));
 }
 
+TEST_CASE("tensor(values): the dtype follows the values unless the options set one (libtorch's rule)",
+          "[tensor][factory]") {
+    // libtorch 1.13 gives: long, long, float, bool, long (0-dim), float (0-dim), double.
+    require_tensor(ember::tensor({3, -1, 4}), {3}, {3, -1, 4}, 0, 0);
+    CHECK(ember::tensor({3, -1, 4}).dtype() == ember::kInt64);
+    Tensor rows = ember::tensor({{1, 2}, {3, 4}});
+    CHECK(rows.dtype() == ember::kInt64);
+    require_tensor(rows, {2, 2}, {1, 2, 3, 4}, 0, 0);
+    CHECK(ember::tensor({1.5, 2.0}).dtype() == ember::kFloat32);
+    CHECK(ember::tensor({1.0, 2}).dtype() == ember::kFloat32);  // a mixed list is a list of doubles
+    Tensor b = ember::tensor({true, false, true});
+    CHECK(b.dtype() == ember::kBool);
+    require_tensor(b, {3}, {1, 0, 1}, 0, 0);
+    CHECK(ember::tensor(3).dtype() == ember::kInt64);
+    CHECK(ember::tensor(3).dim() == 0);
+    CHECK(ember::tensor(2.5).item<double>() == 2.5);
+    CHECK(ember::tensor(2.5).dtype() == ember::kFloat32);
+    CHECK(ember::tensor(true).dtype() == ember::kBool);
+    CHECK(ember::tensor({1, 2}, ember::kFloat64).dtype() == ember::kFloat64);
+    CHECK(ember::tensor(std::vector<int64_t>{1, 2}, ember::TensorOptions().device(ember::kCPU)).dtype() ==
+          ember::kInt64);  // options without a dtype keep the inferred one
+    require_throws_with<ember::ShapeError>([] { ember::tensor({{1, 2}, {3}}); }, {"tensor", "ragged"});
+    require_throws_with<ember::ShapeError>([] { ember::tensor({{1}, {2, 3}, {}}); }, {"tensor", "ragged"});
+}
+
 TEST_CASE("arange and linspace", "[tensor][factory]") {
     Tensor a = ember::arange(5);
     REQUIRE(a.dtype() == ember::kInt64);

@@ -96,8 +96,16 @@ Tensor tensor(const std::vector<float>& values, const TensorOptions& o) {
 Tensor tensor(const std::vector<int64_t>& values, const TensorOptions& o) {
     Tensor host = make_empty({static_cast<int64_t>(values.size())}, kInt64, Device(kCPU));
     if (!values.empty()) std::memcpy(host.raw_data_ptr(), values.data(), values.size() * sizeof(int64_t));
-    return finish(host.to(o.dtype()).to(o.device()), o);
+    return finish(host.to(o.has_dtype() ? o.dtype() : kInt64).to(o.device()), o);
 }
+Tensor tensor(const std::vector<bool>& values, const TensorOptions& o) {
+    Tensor host = make_empty({static_cast<int64_t>(values.size())}, kBool, Device(kCPU));
+    bool* p = static_cast<bool*>(host.raw_data_ptr());
+    for (std::size_t i = 0; i < values.size(); ++i) p[i] = values[i];
+    return finish(host.to(o.has_dtype() ? o.dtype() : kBool).to(o.device()), o);
+}
+Tensor tensor(double value, const TensorOptions& o) { return from_doubles({value}, {}, o); }
+Tensor tensor(bool value, const TensorOptions& o) { return tensor(std::vector<bool>{value}, o).view({}); }
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& o) {
     std::vector<double> v;
     int64_t cols = rows.size() ? static_cast<int64_t>(rows.begin()->size()) : 0;

@@ -24,6 +24,16 @@ void show(const std::string& name, const torch::Tensor& t) {
 torch::Tensor longs(std::vector<int64_t> v) { return torch::tensor(v); }
 
 int main() {
+    // Factories infer the dtype from the values unless the options set one.
+    std::cout << std::boolalpha << "dtypes " << (torch::tensor({1, 2}).dtype() == torch::kLong) << ' '
+              << (torch::tensor({{1, 2}, {3, 4}}).dtype() == torch::kLong) << ' '
+              << (torch::tensor({1.5, 2.0}).dtype() == torch::kFloat) << ' '
+              << (torch::tensor({true, false}).dtype() == torch::kBool) << ' '
+              << (torch::tensor(3).dtype() == torch::kLong) << ' ' << (torch::tensor(2.5).dtype() == torch::kFloat)
+              << ' ' << (torch::tensor({1, 2}, torch::kDouble).dtype() == torch::kDouble) << ' '
+              << torch::tensor(3).dim() << '\n';
+    show("tensor({{1, 2}, {3, 4}})", torch::tensor({{1, 2}, {3, 4}}));
+
     auto x = torch::arange(24, torch::kDouble).view({2, 3, 4});
     show("x[1, :, -1]", x.index({1, Slice(), -1}));
     show("x[:, 1:, ::2]", x.index({Slice(), Slice(1, None), Slice(None, None, 2)}));

@@ -3,8 +3,10 @@
 // the kernel for the inputs' device, and records its backward when autograd needs it.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "ember/tensor/tensor.h"
@@ -30,12 +32,42 @@ Tensor arange(int end, const TensorOptions& options = dtype(kInt64));
 Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options = {});
 Tensor eye(int64_t n, const TensorOptions& options = {});
 Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {});
-// tensor({1, 2, 3}) is float32; tensor({1.0, 2.0}, dtype(kFloat64)); nested lists via tensor(values).view(...).
+// As in libtorch, the dtype follows the values unless the options set one: tensor({1.5, 2.0})
+// is float32 (the default dtype), tensor({1, 2}) int64, tensor({true, false}) bool,
+// tensor({1, 2}, kFloat64) float64; tensor(2.5) and tensor(3) are 0-dim.
 Tensor tensor(std::initializer_list<double> values, const TensorOptions& options = {});
 Tensor tensor(const std::vector<double>& values, const TensorOptions& options = {});
 Tensor tensor(const std::vector<float>& values, const TensorOptions& options = {});
-Tensor tensor(const std::vector<int64_t>& values, const TensorOptions& options = dtype(kInt64));
+Tensor tensor(const std::vector<int64_t>& values, const TensorOptions& options = {});
+Tensor tensor(const std::vector<bool>& values, const TensorOptions& options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& options = {});
+Tensor tensor(double value, const TensorOptions& options = {});
+// Integer and bool lists: a template, so that a list of ints is an exact match here (an
+// initializer_list<int64_t> overload would tie with the double one for int literals).
+template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+Tensor tensor(std::initializer_list<T> values, const TensorOptions& options = {}) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return tensor(std::vector<bool>(values), options);
+    } else {
+        return tensor(std::vector<int64_t>(values.begin(), values.end()), options);
+    }
+}
+template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+Tensor tensor(std::initializer_list<std::initializer_list<T>> rows, const TensorOptions& options = {}) {
+    const int64_t n = static_cast<int64_t>(rows.size()), cols = n ? static_cast<int64_t>(rows.begin()->size()) : 0;
+    std::vector<int64_t> v;
+    for (const auto& r : rows) {
+        EMBER_CHECK(static_cast<int64_t>(r.size()) == cols, ShapeError, "tensor: ragged nested list (rows of ", cols,
+                    " and ", r.size(), " values)");
+        v.insert(v.end(), r.begin(), r.end());
+    }
+    return tensor(v, options).view({n, cols});
+}
+template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+Tensor tensor(T value, const TensorOptions& options = {}) {
+    return tensor(std::vector<int64_t>{static_cast<int64_t>(value)}, options).view({});
+}
+Tensor tensor(bool value, const TensorOptions& options = {});
 Tensor scalar_tensor(double value, const TensorOptions& options = {});
 // Wraps memory owned by the caller (no copy). `deleter`, if given, runs when the last view dies.
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {},

@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+
 #include "ember/tensor/device.h"
 #include "ember/tensor/dtype.h"
 
@@ -29,12 +31,15 @@ public:
         o.requires_grad_ = r;
         return o;
     }
-    ScalarType dtype() const { return dtype_; }
+    // The dtype set, or the default float32 when none was (libtorch's default dtype); factories
+    // that infer a dtype from their data (tensor({1, 2}) is int64) ask has_dtype() first.
+    ScalarType dtype() const { return dtype_.value_or(kFloat32); }
+    bool has_dtype() const { return dtype_.has_value(); }
     Device device() const { return device_; }
     bool requires_grad() const { return requires_grad_; }
 
 private:
-    ScalarType dtype_ = kFloat32;
+    std::optional<ScalarType> dtype_;
     Device device_;
     bool requires_grad_ = false;
 };
