@@ -24,6 +24,7 @@ TOKEN = re.compile(r"(?<![\w./:-])((?:\.\./|\.?/)?(?:[\w.+-]+/)*[\w+-][\w.+-]*\.
 # build or a script writes, and prose or shell that merely matches the pattern.
 NOT_PATHS = {
     "derivatives.yaml": "PyTorch's table of derivatives, cited as PyTorch's",
+    "torch/torch.h": "libtorch's umbrella header, cited as libtorch's (docs/porting.md)",
     "emberConfig.cmake": "written by cmake --install",
     "gpu_bench.json": "written by scripts/gpu_check.sh",
     "summary.json": "written by scripts/gpu_check.sh",
