@@ -216,3 +216,29 @@ CUDA_TEST_CASE("cuda: out-of-range indices are IndexErrors naming the CPU's posi
     REQUIRE(equal(index_select(gx, 1, tensor(std::vector<int64_t>{4, 0}).to(kGpu)).cpu(),
                   index_select(x, 1, tensor(std::vector<int64_t>{4, 0}))));
 }
+
+CUDA_TEST_CASE("cuda: index, index_put_ and assignment to views give the CPU's results on the GPU") {
+    if (!gpu_or_skip()) return;
+    using namespace ember::indexing;
+    manual_seed(11);
+    Tensor x = randn({3, 4, 5});
+    Tensor gx = x.to(kGpu);
+    Tensor rows = tensor({2, 0, -1}), cols = tensor({1, 3}).view({2, 1});
+    Tensor mask = x > 0.5;
+    auto both = [&](const std::function<Tensor(const Tensor&, bool)>& f) {
+        Tensor c = f(x, false), g = f(gx, true);
+        REQUIRE(g.device().is_cuda());
+        REQUIRE(equal(g.cpu(), c));
+    };
+    auto on = [](const Tensor& t, bool gpu) { return gpu ? t.to(kGpu) : t; };
+    both([&](const Tensor& t, bool) { return t.index({Slice(), 1, Slice(None, None, 2)}); });
+    both([&](const Tensor& t, bool g) { return t.index({on(rows, g), Slice(), on(cols, g)}); });
+    both([&](const Tensor& t, bool g) { return t.index({on(mask, g)}); });
+    both([&](const Tensor& t, bool g) {
+        Tensor u = t.clone();
+        u.index_put_({on(mask, g)}, 0);
+        u.index_put_({Slice(), on(rows, g)}, on(tensor({1.0, 2.0, 3.0, 4.0, 5.0}), g));
+        u[1][2] = on(tensor({-1.0}), g);
+        return u;
+    });
+}
