@@ -341,3 +341,17 @@ TEST_CASE("factories: a shape whose size or strides overflow int64 is a ValueErr
     // if it is too big for memory): 2^20 x 2^20 x 0 floats has strides of 2^20 and 1.
     REQUIRE(ember::empty({int64_t{1} << 20, int64_t{1} << 20, 0}).numel() == 0);
 }
+
+TEST_CASE("EMBER_CHECK has libtorch's TORCH_CHECK form: ember::Error with the parts, or the condition", "[errors]") {
+    const int dims = 3;
+    require_throws_with<ember::Error>([&] { EMBER_CHECK(dims == 2, "expected a 2-D tensor, got ", dims, " dims"); },
+                                      {"expected a 2-D tensor, got 3 dims"});
+    require_throws_with<ember::Error>([&] { EMBER_CHECK(dims == 2); },
+                                      {"Expected dims == 2 to be true, but got false."});
+    require_throws_with<ember::IndexError>([&] { EMBER_CHECK_INDEX(dims < 3, "index ", dims); }, {"index 3"});
+    require_throws_with<ember::ValueError>([&] { EMBER_CHECK_VALUE(dims < 0); }, {"dims < 0"});
+    require_throws_with<ember::DTypeError>([&] { EMBER_CHECK_TYPE(false, "float only"); }, {"float only"});
+    require_throws_with<ember::NotImplementedError>([&] { EMBER_CHECK_NOT_IMPLEMENTED(false, "later"); }, {"later"});
+    EMBER_CHECK(dims == 3, "never formatted");  // a true condition throws nothing
+    EMBER_INTERNAL_ASSERT(dims > 0);
+}

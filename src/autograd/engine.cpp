@@ -98,11 +98,11 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
 
     for (std::size_t i = 0; i < roots.size(); ++i) {
         Edge e = gradient_edge(roots[i]);
-        EMBER_CHECK(e.valid(), AutogradError, "backward: element ", i, " of the outputs (", describe(roots[i]),
-                    ") does not require grad and has no grad_fn");
+        EMBER_ENFORCE(e.valid(), AutogradError, "backward: element ", i, " of the outputs (", describe(roots[i]),
+                      ") does not require grad and has no grad_fn");
         const Tensor& g = root_grads[i];
-        EMBER_CHECK(g.sizes() == roots[i].sizes(), ShapeError, "backward: gradient of shape ", shape_str(g.sizes()),
-                    " does not match output of shape ", shape_str(roots[i].sizes()));
+        EMBER_ENFORCE(g.sizes() == roots[i].sizes(), ShapeError, "backward: gradient of shape ", shape_str(g.sizes()),
+                      " does not match output of shape ", shape_str(roots[i].sizes()));
         add_to_buffer(buffer_slot(tasks.at(e.fn.get()), *e.fn, e.input_nr), g);
         root_nodes.push_back(e.fn);
     }
@@ -231,9 +231,9 @@ void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& gra
         if (i < grad_tensors.size() && grad_tensors[i].defined()) {
             grads[i] = grad_tensors[i];
         } else {
-            EMBER_CHECK(tensors[i].numel() == 1, AutogradError,
-                        "backward: a gradient can be created implicitly only for one-element outputs, but output ", i,
-                        " is ", describe(tensors[i]), "; pass a gradient tensor of that shape");
+            EMBER_ENFORCE(tensors[i].numel() == 1, AutogradError,
+                          "backward: a gradient can be created implicitly only for one-element outputs, but output ", i,
+                          " is ", describe(tensors[i]), "; pass a gradient tensor of that shape");
             grads[i] = ones_like(tensors[i]);
         }
     }
@@ -248,18 +248,18 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
         if (i < grad_outputs.size() && grad_outputs[i].defined()) {
             seeds[i] = grad_outputs[i];
         } else {
-            EMBER_CHECK(outputs[i].numel() == 1, AutogradError,
-                        "autograd::grad: a gradient can be created implicitly only for one-element outputs, but "
-                        "output ",
-                        i, " is ", describe(outputs[i]));
+            EMBER_ENFORCE(outputs[i].numel() == 1, AutogradError,
+                          "autograd::grad: a gradient can be created implicitly only for one-element outputs, but "
+                          "output ",
+                          i, " is ", describe(outputs[i]));
             seeds[i] = ones_like(outputs[i]);
         }
     }
     std::vector<Capture> captures;
     std::vector<Edge> keep_alive;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        EMBER_CHECK(inputs[i].defined() && inputs[i].requires_grad(), AutogradError, "autograd::grad: input ", i, " (",
-                    describe(inputs[i]), ") does not require grad");
+        EMBER_ENFORCE(inputs[i].defined() && inputs[i].requires_grad(), AutogradError, "autograd::grad: input ", i,
+                      " (", describe(inputs[i]), ") does not require grad");
         Edge e = gradient_edge(inputs[i]);
         keep_alive.push_back(e);
         captures.push_back({e.fn.get(), e.input_nr, i});
@@ -267,9 +267,9 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     std::vector<Tensor> result(inputs.size());
     run_backward(outputs, seeds, retain_graph.value_or(create_graph), create_graph, &captures, &result);
     for (std::size_t i = 0; i < result.size(); ++i) {
-        EMBER_CHECK(result[i].defined() || allow_unused, AutogradError, "autograd::grad: input ", i, " (",
-                    describe(inputs[i]),
-                    ") was not used to compute the outputs; pass allow_unused=true to get an undefined gradient");
+        EMBER_ENFORCE(result[i].defined() || allow_unused, AutogradError, "autograd::grad: input ", i, " (",
+                      describe(inputs[i]),
+                      ") was not used to compute the outputs; pass allow_unused=true to get an undefined gradient");
         if (result[i].defined() && !create_graph) result[i] = result[i].detach();
     }
     return result;

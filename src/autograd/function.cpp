@@ -30,8 +30,8 @@ void AutogradContext::finish_saving(const std::vector<Tensor>& outputs) {
 }
 
 std::vector<Tensor> AutogradContext::get_saved_variables() const {
-    EMBER_CHECK(!released_, AutogradError,
-                "custom Function: saved variables were already freed by a previous backward; use retain_graph=true");
+    EMBER_ENFORCE(!released_, AutogradError,
+                  "custom Function: saved variables were already freed by a previous backward; use retain_graph=true");
     if (!to_save_.empty()) return to_save_;  // forward did not record (no input required grad)
     std::vector<Tensor> out;
     for (const SavedTensor& s : saved_) out.push_back(s.unpack(*node_));

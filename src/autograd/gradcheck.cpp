@@ -11,10 +11,10 @@ namespace {
 std::vector<Tensor> detached_inputs(const std::vector<Tensor>& inputs) {
     std::vector<Tensor> out;
     for (const Tensor& t : inputs) {
-        EMBER_CHECK(t.dtype() == kFloat64, DTypeError,
-                    "gradcheck: inputs must be float64 (finite differences in "
-                    "float32 are too coarse), got ",
-                    describe(t));
+        EMBER_ENFORCE(t.dtype() == kFloat64, DTypeError,
+                      "gradcheck: inputs must be float64 (finite differences in "
+                      "float32 are too coarse), got ",
+                      describe(t));
         out.push_back(t.detach().clone().requires_grad_(t.requires_grad()));
     }
     return out;
@@ -31,7 +31,7 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, cons
                const GradcheckOptions& options) {
     std::vector<Tensor> x = detached_inputs(inputs);
     Tensor y = fn(x);
-    EMBER_CHECK(y.dtype() == kFloat64, DTypeError, "gradcheck: the function must return float64, got ", describe(y));
+    EMBER_ENFORCE(y.dtype() == kFloat64, DTypeError, "gradcheck: the function must return float64, got ", describe(y));
     const int64_t n_out = y.numel();
     std::vector<Tensor> diff_inputs;
     std::vector<std::size_t> diff_index;
@@ -57,9 +57,9 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, cons
         auto g = grad({yo}, diff_inputs, {seed}, false, false, true);
         for (std::size_t k = 0; k < diff_inputs.size(); ++k) {
             if (g[k].defined()) {
-                EMBER_CHECK(g[k].sizes() == diff_inputs[k].sizes(), ShapeError, "gradcheck: gradient of input ",
-                            diff_index[k], " has shape ", shape_str(g[k].sizes()), " but the input has shape ",
-                            shape_str(diff_inputs[k].sizes()));
+                EMBER_ENFORCE(g[k].sizes() == diff_inputs[k].sizes(), ShapeError, "gradcheck: gradient of input ",
+                              diff_index[k], " has shape ", shape_str(g[k].sizes()), " but the input has shape ",
+                              shape_str(diff_inputs[k].sizes()));
                 analytic[k][o] = g[k].to_vector<double>();
             } else {
                 analytic[k][o].assign(static_cast<std::size_t>(diff_inputs[k].numel()), 0.0);

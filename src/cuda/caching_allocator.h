@@ -76,9 +76,9 @@ public:
                 release_cached_locked();
                 p = raw_alloc_(size);
             }
-            EMBER_CHECK(p != nullptr, DeviceError, raw_name_, ": out of memory on ", device_, " allocating ", nbytes,
-                        " bytes (", size, " rounded); ember holds ", stats_.allocated,
-                        " bytes in live tensors and had cached blocks released before retrying");
+            EMBER_ENFORCE(p != nullptr, DeviceError, raw_name_, ": out of memory on ", device_, " allocating ", nbytes,
+                          " bytes (", size, " rounded); ember holds ", stats_.allocated,
+                          " bytes in live tensors and had cached blocks released before retrying");
             ++stats_.raw_allocations;
         }
         live_.emplace(p, size);

@@ -109,15 +109,15 @@ void throw_curand_error(curandStatus_t s, const char* call, const char* file, in
 }
 
 void ensure_initialized(Device device) {
-    EMBER_CHECK(device.is_cuda(), ValueError, "cuda::ensure_initialized: expected a CUDA device, got ", device.str());
+    EMBER_ENFORCE(device.is_cuda(), ValueError, "cuda::ensure_initialized: expected a CUDA device, got ", device.str());
     const Discovery& d = discovery();
-    EMBER_CHECK(d.count > 0, DeviceError, device.str(), ": CUDA is not available (", d.why_none, ")");
-    EMBER_CHECK(device.index >= 0 && device.index < d.count, DeviceError, device.str(),
-                ": no such CUDA device; this machine has ", d.count, " (cuda:0 to cuda:", d.count - 1, ")");
+    EMBER_ENFORCE(d.count > 0, DeviceError, device.str(), ": CUDA is not available (", d.why_none, ")");
+    EMBER_ENFORCE(device.index >= 0 && device.index < d.count, DeviceError, device.str(),
+                  ": no such CUDA device; this machine has ", d.count, " (cuda:0 to cuda:", d.count - 1, ")");
     // One GPU for now: the allocator and every kernel use the current device, which ember leaves
     // at 0. Multi-GPU needs per-device allocators and a device guard around each kernel.
-    EMBER_CHECK(device.index == 0, NotImplementedError, device.str(),
-                ": ember's CUDA backend uses one GPU (cuda:0) for now");
+    EMBER_ENFORCE(device.index == 0, NotImplementedError, device.str(),
+                  ": ember's CUDA backend uses one GPU (cuda:0) for now");
     static std::once_flag once;
     std::call_once(once, [] {
         EMBER_CUDA_CHECK(cudaSetDevice(0));
@@ -127,8 +127,9 @@ void ensure_initialized(Device device) {
 
 void copy_between_devices(void* dst, Device dst_dev, const void* src, Device src_dev, size_t nbytes) {
     if (nbytes == 0) return;
-    EMBER_CHECK(dst_dev.is_cuda() || src_dev.is_cuda(), ValueError,
-                "copy_between_devices: expected at least one CUDA device, got ", src_dev.str(), " -> ", dst_dev.str());
+    EMBER_ENFORCE(dst_dev.is_cuda() || src_dev.is_cuda(), ValueError,
+                  "copy_between_devices: expected at least one CUDA device, got ", src_dev.str(), " -> ",
+                  dst_dev.str());
     if (dst_dev.is_cuda()) ensure_initialized(dst_dev);
     if (src_dev.is_cuda()) ensure_initialized(src_dev);
     cudaMemcpyKind kind = src_dev.is_cpu()   ? cudaMemcpyHostToDevice

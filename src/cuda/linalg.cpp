@@ -37,8 +37,8 @@ void apply_math_mode(cublasHandle_t h) {
 }
 
 int to_int(int64_t v, const char* what) {
-    EMBER_CHECK(v >= 0 && v <= INT_MAX, NotImplementedError, "gemm_kernel: ", what, " = ", v,
-                " exceeds cuBLAS's 32-bit int interface");
+    EMBER_ENFORCE(v >= 0 && v <= INT_MAX, NotImplementedError, "gemm_kernel: ", what, " = ", v,
+                  " exceeds cuBLAS's 32-bit int interface");
     return static_cast<int>(v);
 }
 }  // namespace

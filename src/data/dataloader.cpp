@@ -9,34 +9,34 @@
 namespace ember::data {
 
 Batch Dataset::get_batch(const std::vector<int64_t>& indices) const {
-    EMBER_CHECK(!indices.empty(), ValueError, "Dataset::get_batch: empty index list");
+    EMBER_ENFORCE(!indices.empty(), ValueError, "Dataset::get_batch: empty index list");
     std::vector<Tensor> data, targets;
     data.reserve(indices.size());
     for (int64_t i : indices) {
         Batch b = get(i);
-        EMBER_CHECK(b.data.defined(), ValueError, "Dataset::get_batch: get(", i, ") returned undefined data");
+        EMBER_ENFORCE(b.data.defined(), ValueError, "Dataset::get_batch: get(", i, ") returned undefined data");
         data.push_back(std::move(b.data));
         if (b.target.defined()) targets.push_back(std::move(b.target));
     }
-    EMBER_CHECK(targets.empty() || targets.size() == data.size(), ValueError,
-                "Dataset::get_batch: some examples have a target and some do not");
+    EMBER_ENFORCE(targets.empty() || targets.size() == data.size(), ValueError,
+                  "Dataset::get_batch: some examples have a target and some do not");
     Batch out{stack(data), Tensor()};
     if (!targets.empty()) out.target = stack(targets);
     return out;
 }
 
 TensorDataset::TensorDataset(Tensor data, Tensor targets) : data_(std::move(data)), targets_(std::move(targets)) {
-    EMBER_CHECK(data_.defined() && data_.dim() >= 1, ShapeError,
-                "TensorDataset: data must have at least one dimension (examples along dim 0), got ",
-                data_.defined() ? describe(data_) : std::string("an undefined tensor"));
+    EMBER_ENFORCE(data_.defined() && data_.dim() >= 1, ShapeError,
+                  "TensorDataset: data must have at least one dimension (examples along dim 0), got ",
+                  data_.defined() ? describe(data_) : std::string("an undefined tensor"));
     if (targets_.defined())
-        EMBER_CHECK(targets_.dim() >= 1 && targets_.size(0) == data_.size(0), ShapeError, "TensorDataset: targets ",
-                    describe(targets_), " must have as many rows as data ", describe(data_));
+        EMBER_ENFORCE(targets_.dim() >= 1 && targets_.size(0) == data_.size(0), ShapeError, "TensorDataset: targets ",
+                      describe(targets_), " must have as many rows as data ", describe(data_));
 }
 
 Batch TensorDataset::get(int64_t index) const {
-    EMBER_CHECK(index >= 0 && index < size(), IndexError, "TensorDataset::get: index ", index,
-                " out of range for a data set of ", size(), " examples");
+    EMBER_ENFORCE(index >= 0 && index < size(), IndexError, "TensorDataset::get: index ", index,
+                  " out of range for a data set of ", size(), " examples");
     return {data_.select(0, index), targets_.defined() ? targets_.select(0, index) : Tensor()};
 }
 
@@ -50,9 +50,9 @@ Batch TensorDataset::get_batch(const std::vector<int64_t>& indices) const {
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(options) {
-    EMBER_CHECK(dataset_ != nullptr, ValueError, "DataLoader: null dataset");
-    EMBER_CHECK(options_.batch_size() >= 1, ValueError, "DataLoader: batch_size must be >= 1, got ",
-                options_.batch_size());
+    EMBER_ENFORCE(dataset_ != nullptr, ValueError, "DataLoader: null dataset");
+    EMBER_ENFORCE(options_.batch_size() >= 1, ValueError, "DataLoader: batch_size must be >= 1, got ",
+                  options_.batch_size());
 }
 
 int64_t DataLoader::size() const {
@@ -79,8 +79,8 @@ DataLoader::Iterator DataLoader::begin() {
 }
 
 Batch& DataLoader::Iterator::operator*() {
-    EMBER_CHECK(loader_ && order_ && batch_ < loader_->size(), IndexError,
-                "DataLoader: dereferencing an iterator past the end of the epoch");
+    EMBER_ENFORCE(loader_ && order_ && batch_ < loader_->size(), IndexError,
+                  "DataLoader: dereferencing an iterator past the end of the epoch");
     if (!current_) {
         const int64_t b = loader_->options_.batch_size(), n = static_cast<int64_t>(order_->size());
         const int64_t start = batch_ * b, stop = std::min(start + b, n);

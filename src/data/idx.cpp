@@ -252,12 +252,12 @@ Tensor read_idx_from_memory(std::span<const uint8_t> bytes, const std::string& n
 
 void write_idx(const std::string& path, const Tensor& t, IdxType type) {
     const char* op = "write_idx";
-    EMBER_CHECK(t.defined(), ValueError, op, ": undefined tensor");
-    EMBER_CHECK(valid_type(static_cast<uint8_t>(type)), ValueError, op, ": unknown IDX type ", int(type));
-    EMBER_CHECK(t.dim() >= 1 && t.dim() <= 255, ShapeError, op, ": IDX needs 1 to 255 dimensions, got ", describe(t));
+    EMBER_ENFORCE(t.defined(), ValueError, op, ": undefined tensor");
+    EMBER_ENFORCE(valid_type(static_cast<uint8_t>(type)), ValueError, op, ": unknown IDX type ", int(type));
+    EMBER_ENFORCE(t.dim() >= 1 && t.dim() <= 255, ShapeError, op, ": IDX needs 1 to 255 dimensions, got ", describe(t));
     for (int64_t s : t.sizes())
-        EMBER_CHECK(s <= int64_t(std::numeric_limits<uint32_t>::max()), ShapeError, op, ": size ", s, " of ",
-                    describe(t), " does not fit the 32-bit IDX size field");
+        EMBER_ENFORCE(s <= int64_t(std::numeric_limits<uint32_t>::max()), ShapeError, op, ": size ", s, " of ",
+                      describe(t), " does not fit the 32-bit IDX size field");
     // Encode into memory first: range errors are found before the file is created.
     Tensor src = t.detach().to(kCPU).to(kFloat64).contiguous();
     const double* v = t.numel() ? src.data_ptr<double>() : nullptr;
@@ -285,9 +285,9 @@ void write_idx(const std::string& path, const Tensor& t, IdxType type) {
         } else if (type == IdxType::Double) {
             store_be(q, std::bit_cast<uint64_t>(v[i]), 8);
         } else {
-            EMBER_CHECK(v[i] >= lo && v[i] <= hi && std::floor(v[i]) == v[i], ValueError, op, ": element ", i, " of ",
-                        describe(t), " is ", v[i], ", not an integer in [", lo, ", ", hi, "] as ", idx_type_name(type),
-                        " requires");
+            EMBER_ENFORCE(v[i] >= lo && v[i] <= hi && std::floor(v[i]) == v[i], ValueError, op, ": element ", i, " of ",
+                          describe(t), " is ", v[i], ", not an integer in [", lo, ", ", hi, "] as ",
+                          idx_type_name(type), " requires");
             store_be(q, static_cast<uint64_t>(static_cast<int64_t>(v[i])), es);
         }
     }

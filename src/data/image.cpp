@@ -16,21 +16,21 @@ namespace ember::data {
 
 void save_image_grid(const Tensor& images, const std::string& path, int64_t nrow, int padding, float pad_value) {
     const char* op = "save_image_grid";
-    EMBER_CHECK(images.defined(), ValueError, op, ": undefined tensor (saving '", path, "')");
+    EMBER_ENFORCE(images.defined(), ValueError, op, ": undefined tensor (saving '", path, "')");
     Tensor x = images.detach();
     if (x.dim() == 2) x = x.unsqueeze(0);
     if (x.dim() == 4 && x.size(1) == 1) x = x.squeeze(1);
-    EMBER_CHECK(x.dim() == 3, ShapeError, op, ": expected images [N, H, W], [N, 1, H, W] or [H, W], got ",
-                describe(images), " (for flattened [N, H*W] images pass H and W)");
-    EMBER_CHECK(padding >= 0 && nrow >= 0, ValueError, op, ": padding and nrow must be >= 0, got ", padding, " and ",
-                nrow);
+    EMBER_ENFORCE(x.dim() == 3, ShapeError, op, ": expected images [N, H, W], [N, 1, H, W] or [H, W], got ",
+                  describe(images), " (for flattened [N, H*W] images pass H and W)");
+    EMBER_ENFORCE(padding >= 0 && nrow >= 0, ValueError, op, ": padding and nrow must be >= 0, got ", padding, " and ",
+                  nrow);
     const int64_t n = x.size(0), h = x.size(1), w = x.size(2);
-    EMBER_CHECK(n > 0 && h > 0 && w > 0, ShapeError, op, ": no pixels to write in ", describe(images));
+    EMBER_ENFORCE(n > 0 && h > 0 && w > 0, ShapeError, op, ": no pixels to write in ", describe(images));
     const int64_t cols = nrow > 0 ? std::min(nrow, n) : static_cast<int64_t>(std::ceil(std::sqrt(double(n))));
     const int64_t rows = (n + cols - 1) / cols;
     const int64_t grid_w = cols * w + (cols + 1) * padding, grid_h = rows * h + (rows + 1) * padding;
-    EMBER_CHECK(grid_w <= (1 << 20) && grid_h <= (1 << 20), ValueError, op, ": a ", grid_h, " x ", grid_w,
-                " grid is larger than PNG tools handle");
+    EMBER_ENFORCE(grid_w <= (1 << 20) && grid_h <= (1 << 20), ValueError, op, ": a ", grid_h, " x ", grid_w,
+                  " grid is larger than PNG tools handle");
 
     auto to_byte = [](float v) -> png_byte {
         if (!(v > 0.0f)) return 0;  // also NaN
@@ -63,12 +63,12 @@ void save_image_grid(const Tensor& images, const std::string& path, int64_t nrow
 
 void save_image_grid(const Tensor& images, int64_t height, int64_t width, const std::string& path, int64_t nrow,
                      int padding, float pad_value) {
-    EMBER_CHECK(images.defined(), ValueError, "save_image_grid: undefined tensor (saving '", path, "')");
-    EMBER_CHECK(height > 0 && width > 0, ValueError, "save_image_grid: height and width must be positive, got ", height,
-                " x ", width);
+    EMBER_ENFORCE(images.defined(), ValueError, "save_image_grid: undefined tensor (saving '", path, "')");
+    EMBER_ENFORCE(height > 0 && width > 0, ValueError, "save_image_grid: height and width must be positive, got ",
+                  height, " x ", width);
     Tensor x = images.dim() == 1 ? images.unsqueeze(0) : images;
-    EMBER_CHECK(x.dim() == 2 && x.size(1) == height * width, ShapeError, "save_image_grid: expected [N, ",
-                height * width, "] for ", height, " x ", width, " images, got ", describe(images));
+    EMBER_ENFORCE(x.dim() == 2 && x.size(1) == height * width, ShapeError, "save_image_grid: expected [N, ",
+                  height * width, "] for ", height, " x ", width, " images, got ", describe(images));
     save_image_grid(x.reshape({x.size(0), height, width}), path, nrow, padding, pad_value);
 }
 

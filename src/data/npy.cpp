@@ -176,7 +176,7 @@ const char* descr_of(ScalarType t) {
 }  // namespace
 
 void save_tensor_npy(const Tensor& t, const std::string& path) {
-    EMBER_CHECK(t.defined(), ValueError, "save_tensor_npy: undefined tensor (saving '", path, "')");
+    EMBER_ENFORCE(t.defined(), ValueError, "save_tensor_npy: undefined tensor (saving '", path, "')");
     static_assert(std::endian::native == std::endian::little, "npy writer assumes a little-endian host");
     Tensor c = t.detach().to(kCPU).contiguous();
     std::string shape = "(";

@@ -198,11 +198,11 @@ void save_tensors(const std::map<std::string, Tensor>& tensors, const std::strin
     try {
         if (!metadata.empty()) header[kMetadataKey] = metadata;
         for (const auto& [name, t] : tensors) {
-            EMBER_CHECK(!name.empty(), ValueError, "save_tensors: empty tensor name (saving '", path, "')");
-            EMBER_CHECK(name != kMetadataKey, ValueError, "save_tensors: the name \"__metadata__\" is reserved by ",
-                        "the safetensors format (saving '", path, "')");
-            EMBER_CHECK(t.defined(), ValueError, "save_tensors: tensor '", name, "' is undefined (saving '", path,
-                        "')");
+            EMBER_ENFORCE(!name.empty(), ValueError, "save_tensors: empty tensor name (saving '", path, "')");
+            EMBER_ENFORCE(name != kMetadataKey, ValueError, "save_tensors: the name \"__metadata__\" is reserved by ",
+                          "the safetensors format (saving '", path, "')");
+            EMBER_ENFORCE(t.defined(), ValueError, "save_tensors: tensor '", name, "' is undefined (saving '", path,
+                          "')");
             Tensor c = t.detach().to(kCPU).contiguous();
             const uint64_t nbytes = static_cast<uint64_t>(c.nbytes());
             header[name] = {{"dtype", dtype_code(c.dtype())},

@@ -12,7 +12,7 @@ namespace ember::data {
 using detail::SplitMix64;
 
 Tensor bars_and_stripes(int side) {
-    EMBER_CHECK(side >= 1 && side <= 12, ValueError, "bars_and_stripes: side must be in [1, 12], got ", side);
+    EMBER_ENFORCE(side >= 1 && side <= 12, ValueError, "bars_and_stripes: side must be in [1, 12], got ", side);
     const int64_t patterns = int64_t(1) << side, pixels = int64_t(side) * side;
     Tensor out = zeros({2 * patterns, pixels}, kFloat32);
     float* p = out.data_ptr<float>();
@@ -29,8 +29,8 @@ Tensor bars_and_stripes(int side) {
 }
 
 LabeledData two_moons(int64_t n, double noise, uint64_t seed) {
-    EMBER_CHECK(n >= 0, ValueError, "two_moons: n must be >= 0, got ", n);
-    EMBER_CHECK(noise >= 0, ValueError, "two_moons: noise must be >= 0, got ", noise);
+    EMBER_ENFORCE(n >= 0, ValueError, "two_moons: n must be >= 0, got ", n);
+    EMBER_ENFORCE(noise >= 0, ValueError, "two_moons: noise must be >= 0, got ", noise);
     SplitMix64 rng(seed);
     LabeledData out{empty({n, 2}, kFloat32), empty({n}, kInt64)};
     float* x = n ? out.data.data_ptr<float>() : nullptr;
@@ -52,9 +52,9 @@ LabeledData two_moons(int64_t n, double noise, uint64_t seed) {
 }
 
 LabeledData gaussian_blobs(int64_t n, int64_t centers, uint64_t seed, int64_t dim, double stddev) {
-    EMBER_CHECK(n >= 0 && centers >= 1 && dim >= 1 && stddev >= 0, ValueError,
-                "gaussian_blobs: need n >= 0, centers >= 1, dim >= 1, stddev >= 0; got n=", n, ", centers=", centers,
-                ", dim=", dim, ", stddev=", stddev);
+    EMBER_ENFORCE(n >= 0 && centers >= 1 && dim >= 1 && stddev >= 0, ValueError,
+                  "gaussian_blobs: need n >= 0, centers >= 1, dim >= 1, stddev >= 0; got n=", n, ", centers=", centers,
+                  ", dim=", dim, ", stddev=", stddev);
     SplitMix64 rng(seed);
     std::vector<double> mu(static_cast<std::size_t>(centers * dim));
     for (double& m : mu) m = rng.uniform(-5.0, 5.0);
@@ -94,7 +94,7 @@ bool inside(int64_t label, double u, double v) {
 }  // namespace
 
 MNISTSplit synthetic_fashion(int64_t n, uint64_t seed) {
-    EMBER_CHECK(n >= 0, ValueError, "synthetic_fashion: n must be >= 0, got ", n);
+    EMBER_ENFORCE(n >= 0, ValueError, "synthetic_fashion: n must be >= 0, got ", n);
     constexpr int kSide = 28;
     SplitMix64 rng(seed);
     MNISTSplit out{empty({n, kSide, kSide}, kFloat32), empty({n}, kInt64)};

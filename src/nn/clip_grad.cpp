@@ -11,7 +11,7 @@ namespace ember::nn::utils {
 
 double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type,
                        bool error_if_nonfinite) {
-    EMBER_CHECK(norm_type > 0, ValueError, "clip_grad_norm_: norm_type must be positive (or inf), got ", norm_type);
+    EMBER_ENFORCE(norm_type > 0, ValueError, "clip_grad_norm_: norm_type must be positive (or inf), got ", norm_type);
     NoGradGuard no_grad;
     std::vector<Tensor> grads;
     for (const Tensor& p : parameters)
@@ -31,8 +31,8 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
             acc += (norm_type == 2 ? sum(a * a) : sum(pow(a, norm_type))).item<double>();
     }
     double total = inf_norm ? acc : std::pow(acc, 1.0 / norm_type);
-    EMBER_CHECK(!error_if_nonfinite || std::isfinite(total), ValueError, "clip_grad_norm_: the total norm of order ",
-                norm_type, " of the gradients is ", total, "; set error_if_nonfinite=false to clip anyway");
+    EMBER_ENFORCE(!error_if_nonfinite || std::isfinite(total), ValueError, "clip_grad_norm_: the total norm of order ",
+                  norm_type, " of the gradients is ", total, "; set error_if_nonfinite=false to clip anyway");
     double coef = max_norm / (total + 1e-6);
     if (coef < 1)
         for (Tensor& g : grads) g.mul_(coef);
@@ -44,7 +44,7 @@ double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_typ
 }
 
 void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) {
-    EMBER_CHECK(clip_value >= 0, ValueError, "clip_grad_value_: clip_value must be non-negative, got ", clip_value);
+    EMBER_ENFORCE(clip_value >= 0, ValueError, "clip_grad_value_: clip_value must be non-negative, got ", clip_value);
     NoGradGuard no_grad;
     for (const Tensor& p : parameters) {
         if (!p.defined()) continue;

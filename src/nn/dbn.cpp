@@ -4,8 +4,8 @@ namespace ember::nn {
 
 DBNImpl::DBNImpl(std::vector<int64_t> s, VisibleUnits visible, HiddenUnits top_hidden)
     : Module("DBN"), sizes(std::move(s)) {
-    EMBER_CHECK(sizes.size() >= 2, ValueError, "DBN: need at least {n_visible, n_hidden}, got ", sizes.size(),
-                " sizes");
+    EMBER_ENFORCE(sizes.size() >= 2, ValueError, "DBN: need at least {n_visible, n_hidden}, got ", sizes.size(),
+                  " sizes");
     for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
         RBMOptions o(sizes[l], sizes[l + 1]);
         o.visible(l == 0 ? visible : VisibleUnits::Bernoulli);
@@ -17,8 +17,8 @@ DBNImpl::DBNImpl(std::vector<int64_t> s, VisibleUnits visible, HiddenUnits top_h
 }
 
 std::vector<std::vector<RBMEpoch>> DBNImpl::pretrain(const Tensor& data, const std::vector<RBMTrainOptions>& opts) {
-    EMBER_CHECK(opts.size() == 1 || opts.size() == rbms.size(), ValueError, "DBN::pretrain: expected 1 or ",
-                rbms.size(), " option sets, got ", opts.size());
+    EMBER_ENFORCE(opts.size() == 1 || opts.size() == rbms.size(), ValueError, "DBN::pretrain: expected 1 or ",
+                  rbms.size(), " option sets, got ", opts.size());
     std::vector<std::vector<RBMEpoch>> histories;
     Tensor input = data;
     for (std::size_t l = 0; l < rbms.size(); ++l) {
@@ -37,8 +37,8 @@ std::vector<std::vector<RBMEpoch>> DBNImpl::pretrain(const Tensor& data, const s
 
 Tensor DBNImpl::transform(const Tensor& v, int64_t upto) const {
     int64_t L = upto < 0 ? static_cast<int64_t>(rbms.size()) : upto;
-    EMBER_CHECK(L >= 0 && L <= static_cast<int64_t>(rbms.size()), IndexError, "DBN::transform: layer ", upto,
-                " out of range for ", rbms.size(), " layers");
+    EMBER_ENFORCE(L >= 0 && L <= static_cast<int64_t>(rbms.size()), IndexError, "DBN::transform: layer ", upto,
+                  " out of range for ", rbms.size(), " layers");
     Tensor h = v;
     for (int64_t l = 0; l < L; ++l) h = rbms[l]->hidden_probs(h);
     return h;
@@ -82,7 +82,7 @@ void DBNImpl::pretty_print(std::ostream& os) const {
 
 DeepAutoencoderImpl::DeepAutoencoderImpl(const std::vector<int64_t>& sizes, bool linear_code)
     : Module("DeepAutoencoder") {
-    EMBER_CHECK(sizes.size() >= 2, ValueError, "DeepAutoencoder: need at least {n_visible, n_code}");
+    EMBER_ENFORCE(sizes.size() >= 2, ValueError, "DeepAutoencoder: need at least {n_visible, n_code}");
     encoder = Sequential();
     decoder = Sequential();
     const std::size_t L = sizes.size() - 1;

@@ -13,10 +13,10 @@ const char* reduction_name(Reduction r) {
 }
 
 Tensor functional::dropout(const Tensor& x, double p, bool training) {
-    EMBER_CHECK(p >= 0 && p <= 1, ValueError, "dropout: probability must be in [0, 1], got ", p);
-    EMBER_CHECK(x.defined(), ValueError, "dropout: undefined input");
+    EMBER_ENFORCE(p >= 0 && p <= 1, ValueError, "dropout: probability must be in [0, 1], got ", p);
+    EMBER_ENFORCE(x.defined(), ValueError, "dropout: undefined input");
     if (!training || p == 0) return x;
-    EMBER_CHECK(x.is_floating_point(), DTypeError, "dropout: expected a floating input, got ", describe(x));
+    EMBER_ENFORCE(x.is_floating_point(), DTypeError, "dropout: expected a floating input, got ", describe(x));
     // p == 1 drops everything; x * 0 keeps the result in the graph (its gradient is zero).
     if (p == 1) return x * 0.0;
     // keep ~ Bernoulli(1 - p) with x's shape, dtype and device; the mask is a constant for autograd.
@@ -29,7 +29,7 @@ Tensor functional::dropout(const Tensor& x, double p, bool training) {
 }
 
 DropoutImpl::DropoutImpl(const DropoutOptions& o) : Module("Dropout"), options(o) {
-    EMBER_CHECK(o.p() >= 0 && o.p() <= 1, ValueError, "Dropout: probability must be in [0, 1], got ", o.p());
+    EMBER_ENFORCE(o.p() >= 0 && o.p() <= 1, ValueError, "Dropout: probability must be in [0, 1], got ", o.p());
 }
 
 void DropoutImpl::pretty_print(std::ostream& os) const { os << "Dropout(p=" << options.p() << ")"; }

@@ -9,8 +9,8 @@ namespace ember::nn::init {
 
 namespace {
 void check_tensor(const char* op, const Tensor& t) {
-    EMBER_CHECK(t.defined(), ValueError, op, ": undefined tensor");
-    EMBER_CHECK(t.is_floating_point(), DTypeError, op, ": expected a floating tensor, got ", describe(t));
+    EMBER_ENFORCE(t.defined(), ValueError, op, ": undefined tensor");
+    EMBER_ENFORCE(t.is_floating_point(), DTypeError, op, ": expected a floating tensor, got ", describe(t));
 }
 }  // namespace
 
@@ -30,11 +30,11 @@ double calculate_gain(Nonlinearity nonlinearity, double param) {
 }
 
 std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
-    EMBER_CHECK(t.defined(), ValueError, "calculate_fan_in_and_fan_out: undefined tensor");
-    EMBER_CHECK(t.dim() >= 2, ShapeError,
-                "calculate_fan_in_and_fan_out: fan in and fan out need a tensor with at least "
-                "2 dims, got ",
-                shape_str(t.sizes()));
+    EMBER_ENFORCE(t.defined(), ValueError, "calculate_fan_in_and_fan_out: undefined tensor");
+    EMBER_ENFORCE(t.dim() >= 2, ShapeError,
+                  "calculate_fan_in_and_fan_out: fan in and fan out need a tensor with at least "
+                  "2 dims, got ",
+                  shape_str(t.sizes()));
     int64_t receptive = 1;
     for (int64_t d = 2; d < t.dim(); ++d) receptive *= t.size(d);
     return {t.size(1) * receptive, t.size(0) * receptive};
@@ -55,7 +55,7 @@ Tensor normal_(Tensor tensor, double mean, double std) {
 }
 
 Tensor constant_(Tensor tensor, double value) {
-    EMBER_CHECK(tensor.defined(), ValueError, "init::constant_: undefined tensor");
+    EMBER_ENFORCE(tensor.defined(), ValueError, "init::constant_: undefined tensor");
     NoGradGuard no_grad;
     tensor.fill_(value);
     return tensor;
@@ -65,8 +65,8 @@ Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0); }
 Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1); }
 
 Tensor eye_(Tensor tensor) {
-    EMBER_CHECK(tensor.defined() && tensor.dim() == 2, ShapeError, "init::eye_: expected a 2-D tensor, got ",
-                tensor.defined() ? shape_str(tensor.sizes()) : std::string("undefined"));
+    EMBER_ENFORCE(tensor.defined() && tensor.dim() == 2, ShapeError, "init::eye_: expected a 2-D tensor, got ",
+                  tensor.defined() ? shape_str(tensor.sizes()) : std::string("undefined"));
     NoGradGuard no_grad;
     tensor.copy_(eye(tensor.size(0), tensor.size(1), tensor.options()));
     return tensor;
@@ -92,7 +92,7 @@ double kaiming_std(const char* op, const Tensor& tensor, double a, FanMode mode,
     check_tensor(op, tensor);
     auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
     int64_t fan = mode == FanMode::FanIn ? fan_in : fan_out;
-    EMBER_CHECK(fan > 0, ValueError, op, ": zero fan for a tensor of shape ", shape_str(tensor.sizes()));
+    EMBER_ENFORCE(fan > 0, ValueError, op, ": zero fan for a tensor of shape ", shape_str(tensor.sizes()));
     return calculate_gain(nonlinearity, a) / std::sqrt(static_cast<double>(fan));
 }
 }  // namespace

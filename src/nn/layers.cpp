@@ -3,17 +3,17 @@
 namespace ember::nn {
 
 Tensor functional::linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-    EMBER_CHECK(x.defined() && weight.defined(), ValueError, "linear: undefined input or weight");
-    EMBER_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), ShapeError, "linear: input ", describe(x), " has ",
-                x.dim() ? x.size(-1) : 0, " features but the weight ", describe(weight), " expects ", weight.size(1));
+    EMBER_ENFORCE(x.defined() && weight.defined(), ValueError, "linear: undefined input or weight");
+    EMBER_ENFORCE(x.dim() >= 1 && x.size(-1) == weight.size(1), ShapeError, "linear: input ", describe(x), " has ",
+                  x.dim() ? x.size(-1) : 0, " features but the weight ", describe(weight), " expects ", weight.size(1));
     if (x.dim() == 2) return ember::linear(x, weight, bias);
     Tensor y = matmul(x, weight.t());
     return bias.defined() ? y + bias : y;
 }
 
 LinearImpl::LinearImpl(const LinearOptions& o) : Module("Linear"), options(o) {
-    EMBER_CHECK(o.in_features_ > 0 && o.out_features_ > 0, ValueError, "Linear: feature counts must be positive, got ",
-                o.in_features_, " -> ", o.out_features_);
+    EMBER_ENFORCE(o.in_features_ > 0 && o.out_features_ > 0, ValueError,
+                  "Linear: feature counts must be positive, got ", o.in_features_, " -> ", o.out_features_);
     weight = register_parameter("weight", empty({o.out_features_, o.in_features_}));
     if (o.bias_) bias = register_parameter("bias", empty({o.out_features_}));
     reset_parameters();
@@ -40,8 +40,8 @@ Tensor SequentialImpl::forward(const Tensor& x) {
 }
 
 std::shared_ptr<Module> SequentialImpl::operator[](std::size_t i) const {
-    EMBER_CHECK(i < layers_.size(), IndexError, "Sequential: index ", i, " out of range for ", layers_.size(),
-                " layers");
+    EMBER_ENFORCE(i < layers_.size(), IndexError, "Sequential: index ", i, " out of range for ", layers_.size(),
+                  " layers");
     return layers_[i].module;
 }
 

@@ -12,18 +12,18 @@ namespace ember::nn::functional {
 namespace {
 
 void check_floating_arg(const char* loss, const Tensor& t, const char* what) {
-    EMBER_CHECK(t.defined(), ValueError, loss, ": undefined ", what);
-    EMBER_CHECK(t.is_floating_point(), DTypeError, loss, ": expected a floating ", what, ", got ", describe(t));
+    EMBER_ENFORCE(t.defined(), ValueError, loss, ": undefined ", what);
+    EMBER_ENFORCE(t.is_floating_point(), DTypeError, loss, ": expected a floating ", what, ", got ", describe(t));
 }
 
 // Elementwise losses compare input and target element by element: same shape, same dtype.
 void check_pair(const char* loss, const Tensor& input, const Tensor& target) {
     check_floating_arg(loss, input, "input");
     check_floating_arg(loss, target, "target");
-    EMBER_CHECK(input.sizes() == target.sizes(), ShapeError, loss, ": input ", shape_str(input.sizes()), " and target ",
-                shape_str(target.sizes()), " must have the same shape");
-    EMBER_CHECK(input.dtype() == target.dtype(), DTypeError, loss, ": input (", input.dtype(), ") and target (",
-                target.dtype(), ") must have the same dtype");
+    EMBER_ENFORCE(input.sizes() == target.sizes(), ShapeError, loss, ": input ", shape_str(input.sizes()),
+                  " and target ", shape_str(target.sizes()), " must have the same shape");
+    EMBER_ENFORCE(input.dtype() == target.dtype(), DTypeError, loss, ": input (", input.dtype(), ") and target (",
+                  target.dtype(), ") must have the same dtype");
 }
 
 // Per-element BCE with PyTorch's explicit backward. Written as autograd::log(p) alone, the
@@ -52,21 +52,21 @@ struct BinaryCrossEntropyFunction : autograd::Function<BinaryCrossEntropyFunctio
 Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
            Reduction reduction) {
     check_floating_arg(loss, input, "input");
-    EMBER_CHECK(target.defined(), ValueError, loss, ": undefined target");
-    EMBER_CHECK(target.dtype() == kInt64, DTypeError, loss, ": target must hold int64 class indices, got ",
-                describe(target));
+    EMBER_ENFORCE(target.defined(), ValueError, loss, ": undefined target");
+    EMBER_ENFORCE(target.dtype() == kInt64, DTypeError, loss, ": target must hold int64 class indices, got ",
+                  describe(target));
     const bool single = input.dim() == 1;
-    EMBER_CHECK(
+    EMBER_ENFORCE(
         (input.dim() == 2 && target.dim() == 1 && target.size(0) == input.size(0)) || (single && target.dim() == 0),
         ShapeError, loss, ": expected input [N, C] with target [N] (or input [C] with a 0-d target), got input ",
         shape_str(input.sizes()), " and target ", shape_str(target.sizes()));
-    EMBER_CHECK(target.device() == input.device(), DeviceError, loss, ": input on ", input.device(), " but target on ",
-                target.device());
+    EMBER_ENFORCE(target.device() == input.device(), DeviceError, loss, ": input on ", input.device(),
+                  " but target on ", target.device());
     const int64_t classes = input.size(-1);
     if (weight.defined()) {
         check_floating_arg(loss, weight, "weight");
-        EMBER_CHECK(weight.dim() == 1 && weight.size(0) == classes, ShapeError, loss, ": weight ",
-                    shape_str(weight.sizes()), " must have one entry per class (", classes, ")");
+        EMBER_ENFORCE(weight.dim() == 1 && weight.size(0) == classes, ShapeError, loss, ": weight ",
+                      shape_str(weight.sizes()), " must have one entry per class (", classes, ")");
     }
 
     // Targets are read on the host once: out-of-range classes must be an error naming the value,
@@ -81,8 +81,8 @@ Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Te
             any_ignored = true;
             continue;
         }
-        EMBER_CHECK(t[i] >= 0 && t[i] < classes, IndexError, loss, ": target ", t[i], " of sample ", i,
-                    " is out of range for ", classes, " classes (expected 0 <= target < ", classes, ")");
+        EMBER_ENFORCE(t[i] >= 0 && t[i] < classes, IndexError, loss, ": target ", t[i], " of sample ", i,
+                      " is out of range for ", classes, " classes (expected 0 <= target < ", classes, ")");
     }
     const TensorOptions on_device = TensorOptions().dtype(kInt64).device(input.device());
     Tensor index = tensor(t, on_device);  // [N]
@@ -127,8 +127,9 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
     if (input.numel() > 0) {
         NoGradGuard no_grad;
         double lo = input.min().item<double>(), hi = input.max().item<double>();
-        EMBER_CHECK(lo >= 0 && hi <= 1, ValueError, loss, ": input must hold probabilities in [0, 1], got values in [",
-                    lo, ", ", hi, "] (for logits use binary_cross_entropy_with_logits)");
+        EMBER_ENFORCE(lo >= 0 && hi <= 1, ValueError, loss,
+                      ": input must hold probabilities in [0, 1], got values in [", lo, ", ", hi,
+                      "] (for logits use binary_cross_entropy_with_logits)");
     }
     Tensor l = BinaryCrossEntropyFunction::apply(input, target);
     if (options.weight().defined()) l = l * options.weight();
@@ -163,23 +164,23 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options) {
     const char* loss = "cross_entropy";
     check_floating_arg(loss, input, "input");
-    EMBER_CHECK(input.dim() == 1 || input.dim() == 2, ShapeError, loss, ": expected logits [N, C] or [C], got ",
-                shape_str(input.sizes()));
+    EMBER_ENFORCE(input.dim() == 1 || input.dim() == 2, ShapeError, loss, ": expected logits [N, C] or [C], got ",
+                  shape_str(input.sizes()));
     // log_softmax(x)_c = x_c - logsumexp(x): the max is subtracted inside, so logits of 1e4 are fine.
     Tensor logp = log_softmax(input, -1);
-    EMBER_CHECK(target.defined(), ValueError, loss, ": undefined target");
+    EMBER_ENFORCE(target.defined(), ValueError, loss, ": undefined target");
     if (!target.is_floating_point())
         return nll(loss, logp, target, options.weight(), options.ignore_index(), options.reduction());
 
     // Class probabilities: l_i = -sum_c w_c y_ic log_softmax(x)_ic; the mean is over samples.
-    EMBER_CHECK(target.sizes() == input.sizes(), ShapeError, loss,
-                ": a probability target must have the input's shape ", shape_str(input.sizes()), ", got ",
-                shape_str(target.sizes()), " (class indices must be int64)");
+    EMBER_ENFORCE(target.sizes() == input.sizes(), ShapeError, loss,
+                  ": a probability target must have the input's shape ", shape_str(input.sizes()), ", got ",
+                  shape_str(target.sizes()), " (class indices must be int64)");
     Tensor weighted = target * logp;
     if (options.weight().defined()) {
-        EMBER_CHECK(options.weight().dim() == 1 && options.weight().size(0) == input.size(-1), ShapeError, loss,
-                    ": weight ", shape_str(options.weight().sizes()), " must have one entry per class (",
-                    input.size(-1), ")");
+        EMBER_ENFORCE(options.weight().dim() == 1 && options.weight().size(0) == input.size(-1), ShapeError, loss,
+                      ": weight ", shape_str(options.weight().sizes()), " must have one entry per class (",
+                      input.size(-1), ")");
         weighted = weighted * options.weight();
     }
     return apply_reduction(-sum(weighted, {-1}), options.reduction());

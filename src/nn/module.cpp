@@ -9,7 +9,7 @@ namespace ember::nn {
 void set_data(Tensor& t, const Tensor& value) {
     TensorImpl* dst = t.impl();
     const TensorImpl* src = value.impl();
-    EMBER_CHECK(dst && src, ValueError, "set_data: undefined tensor");
+    EMBER_ENFORCE(dst && src, ValueError, "set_data: undefined tensor");
     dst->sizes = src->sizes;
     dst->strides = src->strides;
     dst->storage_offset = src->storage_offset;
@@ -21,15 +21,15 @@ void set_data(Tensor& t, const Tensor& value) {
 }
 
 void Module::check_name(const std::string& name, const char* op) const {
-    EMBER_CHECK(!name.empty() && name.find('.') == std::string::npos, ValueError, op, ": invalid name \"", name,
-                "\" in ", name_, " (names are non-empty and contain no '.')");
-    EMBER_CHECK(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name), ValueError, op,
-                ": \"", name, "\" is already registered in ", name_);
+    EMBER_ENFORCE(!name.empty() && name.find('.') == std::string::npos, ValueError, op, ": invalid name \"", name,
+                  "\" in ", name_, " (names are non-empty and contain no '.')");
+    EMBER_ENFORCE(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name), ValueError, op,
+                  ": \"", name, "\" is already registered in ", name_);
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
     check_name(name, "register_parameter");
-    EMBER_CHECK(tensor.defined(), ValueError, "register_parameter: \"", name, "\" is an undefined tensor");
+    EMBER_ENFORCE(tensor.defined(), ValueError, "register_parameter: \"", name, "\" is an undefined tensor");
     // A parameter is a leaf: detach it from any history that produced its initial value.
     Tensor p = tensor.detach();
     if (requires_grad) p.requires_grad_(true);
@@ -43,7 +43,7 @@ Tensor& Module::register_buffer(std::string name, Tensor tensor) {
 
 void Module::replace_module(const std::string& name, std::shared_ptr<Module> module) {
     auto* slot = children_.find(name);
-    EMBER_CHECK(slot != nullptr, IndexError, "replace_module: ", name_, " has no child \"", name, "\"");
+    EMBER_ENFORCE(slot != nullptr, IndexError, "replace_module: ", name_, " has no child \"", name, "\"");
     *slot = std::move(module);
 }
 
@@ -95,18 +95,18 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     OrderedDict<Tensor> mine = state_dict();
     if (strict) {
         for (const auto& [k, v] : state)
-            EMBER_CHECK(mine.contains(k), ValueError, "load_state_dict: unexpected key \"", k, "\" for ", name_);
+            EMBER_ENFORCE(mine.contains(k), ValueError, "load_state_dict: unexpected key \"", k, "\" for ", name_);
     }
     NoGradGuard no_grad;
     for (auto& item : mine) {
         auto it = state.find(item.first);
         if (it == state.end()) {
-            EMBER_CHECK(!strict, ValueError, "load_state_dict: missing key \"", item.first, "\" for ", name_);
+            EMBER_ENFORCE(!strict, ValueError, "load_state_dict: missing key \"", item.first, "\" for ", name_);
             continue;
         }
         Tensor& dst = item.second;
-        EMBER_CHECK(it->second.sizes() == dst.sizes(), ShapeError, "load_state_dict: \"", item.first, "\" has shape ",
-                    shape_str(it->second.sizes()), " in the state but ", shape_str(dst.sizes()), " in ", name_);
+        EMBER_ENFORCE(it->second.sizes() == dst.sizes(), ShapeError, "load_state_dict: \"", item.first, "\" has shape ",
+                      shape_str(it->second.sizes()), " in the state but ", shape_str(dst.sizes()), " in ", name_);
         dst.copy_(it->second);
     }
 }

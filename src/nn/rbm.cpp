@@ -9,10 +9,10 @@
 namespace ember::nn {
 
 RBMImpl::RBMImpl(const RBMOptions& o) : Module("RBM"), options(o) {
-    EMBER_CHECK(o.n_visible_ > 0 && o.n_hidden_ > 0, ValueError, "RBM: unit counts must be positive, got ",
-                o.n_visible_, " visible and ", o.n_hidden_, " hidden");
-    EMBER_CHECK(!(o.visible_ == VisibleUnits::Gaussian && o.hidden_ == HiddenUnits::Gaussian), ValueError,
-                "RBM: Gaussian visible and Gaussian hidden units together have no normalisable distribution");
+    EMBER_ENFORCE(o.n_visible_ > 0 && o.n_hidden_ > 0, ValueError, "RBM: unit counts must be positive, got ",
+                  o.n_visible_, " visible and ", o.n_hidden_, " hidden");
+    EMBER_ENFORCE(!(o.visible_ == VisibleUnits::Gaussian && o.hidden_ == HiddenUnits::Gaussian), ValueError,
+                  "RBM: Gaussian visible and Gaussian hidden units together have no normalisable distribution");
     weight = register_parameter("weight", zeros({o.n_hidden_, o.n_visible_}));
     visible_bias = register_parameter("visible_bias", zeros({o.n_visible_}));
     hidden_bias = register_parameter("hidden_bias", zeros({o.n_hidden_}));
@@ -41,8 +41,8 @@ void RBMImpl::init_visible_bias(const Tensor& data) {
 
 namespace {
 void check_visible(const RBMImpl& rbm, const Tensor& v, const char* op) {
-    EMBER_CHECK(v.defined() && v.dim() == 2 && v.size(1) == rbm.n_visible(), ShapeError, "RBM::", op,
-                ": expected visible states of shape [N, ", rbm.n_visible(), "], got ", describe(v));
+    EMBER_ENFORCE(v.defined() && v.dim() == 2 && v.size(1) == rbm.n_visible(), ShapeError, "RBM::", op,
+                  ": expected visible states of shape [N, ", rbm.n_visible(), "], got ", describe(v));
 }
 }  // namespace
 
@@ -53,8 +53,8 @@ Tensor RBMImpl::hidden_probs(const Tensor& v) const {
 }
 
 Tensor RBMImpl::visible_probs(const Tensor& h) const {
-    EMBER_CHECK(h.defined() && h.dim() == 2 && h.size(1) == n_hidden(), ShapeError,
-                "RBM::visible_probs: expected hidden states of shape [N, ", n_hidden(), "], got ", describe(h));
+    EMBER_ENFORCE(h.defined() && h.dim() == 2 && h.size(1) == n_hidden(), ShapeError,
+                  "RBM::visible_probs: expected hidden states of shape [N, ", n_hidden(), "], got ", describe(h));
     Tensor a = addmm(visible_bias, h, weight);  // h W + b
     return gaussian() ? a : sigmoid(a);
 }
@@ -68,15 +68,15 @@ Tensor RBMImpl::sample_hidden(const Tensor& v) const {
 }
 
 Tensor RBMImpl::sample_visible(const Tensor& h) const {
-    EMBER_CHECK(h.defined() && h.dim() == 2 && h.size(1) == n_hidden(), ShapeError,
-                "RBM::sample_visible: expected hidden states of shape [N, ", n_hidden(), "], got ", describe(h));
+    EMBER_ENFORCE(h.defined() && h.dim() == 2 && h.size(1) == n_hidden(), ShapeError,
+                  "RBM::sample_visible: expected hidden states of shape [N, ", n_hidden(), "], got ", describe(h));
     NoGradGuard no_grad;
     Tensor a = addmm(visible_bias, h, weight);  // h W + b
     return gaussian() ? a + randn_like(a) : sigmoid_bernoulli(a);
 }
 
 Tensor RBMImpl::gibbs(const Tensor& v, int64_t k) const {
-    EMBER_CHECK(k >= 0, ValueError, "RBM::gibbs: k must be non-negative, got ", k);
+    EMBER_ENFORCE(k >= 0, ValueError, "RBM::gibbs: k must be non-negative, got ", k);
     NoGradGuard no_grad;
     Tensor x = v;
     for (int64_t i = 0; i < k; ++i) x = sample_visible(sample_hidden(x));
@@ -112,8 +112,8 @@ double RBMImpl::reconstruction_error(const Tensor& v) const {
 }
 
 double RBMImpl::pseudo_likelihood(const Tensor& v, bool exact) const {
-    EMBER_CHECK(!gaussian(), NotImplementedError,
-                "RBM::pseudo_likelihood: defined here for Bernoulli visible units only");
+    EMBER_ENFORCE(!gaussian(), NotImplementedError,
+                  "RBM::pseudo_likelihood: defined here for Bernoulli visible units only");
     check_visible(*this, v, "pseudo_likelihood");
     NoGradGuard no_grad;
     Tensor x = v.to(weight.dtype());

@@ -55,8 +55,8 @@ double rbm_log_partition_exact(const RBMImpl& rbm, int64_t max_units) {
     const int64_t nv = rbm.n_visible(), nh = rbm.n_hidden();
     const bool over_hidden = !rbm.gaussian_hidden() && (rbm.gaussian() || nh <= nv);
     const int64_t n = over_hidden ? nh : nv;
-    EMBER_CHECK(n <= max_units, ValueError, "rbm_log_partition_exact: enumerating 2^", n,
-                " states is not feasible (limit 2^", max_units, "); use rbm_log_partition_ais");
+    EMBER_ENFORCE(n <= max_units, ValueError, "rbm_log_partition_exact: enumerating 2^", n,
+                  " states is not feasible (limit 2^", max_units, "); use rbm_log_partition_ais");
     const int64_t total = int64_t{1} << n;
     const int64_t chunk =
         std::min<int64_t>(total, std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(nv, nh)));
@@ -90,10 +90,10 @@ double rbm_log_likelihood(const RBMImpl& rbm, const Tensor& data, double log_z) 
 }
 
 AISResult rbm_log_partition_ais(const RBMImpl& rbm, const AISOptions& o, const Tensor& data) {
-    EMBER_CHECK(o.n_betas >= 2 && o.runs >= 1, ValueError, "rbm_log_partition_ais: need n_betas >= 2 and runs >= 1");
-    EMBER_CHECK(!rbm.gaussian_hidden(), NotImplementedError,
-                "rbm_log_partition_ais: Gaussian hidden units are not supported (enumerate the visible layer with "
-                "rbm_log_partition_exact when it is small)");
+    EMBER_ENFORCE(o.n_betas >= 2 && o.runs >= 1, ValueError, "rbm_log_partition_ais: need n_betas >= 2 and runs >= 1");
+    EMBER_ENFORCE(!rbm.gaussian_hidden(), NotImplementedError,
+                  "rbm_log_partition_ais: Gaussian hidden units are not supported (enumerate the visible layer with "
+                  "rbm_log_partition_exact when it is small)");
     NoGradGuard g;
     Params64 P = params64(rbm);
     const int64_t nv = rbm.n_visible(), nh = rbm.n_hidden();

@@ -130,11 +130,11 @@ void check_optimizer(const optim::Optimizer& opt, const RBMImpl& rbm) {
                                   std::pair{&rbm.hidden_bias, "hidden_bias"}}) {
         bool found = false;
         for (const Tensor& t : held) found = found || t.is_same(*p);
-        EMBER_CHECK(found, ValueError, "RBM::fit: options.optimizer does not hold the RBM's ", name, " ", describe(*p),
-                    " (build it over rbm->parameters())");
+        EMBER_ENFORCE(found, ValueError, "RBM::fit: options.optimizer does not hold the RBM's ", name, " ",
+                      describe(*p), " (build it over rbm->parameters())");
     }
-    EMBER_CHECK(held.size() == 3, ValueError, "RBM::fit: options.optimizer holds ", held.size(),
-                " parameters; expected only the RBM's weight, visible_bias and hidden_bias");
+    EMBER_ENFORCE(held.size() == 3, ValueError, "RBM::fit: options.optimizer holds ", held.size(),
+                  " parameters; expected only the RBM's weight, visible_bias and hidden_bias");
 }
 
 // ---- one epoch ----
@@ -216,10 +216,10 @@ private:
 }  // namespace
 
 std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o) {
-    EMBER_CHECK(data.defined() && data.dim() == 2 && data.size(1) == n_visible(), ShapeError,
-                "RBM::fit: expected visible states of shape [N, ", n_visible(), "], got ", describe(data));
-    EMBER_CHECK(o.batch_size > 0 && o.epochs >= 0 && o.k >= 1, ValueError,
-                "RBM::fit: batch_size and k must be positive and epochs non-negative");
+    EMBER_ENFORCE(data.defined() && data.dim() == 2 && data.size(1) == n_visible(), ShapeError,
+                  "RBM::fit: expected visible states of shape [N, ", n_visible(), "], got ", describe(data));
+    EMBER_ENFORCE(o.batch_size > 0 && o.epochs >= 0 && o.k >= 1, ValueError,
+                  "RBM::fit: batch_size and k must be positive and epochs non-negative");
     if (o.optimizer) check_optimizer(*o.optimizer, *this);
     Tensor X = data.to(weight.dtype()).to(weight.device());
     if (o.init_visible_bias_from_data) init_visible_bias(X);

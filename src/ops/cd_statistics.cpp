@@ -42,16 +42,16 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(const Tenso
     for (auto [t, name] : inputs) check_defined(kOp, *t, name);
     check_floating(kOp, v_data);
     for (auto [t, name] : inputs) {
-        EMBER_CHECK(t->dtype() == v_data.dtype(), DTypeError, kOp, ": expected every input of v_data's dtype ",
-                    dtype_name(v_data.dtype()), ", got ", name, " ", describe(*t));
+        EMBER_ENFORCE(t->dtype() == v_data.dtype(), DTypeError, kOp, ": expected every input of v_data's dtype ",
+                      dtype_name(v_data.dtype()), ", got ", name, " ", describe(*t));
         check_same_device(kOp, v_data, *t);
     }
-    EMBER_CHECK(v_data.dim() == 2 && v_data.size(0) > 0 && v_data.size(1) > 0, ShapeError, kOp,
-                ": expected v_data of shape [n, n_visible] with n >= 1, got ", describe(v_data));
-    EMBER_CHECK(h_data.dim() == 2 && h_data.size(1) > 0, ShapeError, kOp,
-                ": expected h_data of shape [n, n_hidden], got ", describe(h_data));
-    EMBER_CHECK(v_model.dim() == 2 && v_model.size(0) > 0, ShapeError, kOp,
-                ": expected v_model of shape [m, n_visible] with m >= 1, got ", describe(v_model));
+    EMBER_ENFORCE(v_data.dim() == 2 && v_data.size(0) > 0 && v_data.size(1) > 0, ShapeError, kOp,
+                  ": expected v_data of shape [n, n_visible] with n >= 1, got ", describe(v_data));
+    EMBER_ENFORCE(h_data.dim() == 2 && h_data.size(1) > 0, ShapeError, kOp,
+                  ": expected h_data of shape [n, n_hidden], got ", describe(h_data));
+    EMBER_ENFORCE(v_model.dim() == 2 && v_model.size(0) > 0, ShapeError, kOp,
+                  ": expected v_model of shape [m, n_visible] with m >= 1, got ", describe(v_model));
     const int64_t n = v_data.size(0), nv = v_data.size(1), nh = h_data.size(1), m = v_model.size(0);
     check_shape(h_data, "h_data", n, nh, "v_data's rows");
     check_shape(a_data, "a_data", n, nh, "h_data's shape");

@@ -29,8 +29,8 @@ StridedIter make_iter(const Tensor& out, std::initializer_list<const Tensor*> in
     const int64_t nd = out.dim();
     it.nops = static_cast<int>(inputs.size()) + 1;
     it.numel = out.numel();
-    EMBER_CHECK(nd <= kernels::kMaxDims, ShapeError, "elementwise: tensors of more than ", kernels::kMaxDims,
-                " dims are not supported, got ", shape_str(out.sizes()));
+    EMBER_ENFORCE(nd <= kernels::kMaxDims, ShapeError, "elementwise: tensors of more than ", kernels::kMaxDims,
+                  " dims are not supported, got ", shape_str(out.sizes()));
     // Fast path, the usual case of an elementwise op: every operand is contiguous and has out's
     // shape, so all of them walk the same flat run of numel elements (what the general code below
     // would find after dropping and merging dims, without the per-dim work).
@@ -110,7 +110,7 @@ void throw_device_mismatch(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 void check_floating(const char* op, const Tensor& t) {
-    EMBER_CHECK(t.is_floating_point(), DTypeError, op, ": expected a floating-point tensor, got ", describe(t));
+    EMBER_ENFORCE(t.is_floating_point(), DTypeError, op, ": expected a floating-point tensor, got ", describe(t));
 }
 
 Tensor wrap_scalar(double value, const Tensor& like) {
@@ -130,8 +130,8 @@ void fill_kernel_any(const Tensor& t, double value) {
 void copy_into(const Tensor& dst, const Tensor& src) {
     if (dst.numel() == 0) return;
     Shape b = broadcast_shapes(dst.sizes(), src.sizes(), "copy_");
-    EMBER_CHECK(b == Shape(dst.sizes().begin(), dst.sizes().end()), ShapeError, "copy_: source of shape ",
-                shape_str(src.sizes()), " cannot be broadcast to destination of shape ", shape_str(dst.sizes()));
+    EMBER_ENFORCE(b == Shape(dst.sizes().begin(), dst.sizes().end()), ShapeError, "copy_: source of shape ",
+                  shape_str(src.sizes()), " cannot be broadcast to destination of shape ", shape_str(dst.sizes()));
     if (dst.device() != src.device()) {
         // Cross-device copies go through a contiguous buffer on the source's side.
         Tensor s = src.expand(dst.sizes()).contiguous();
@@ -179,14 +179,14 @@ Tensor view_backward(const char* name, const Tensor& grad, IntArrayRef input_siz
 void check_inplace(const char* op, const Tensor& self) {
     check_defined(op, self);
     if (!GradMode::is_enabled()) return;
-    EMBER_CHECK(!(self.is_leaf() && self.requires_grad()), AutogradError, op, ": ", describe(self),
-                " is a leaf that requires grad and cannot be modified in place while grad mode is on; wrap the "
-                "update in NoGradGuard (as optimizers do) or work on a clone()");
+    EMBER_ENFORCE(!(self.is_leaf() && self.requires_grad()), AutogradError, op, ": ", describe(self),
+                  " is a leaf that requires grad and cannot be modified in place while grad mode is on; wrap the "
+                  "update in NoGradGuard (as optimizers do) or work on a clone()");
 }
 
 void transplant(Tensor& self, const Tensor& result, const char* op) {
-    EMBER_CHECK(!self.impl()->is_view, NotImplementedError, op, ": recording an in-place op on a view (",
-                describe(self), ") of a tensor that requires grad is not supported; use the out-of-place op");
+    EMBER_ENFORCE(!self.impl()->is_view, NotImplementedError, op, ": recording an in-place op on a view (",
+                  describe(self), ") of a tensor that requires grad is not supported; use the out-of-place op");
     {
         NoGradGuard no_grad;
         copy_into(self, result);

@@ -79,11 +79,13 @@ void binary_op_inplace(BinaryOp op, const char* name, Tensor& out, const Tensor&
     check_defined(name, b, "second operand");
     check_same_device(name, out, b);
     Shape shape = broadcast_shapes(out.sizes(), b.sizes(), name);
-    EMBER_CHECK(shape == Shape(out.sizes().begin(), out.sizes().end()), ShapeError, name, ": operand of shape ",
-                shape_str(b.sizes()), " cannot be broadcast to the in-place target of shape ", shape_str(out.sizes()));
-    EMBER_CHECK(out.is_floating_point() || !b.is_floating_point(), DTypeError, name, ": the result of ", describe(out),
-                " and ", describe(b), " is floating point and cannot be stored in place in ", dtype_name(out.dtype()));
-    EMBER_CHECK(out.dtype() != kBool, DTypeError, name, ": arithmetic in place on a bool tensor ", describe(out));
+    EMBER_ENFORCE(shape == Shape(out.sizes().begin(), out.sizes().end()), ShapeError, name, ": operand of shape ",
+                  shape_str(b.sizes()), " cannot be broadcast to the in-place target of shape ",
+                  shape_str(out.sizes()));
+    EMBER_ENFORCE(out.is_floating_point() || !b.is_floating_point(), DTypeError, name, ": the result of ",
+                  describe(out), " and ", describe(b), " is floating point and cannot be stored in place in ",
+                  dtype_name(out.dtype()));
+    EMBER_ENFORCE(out.dtype() != kBool, DTypeError, name, ": arithmetic in place on a bool tensor ", describe(out));
     Tensor B = b.dtype() == out.dtype() ? b : b.to(out.dtype());
     if (out.numel() == 0) return;
     StridedIter it = make_iter(out, {&out, &B});
@@ -110,7 +112,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     check_defined(name, cond, "condition");
     check_defined(name, a, "first value");
     check_defined(name, b, "second value");
-    EMBER_CHECK(cond.dtype() == kBool, DTypeError, "where: the condition must be a bool tensor, got ", describe(cond));
+    EMBER_ENFORCE(cond.dtype() == kBool, DTypeError, "where: the condition must be a bool tensor, got ",
+                  describe(cond));
     check_same_device(name, cond, a);
     check_same_device(name, a, b);
     Shape shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), name), b.sizes(), name);

@@ -74,7 +74,7 @@ Tensor relu(const Tensor& x) {
     return y;
 }
 Tensor softplus(const Tensor& x, double beta, double threshold) {
-    EMBER_CHECK(beta > 0, ValueError, "softplus: beta must be positive, got ", beta);
+    EMBER_ENFORCE(beta > 0, ValueError, "softplus: beta must be positive, got ", beta);
     // d softplus = sigmoid(beta x) below the threshold, 1 above it.
     return unary_with_grad(UnaryOp::Softplus, "softplus", "SoftplusBackward0", x, {beta, threshold}, true, false,
                            [beta, threshold](const Tensor& g, const Tensor& X, const Tensor&) {

@@ -181,7 +181,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 }  // namespace
 
 Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
-    EMBER_CHECK(lo || hi, ValueError, "clamp: at least one of min and max must be given");
+    EMBER_ENFORCE(lo || hi, ValueError, "clamp: at least one of min and max must be given");
     return clamp_impl("ClampBackward1", x, lo.value_or(-kInf), hi.value_or(kInf));
 }
 Tensor clamp_min(const Tensor& x, double lo) { return clamp_impl("ClampMinBackward0", x, lo, kInf); }

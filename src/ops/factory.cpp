@@ -11,10 +11,10 @@ using namespace detail;
 namespace {
 Tensor finish(Tensor t, const TensorOptions& o) {
     if (o.requires_grad()) {
-        EMBER_CHECK(is_floating(o.dtype()), DTypeError,
-                    "requires_grad: only floating-point tensors can require "
-                    "gradients, got dtype ",
-                    dtype_name(o.dtype()));
+        EMBER_ENFORCE(is_floating(o.dtype()), DTypeError,
+                      "requires_grad: only floating-point tensors can require "
+                      "gradients, got dtype ",
+                      dtype_name(o.dtype()));
         t.requires_grad_(true);
     }
     return t;
@@ -52,10 +52,10 @@ Tensor from_doubles(const std::vector<double>& v, IntArrayRef shape, const Tenso
 }  // namespace
 
 Tensor arange(double start, double end, double step, const TensorOptions& o) {
-    EMBER_CHECK(step != 0, ValueError, "arange: step must be nonzero");
-    EMBER_CHECK(std::isfinite(start) && std::isfinite(end), ValueError, "arange: start and end must be finite");
+    EMBER_ENFORCE(step != 0, ValueError, "arange: step must be nonzero");
+    EMBER_ENFORCE(std::isfinite(start) && std::isfinite(end), ValueError, "arange: start and end must be finite");
     double n = std::ceil((end - start) / step);
-    EMBER_CHECK(n >= 0 || (end - start) / step <= 0, ValueError, "arange: invalid range");
+    EMBER_ENFORCE(n >= 0 || (end - start) / step <= 0, ValueError, "arange: invalid range");
     int64_t count = n > 0 ? static_cast<int64_t>(n) : 0;
     std::vector<double> v(static_cast<std::size_t>(count));
     for (int64_t i = 0; i < count; ++i) v[i] = start + static_cast<double>(i) * step;
@@ -66,7 +66,7 @@ Tensor arange(int64_t end, const TensorOptions& o) { return arange(0.0, static_c
 Tensor arange(int end, const TensorOptions& o) { return arange(0.0, static_cast<double>(end), 1.0, o); }
 
 Tensor linspace(double start, double end, int64_t steps, const TensorOptions& o) {
-    EMBER_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
+    EMBER_ENFORCE(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
     std::vector<double> v(static_cast<std::size_t>(steps));
     double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
     // Fill symmetrically from both ends (as PyTorch does) so the last value is exactly `end`.
@@ -77,7 +77,7 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& o)
 }
 
 Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
-    EMBER_CHECK(n >= 0 && m >= 0, ValueError, "eye: sizes must be non-negative, got ", n, " x ", m);
+    EMBER_ENFORCE(n >= 0 && m >= 0, ValueError, "eye: sizes must be non-negative, got ", n, " x ", m);
     std::vector<double> v(static_cast<std::size_t>(n * m), 0.0);
     for (int64_t i = 0; i < std::min(n, m); ++i) v[i * m + i] = 1;
     return from_doubles(v, {n, m}, o);
@@ -110,8 +110,8 @@ Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const T
     std::vector<double> v;
     int64_t cols = rows.size() ? static_cast<int64_t>(rows.begin()->size()) : 0;
     for (const auto& r : rows) {
-        EMBER_CHECK(static_cast<int64_t>(r.size()) == cols, ShapeError, "tensor: ragged nested list (rows of ", cols,
-                    " and ", r.size(), " values)");
+        EMBER_ENFORCE(static_cast<int64_t>(r.size()) == cols, ShapeError, "tensor: ragged nested list (rows of ", cols,
+                      " and ", r.size(), " values)");
         v.insert(v.end(), r.begin(), r.end());
     }
     return from_doubles(v, {static_cast<int64_t>(rows.size()), cols}, o);
@@ -119,15 +119,15 @@ Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const T
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o,
                  std::function<void(void*)> deleter) {
-    EMBER_CHECK(sizes.size() == strides.size(), ShapeError, "from_blob: sizes ", shape_str(sizes), " and strides ",
-                shape_str(strides), " differ in length");
+    EMBER_ENFORCE(sizes.size() == strides.size(), ShapeError, "from_blob: sizes ", shape_str(sizes), " and strides ",
+                  shape_str(strides), " differ in length");
     bool has_zero = false;
     for (int64_t s : sizes) has_zero |= s == 0;
-    EMBER_CHECK(data != nullptr || has_zero, ValueError, "from_blob: null data pointer for a non-empty tensor");
+    EMBER_ENFORCE(data != nullptr || has_zero, ValueError, "from_blob: null data pointer for a non-empty tensor");
     int64_t extent = 1;  // elements reachable from data: 1 + sum (size - 1) * stride
     for (std::size_t i = 0; i < sizes.size(); ++i) {
-        EMBER_CHECK(sizes[i] >= 0 && strides[i] >= 0, ValueError, "from_blob: negative size or stride in ",
-                    shape_str(sizes), " / ", shape_str(strides));
+        EMBER_ENFORCE(sizes[i] >= 0 && strides[i] >= 0, ValueError, "from_blob: negative size or stride in ",
+                      shape_str(sizes), " / ", shape_str(strides));
         if (sizes[i] == 0) extent = 0;
         if (extent) extent += (sizes[i] - 1) * strides[i];
     }

@@ -13,7 +13,8 @@ void check_index(const char* op, const Tensor& x, const Tensor& index) {
     check_defined(op, x);
     check_defined(op, index, "index");
     check_same_device(op, x, index);
-    EMBER_CHECK(index.dtype() == kInt64, DTypeError, op, ": the index must be an int64 tensor, got ", describe(index));
+    EMBER_ENFORCE(index.dtype() == kInt64, DTypeError, op, ": the index must be an int64 tensor, got ",
+                  describe(index));
 }
 
 // x viewed as [outer, n, inner] around dim d (contiguous).
@@ -36,7 +37,7 @@ void split_at(const Tensor& x, int64_t d, int64_t& outer, int64_t& inner) {
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     const char* op = "index_select";
     check_index(op, x, index);
-    EMBER_CHECK(index.dim() <= 1, ShapeError, op, ": the index must be 0-D or 1-D, got ", describe(index));
+    EMBER_ENFORCE(index.dim() <= 1, ShapeError, op, ": the index must be 0-D or 1-D, got ", describe(index));
     int64_t d = wrap_dim(dim, x.dim(), op);
     Tensor src = x.contiguous();
     Tensor idx = index.reshape({-1}).contiguous();
@@ -69,11 +70,11 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
     Tensor idx = index.reshape({-1}).contiguous();
     Shape want(x.sizes().begin(), x.sizes().end());
     if (!want.empty()) want[d] = idx.numel();
-    EMBER_CHECK(src.sizes() == IntArrayRef(want), ShapeError, op, ": source of shape ", shape_str(src.sizes()),
-                " does not match ", shape_str(want), " (the target ", describe(x), " with dim ", d,
-                " of the index length)");
-    EMBER_CHECK(src.dtype() == x.dtype(), DTypeError, op, ": source ", describe(src), " and target ", describe(x),
-                " differ in dtype");
+    EMBER_ENFORCE(src.sizes() == IntArrayRef(want), ShapeError, op, ": source of shape ", shape_str(src.sizes()),
+                  " does not match ", shape_str(want), " (the target ", describe(x), " with dim ", d,
+                  " of the index length)");
+    EMBER_ENFORCE(src.dtype() == x.dtype(), DTypeError, op, ": source ", describe(src), " and target ", describe(x),
+                  " differ in dtype");
     Tensor out = x.clone().detach();
     Tensor s = src.contiguous();
     int64_t outer, inner;
@@ -94,11 +95,11 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     const char* op = "gather";
     check_index(op, x, index);
     int64_t d = wrap_dim(dim, x.dim(), op);
-    EMBER_CHECK(index.dim() == x.dim(), ShapeError, op, ": index ", describe(index), " must have as many dims as ",
-                describe(x));
+    EMBER_ENFORCE(index.dim() == x.dim(), ShapeError, op, ": index ", describe(index), " must have as many dims as ",
+                  describe(x));
     for (int64_t i = 0; i < x.dim(); ++i)
-        EMBER_CHECK(i == d || index.size(i) <= x.size(i), ShapeError, op, ": index ", shape_str(index.sizes()),
-                    " is larger than the input ", shape_str(x.sizes()), " in dim ", i);
+        EMBER_ENFORCE(i == d || index.size(i) <= x.size(i), ShapeError, op, ": index ", shape_str(index.sizes()),
+                      " is larger than the input ", shape_str(x.sizes()), " in dim ", i);
     Tensor out = make_empty(index.sizes(), x.dtype(), x.device());
     if (out.numel() > 0) {
         // Walk (out, index) with an iterator that keeps every dim (no coalescing: x's strides ride along).
@@ -136,14 +137,14 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
     check_defined(op, src, "source");
     check_same_device(op, x, src);
     int64_t d = wrap_dim(dim, x.dim(), op);
-    EMBER_CHECK(index.dim() == x.dim() && src.dim() == x.dim(), ShapeError, op, ": index ", describe(index),
-                ", source ", describe(src), " and target ", describe(x), " must have the same number of dims");
+    EMBER_ENFORCE(index.dim() == x.dim() && src.dim() == x.dim(), ShapeError, op, ": index ", describe(index),
+                  ", source ", describe(src), " and target ", describe(x), " must have the same number of dims");
     for (int64_t i = 0; i < x.dim(); ++i)
-        EMBER_CHECK(index.size(i) <= src.size(i) && (i == d || index.size(i) <= x.size(i)), ShapeError, op, ": index ",
-                    shape_str(index.sizes()), " is larger than source ", shape_str(src.sizes()), " or target ",
-                    shape_str(x.sizes()), " in dim ", i);
-    EMBER_CHECK(src.dtype() == x.dtype(), DTypeError, op, ": source ", describe(src), " and target ", describe(x),
-                " differ in dtype");
+        EMBER_ENFORCE(index.size(i) <= src.size(i) && (i == d || index.size(i) <= x.size(i)), ShapeError, op,
+                      ": index ", shape_str(index.sizes()), " is larger than source ", shape_str(src.sizes()),
+                      " or target ", shape_str(x.sizes()), " in dim ", i);
+    EMBER_ENFORCE(src.dtype() == x.dtype(), DTypeError, op, ": source ", describe(src), " and target ", describe(x),
+                  " differ in dtype");
     Tensor out = x.clone().detach();
     if (index.numel() > 0) {
         StridedIter it;
@@ -187,15 +188,15 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {
     check_defined("one_hot", labels);
-    EMBER_CHECK(labels.dtype() == kInt64, DTypeError, "one_hot: labels must be int64, got ", describe(labels));
+    EMBER_ENFORCE(labels.dtype() == kInt64, DTypeError, "one_hot: labels must be int64, got ", describe(labels));
     if (num_classes < 0) {
-        EMBER_CHECK(labels.numel() > 0, ValueError, "one_hot: cannot infer num_classes from an empty tensor");
+        EMBER_ENFORCE(labels.numel() > 0, ValueError, "one_hot: cannot infer num_classes from an empty tensor");
         num_classes = max(labels).item<int64_t>() + 1;
     }
     if (labels.numel() > 0) {
         int64_t lo = min(labels).item<int64_t>(), hi = max(labels).item<int64_t>();
-        EMBER_CHECK(lo >= 0 && hi < num_classes, IndexError, "one_hot: labels range over [", lo, ", ", hi,
-                    "] but num_classes is ", num_classes, " (expected labels in [0, ", num_classes - 1, "])");
+        EMBER_ENFORCE(lo >= 0 && hi < num_classes, IndexError, "one_hot: labels range over [", lo, ", ", hi,
+                      "] but num_classes is ", num_classes, " (expected labels in [0, ", num_classes - 1, "])");
     }
     Tensor classes = arange(num_classes, TensorOptions().dtype(kInt64).device(labels.device()));
     return eq(labels.unsqueeze(-1), classes).to(kInt64);

@@ -20,8 +20,8 @@ using indexing::TensorIndex;
 namespace indexing {
 
 TensorIndex::TensorIndex(const char* str) : type_(TensorIndexType::Ellipsis) {
-    EMBER_CHECK(str != nullptr && std::string(str) == "...", IndexError,
-                "TensorIndex: the only string index is \"...\" (Ellipsis), got \"", str ? str : "(null)", "\"");
+    EMBER_ENFORCE(str != nullptr && std::string(str) == "...", IndexError,
+                  "TensorIndex: the only string index is \"...\" (Ellipsis), got \"", str ? str : "(null)", "\"");
 }
 
 std::ostream& operator<<(std::ostream& os, const TensorIndex& i) {
@@ -67,8 +67,8 @@ int64_t consumed_dims(const TensorIndex& i, const char* op) {
     if (!i.is_tensor()) return 0;
     const Tensor& t = i.tensor();
     check_defined(op, t, "index");
-    EMBER_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, DTypeError, op,
-                ": tensors used as indices must be int64 (positions) or bool (masks), got ", describe(t));
+    EMBER_ENFORCE(t.dtype() == kInt64 || t.dtype() == kBool, DTypeError, op,
+                  ": tensors used as indices must be int64 (positions) or bool (masks), got ", describe(t));
     return t.dtype() == kBool ? t.dim() : 1;
 }
 
@@ -99,10 +99,10 @@ Selection select_basic(const Tensor& self, ArrayRef<TensorIndex> indices, const 
         consumed += consumed_dims(i, op);
         ellipses += i.is_ellipsis() ? 1 : 0;
     }
-    EMBER_CHECK(ellipses <= 1, IndexError, op, ": an index can have only one ellipsis (\"...\"), got ",
-                indices_str(indices));
-    EMBER_CHECK(consumed <= self.dim(), IndexError, op, ": too many indices for ", describe(self), ": ",
-                indices_str(indices), " index ", consumed, " dims");
+    EMBER_ENFORCE(ellipses <= 1, IndexError, op, ": an index can have only one ellipsis (\"...\"), got ",
+                  indices_str(indices));
+    EMBER_ENFORCE(consumed <= self.dim(), IndexError, op, ": too many indices for ", describe(self), ": ",
+                  indices_str(indices), " index ", consumed, " dims");
     Selection s{self, {}, {}};
     int64_t d = 0;  // the dim of s.view that the next index applies to
     for (std::size_t n = 0; n < indices.size(); ++n) {
@@ -112,9 +112,9 @@ Selection select_basic(const Tensor& self, ArrayRef<TensorIndex> indices, const 
             case indexing::TensorIndexType::Ellipsis: d += self.dim() - consumed; break;
             case indexing::TensorIndexType::Integer: {
                 const int64_t size = s.view.size(d);
-                EMBER_CHECK(i.integer() >= -size && i.integer() < size, IndexError, op, ": index ", i.integer(),
-                            " (position ", n, " of ", indices_str(indices), ") is out of range for a dim of size ",
-                            size, " in ", describe(self));
+                EMBER_ENFORCE(i.integer() >= -size && i.integer() < size, IndexError, op, ": index ", i.integer(),
+                              " (position ", n, " of ", indices_str(indices), ") is out of range for a dim of size ",
+                              size, " in ", describe(self));
                 s.view = s.view.select(d, i.integer());
                 break;
             }
@@ -124,8 +124,8 @@ Selection select_basic(const Tensor& self, ArrayRef<TensorIndex> indices, const 
                 ++d;
                 break;
             case indexing::TensorIndexType::Slice:
-                EMBER_CHECK(i.slice().step() > 0, ValueError, op, ": slice step must be positive, got ",
-                            i.slice().step(), " in ", indices_str(indices));
+                EMBER_ENFORCE(i.slice().step() > 0, ValueError, op, ": slice step must be positive, got ",
+                              i.slice().step(), " in ", indices_str(indices));
                 s.view = s.view.slice(d++, i.slice().start(), i.slice().stop(), i.slice().step());
                 break;
             case indexing::TensorIndexType::Tensor: {
@@ -136,9 +136,9 @@ Selection select_basic(const Tensor& self, ArrayRef<TensorIndex> indices, const 
                     break;
                 }
                 for (int64_t m = 0; m < t.dim(); ++m)
-                    EMBER_CHECK(t.size(m) == s.view.size(d + m), IndexError, op, ": the mask ", describe(t),
-                                " (position ", n, " of ", indices_str(indices), ") does not match the shape of dims ",
-                                d, "..", d + t.dim() - 1, " of the indexed view ", describe(s.view));
+                    EMBER_ENFORCE(t.size(m) == s.view.size(d + m), IndexError, op, ": the mask ", describe(t),
+                                  " (position ", n, " of ", indices_str(indices), ") does not match the shape of dims ",
+                                  d, "..", d + t.dim() - 1, " of the indexed view ", describe(s.view));
                 if (t.dim() == 0) {  // a 0-dim mask acts as the boolean it holds
                     s.view = s.view.unsqueeze(d);
                     if (!t.item<bool>()) s.view = s.view.narrow(d, 0, 0);
@@ -205,8 +205,9 @@ Linearized linearize(const Selection& s, const char* op) {
             s.positions[static_cast<std::size_t>(j)].expand(l.broadcast).to_vector<int64_t>();
         if (j == 0) l.linear.assign(p.size(), 0);
         for (std::size_t e = 0; e < p.size(); ++e) {
-            EMBER_CHECK(p[e] >= -n && p[e] < n, IndexError, op, ": index ", p[e], " is out of range for dim ",
-                        s.dims[static_cast<std::size_t>(j)], " of size ", n, " of the indexed view ", describe(s.view));
+            EMBER_ENFORCE(p[e] >= -n && p[e] < n, IndexError, op, ": index ", p[e], " is out of range for dim ",
+                          s.dims[static_cast<std::size_t>(j)], " of size ", n, " of the indexed view ",
+                          describe(s.view));
             l.linear[e] = l.linear[e] * n + (p[e] < 0 ? p[e] + n : p[e]);
         }
     }
@@ -236,10 +237,10 @@ Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& values) 
         s.view.copy_(values);  // a view of *this: copy_ writes through it
         return *this;
     }
-    EMBER_CHECK(!(GradMode::is_enabled() && (requires_grad() || values.requires_grad())), NotImplementedError, op,
-                ": recording a write through tensor indices ", indices_str(indices), " into ", describe(*this),
-                " for autograd is not supported; build the result out of place (where, index_add, cat) or write "
-                "under NoGradGuard");
+    EMBER_ENFORCE(!(GradMode::is_enabled() && (requires_grad() || values.requires_grad())), NotImplementedError, op,
+                  ": recording a write through tensor indices ", indices_str(indices), " into ", describe(*this),
+                  " for autograd is not supported; build the result out of place (where, index_add, cat) or write "
+                  "under NoGradGuard");
     const Linearized l = linearize(s, op);
     const Shape flat = l.flat_shape();
 

@@ -31,8 +31,8 @@ void check_matmul_args(const char* op, const Tensor& a, const Tensor& b) {
     check_defined(op, a, "first operand");
     check_defined(op, b, "second operand");
     check_same_device(op, a, b);
-    EMBER_CHECK(a.dtype() == b.dtype(), DTypeError, op, ": expected operands of the same dtype, got ", describe(a),
-                " and ", describe(b));
+    EMBER_ENFORCE(a.dtype() == b.dtype(), DTypeError, op, ": expected operands of the same dtype, got ", describe(a),
+                  " and ", describe(b));
     check_floating(op, a);
 }
 
@@ -49,10 +49,10 @@ void gemm_into(const Tensor& C, const Tensor& A, const Tensor& B, double beta = 
 
 Tensor mm(const Tensor& a, const Tensor& b) {
     check_matmul_args("mm", a, b);
-    EMBER_CHECK(a.dim() == 2 && b.dim() == 2, ShapeError, "mm: expected 2-D matrices, got ", describe(a), " and ",
-                describe(b));
-    EMBER_CHECK(a.size(1) == b.size(0), ShapeError, "mm: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
-                " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
+    EMBER_ENFORCE(a.dim() == 2 && b.dim() == 2, ShapeError, "mm: expected 2-D matrices, got ", describe(a), " and ",
+                  describe(b));
+    EMBER_ENFORCE(a.size(1) == b.size(0), ShapeError, "mm: shapes ", shape_str(a.sizes()), " and ",
+                  shape_str(b.sizes()), " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
     Tensor out = make_empty({a.size(0), b.size(1)}, a.dtype(), a.device());
     gemm_into(out, a, b);
     if (autograd::needs_grad(a, b)) {
@@ -68,10 +68,10 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
     check_matmul_args("bmm", a, b);
-    EMBER_CHECK(a.dim() == 3 && b.dim() == 3, ShapeError, "bmm: expected 3-D batches of matrices, got ", describe(a),
-                " and ", describe(b));
-    EMBER_CHECK(a.size(0) == b.size(0) && a.size(2) == b.size(1), ShapeError, "bmm: shapes ", shape_str(a.sizes()),
-                " and ", shape_str(b.sizes()), " do not match (expected [B, M, K] and [B, K, N])");
+    EMBER_ENFORCE(a.dim() == 3 && b.dim() == 3, ShapeError, "bmm: expected 3-D batches of matrices, got ", describe(a),
+                  " and ", describe(b));
+    EMBER_ENFORCE(a.size(0) == b.size(0) && a.size(2) == b.size(1), ShapeError, "bmm: shapes ", shape_str(a.sizes()),
+                  " and ", shape_str(b.sizes()), " do not match (expected [B, M, K] and [B, K, N])");
     const int64_t B = a.size(0);
     Tensor out = make_empty({B, a.size(1), b.size(2)}, a.dtype(), a.device());
     {
@@ -92,13 +92,13 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
     check_matmul_args("matmul", a, b);
     const int64_t da = a.dim(), db = b.dim();
-    EMBER_CHECK(da >= 1 && db >= 1, ShapeError, "matmul: both operands need at least 1 dim, got ", describe(a), " and ",
-                describe(b));
+    EMBER_ENFORCE(da >= 1 && db >= 1, ShapeError, "matmul: both operands need at least 1 dim, got ", describe(a),
+                  " and ", describe(b));
     // The contracted sizes, checked here so that the error names matmul and the caller's shapes
     // (not the unsqueezed operands handed to mm).
     const int64_t ka = a.size(-1), kb = db == 1 ? b.size(0) : b.size(-2);
-    EMBER_CHECK(ka == kb, ShapeError, "matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
-                " cannot be multiplied (", ka, " != ", kb, ")");
+    EMBER_ENFORCE(ka == kb, ShapeError, "matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                  " cannot be multiplied (", ka, " != ", kb, ")");
     if (da == 1 && db == 1) return sum(a * b);
     if (da == 2 && db == 2) return mm(a, b);
     if (da == 1 && db == 2) return mm(a.unsqueeze(0), b).squeeze(0);
@@ -107,8 +107,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor A = da == 1 ? a.unsqueeze(0) : a;
     Tensor B = db == 1 ? b.unsqueeze(1) : b;
     const int64_t M = A.size(-2), K = A.size(-1), K2 = B.size(-2), N = B.size(-1);
-    EMBER_CHECK(K == K2, ShapeError, "matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
-                " cannot be multiplied (", K, " != ", K2, ")");
+    EMBER_ENFORCE(K == K2, ShapeError, "matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                  " cannot be multiplied (", K, " != ", K2, ")");
     Shape out_shape;
     if (B.dim() == 2) {
         // [..., M, K] @ [K, N]: fold the batch into the rows, one GEMM.
@@ -146,18 +146,18 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
-    EMBER_CHECK(a.dim() == 1 && b.dim() == 1, ShapeError, "outer: expected two vectors, got ", describe(a), " and ",
-                describe(b));
+    EMBER_ENFORCE(a.dim() == 1 && b.dim() == 1, ShapeError, "outer: expected two vectors, got ", describe(a), " and ",
+                  describe(b));
     return mm(a.unsqueeze(1), b.unsqueeze(0));
 }
 
 Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta, double alpha) {
     check_matmul_args("addmm", a, b);
     check_defined("addmm", self, "self");
-    EMBER_CHECK(a.dim() == 2 && b.dim() == 2, ShapeError, "addmm: expected 2-D matrices, got ", describe(a), " and ",
-                describe(b));
-    EMBER_CHECK(a.size(1) == b.size(0), ShapeError, "addmm: shapes ", shape_str(a.sizes()), " and ",
-                shape_str(b.sizes()), " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
+    EMBER_ENFORCE(a.dim() == 2 && b.dim() == 2, ShapeError, "addmm: expected 2-D matrices, got ", describe(a), " and ",
+                  describe(b));
+    EMBER_ENFORCE(a.size(1) == b.size(0), ShapeError, "addmm: shapes ", shape_str(a.sizes()), " and ",
+                  shape_str(b.sizes()), " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
     if (self.dtype() != a.dtype() || self.device() != a.device() || self.dim() > 2) {
         // Type promotion, or a device error: the composition says what is wrong.
         Tensor p = mm(a, b);
@@ -200,8 +200,8 @@ Tensor addmm(const Tensor& self, const Tensor& a, const Tensor& b, double beta, 
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     check_matmul_args("linear", x, weight);
-    EMBER_CHECK(x.dim() == 2 && weight.dim() == 2 && x.size(1) == weight.size(1), ShapeError, "linear: input ",
-                describe(x), " and weight ", describe(weight), " do not match (expected [N, in] and [out, in])");
+    EMBER_ENFORCE(x.dim() == 2 && weight.dim() == 2 && x.size(1) == weight.size(1), ShapeError, "linear: input ",
+                  describe(x), " and weight ", describe(weight), " do not match (expected [N, in] and [out, in])");
     const bool has_bias = bias.defined();
     if (has_bias) {
         check_same_device("linear", x, bias);

@@ -19,8 +19,8 @@ std::vector<T> Tensor::to_vector() const {
 
 template <typename T>
 T Tensor::item() const {
-    EMBER_CHECK(numel() == 1, ValueError, "item: only one-element tensors can be converted to a scalar, got ",
-                describe(*this));
+    EMBER_ENFORCE(numel() == 1, ValueError, "item: only one-element tensors can be converted to a scalar, got ",
+                  describe(*this));
     return to_vector<T>()[0];
 }
 
@@ -37,12 +37,12 @@ template bool Tensor::item<bool>() const;
 
 Tensor& Tensor::requires_grad_(bool r) {
     TensorImpl& t = checked();
-    EMBER_CHECK(!r || is_floating(t.dtype), DTypeError,
-                "requires_grad_: only floating-point tensors can require "
-                "gradients, got ",
-                describe(*this));
-    EMBER_CHECK(r || t.grad_fn == nullptr, AutogradError, "requires_grad_(false): ", describe(*this),
-                " is not a leaf (it has a grad_fn); use detach() instead");
+    EMBER_ENFORCE(!r || is_floating(t.dtype), DTypeError,
+                  "requires_grad_: only floating-point tensors can require "
+                  "gradients, got ",
+                  describe(*this));
+    EMBER_ENFORCE(r || t.grad_fn == nullptr, AutogradError, "requires_grad_(false): ", describe(*this),
+                  " is not a leaf (it has a grad_fn); use detach() instead");
     t.requires_grad = r;
     return *this;
 }
@@ -55,14 +55,14 @@ Tensor Tensor::grad() const {
 void Tensor::set_grad(const Tensor& g) const {
     TensorImpl& t = checked();
     if (g.defined())
-        EMBER_CHECK(g.sizes() == sizes() && g.dtype() == dtype() && g.device() == device(), ValueError,
-                    "set_grad: gradient ", describe(g), " does not match the tensor ", describe(*this));
+        EMBER_ENFORCE(g.sizes() == sizes() && g.dtype() == dtype() && g.device() == device(), ValueError,
+                      "set_grad: gradient ", describe(g), " does not match the tensor ", describe(*this));
     t.grad = g.defined() ? g.impl_ptr() : nullptr;
 }
 
 void Tensor::retain_grad() const {
     TensorImpl& t = checked();
-    EMBER_CHECK(t.requires_grad, AutogradError, "retain_grad: ", describe(*this), " does not require grad");
+    EMBER_ENFORCE(t.requires_grad, AutogradError, "retain_grad: ", describe(*this), " does not require grad");
     if (!t.grad_fn || t.retains_grad) return;  // a leaf keeps its grad anyway
     t.retains_grad = true;
     t.grad_fn->retained.push_back({t.output_nr, impl_});
@@ -144,8 +144,8 @@ Tensor& inplace(Tensor& self, const char* name, BinaryOp op, const Tensor& other
     check_inplace(name, self);
     if (autograd::needs_grad(self, other)) {
         Tensor r = oop(self.clone());
-        EMBER_CHECK(r.sizes() == self.sizes(), ShapeError, name, ": result of shape ", shape_str(r.sizes()),
-                    " cannot be stored in place in ", describe(self));
+        EMBER_ENFORCE(r.sizes() == self.sizes(), ShapeError, name, ": result of shape ", shape_str(r.sizes()),
+                      " cannot be stored in place in ", describe(self));
         transplant(self, r.dtype() == self.dtype() ? r : r.to(self.dtype()), name);
         return self;
     }
@@ -164,7 +164,8 @@ Tensor& Tensor::mul_(const Tensor& o) {
     return inplace(*this, "mul_", BinaryOp::Mul, o, {}, [&](const Tensor& s) { return ember::mul(s, o); });
 }
 Tensor& Tensor::div_(const Tensor& o) {
-    EMBER_CHECK(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ", describe(*this));
+    EMBER_ENFORCE(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ",
+                  describe(*this));
     return inplace(*this, "div_", BinaryOp::Div, o, {}, [&](const Tensor& s) { return ember::div(s, o); });
 }
 // With a scalar the recorded op is the scalar overload (AddBackward1, ..., as in libtorch).
@@ -181,7 +182,8 @@ Tensor& Tensor::mul_(double o) {
                    [&](const Tensor& s) { return ember::mul(s, o); });
 }
 Tensor& Tensor::div_(double o) {
-    EMBER_CHECK(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ", describe(*this));
+    EMBER_ENFORCE(is_floating_point(), DTypeError, "div_: true division cannot be stored in place in ",
+                  describe(*this));
     return inplace(*this, "div_", BinaryOp::Div, wrap_scalar(o, *this), {},
                    [&](const Tensor& s) { return ember::div(s, o); });
 }
@@ -207,9 +209,9 @@ Tensor& Tensor::zero_() {
 
 Tensor& Tensor::fill_(double value) {
     check_inplace("fill_", *this);
-    EMBER_CHECK(!(GradMode::is_enabled() && requires_grad() && impl()->is_view), NotImplementedError,
-                "fill_: recording fill_ on a view (", describe(*this),
-                ") of a tensor that requires grad is not supported; fill a copy (full_like) instead");
+    EMBER_ENFORCE(!(GradMode::is_enabled() && requires_grad() && impl()->is_view), NotImplementedError,
+                  "fill_: recording fill_ on a view (", describe(*this),
+                  ") of a tensor that requires grad is not supported; fill a copy (full_like) instead");
     fill_kernel_any(*this, value);
     storage()->bump_version();
     if (GradMode::is_enabled() && requires_grad()) {
@@ -224,10 +226,10 @@ Tensor& Tensor::copy_(const Tensor& src) {
     check_defined("copy_", src, "source");
     // Writing part of a tensor that autograd records would have to rewrite its base's history
     // (PyTorch's CopySlices); ember refuses rather than leave a gradient that ignores the write.
-    EMBER_CHECK(!(GradMode::is_enabled() && (requires_grad() || autograd::needs_grad(src)) && impl()->is_view),
-                NotImplementedError, "copy_: recording copy_ into a view (", describe(*this),
-                ") of a tensor that requires grad is not supported; write under NoGradGuard or build the result "
-                "out of place (where, cat, index_add)");
+    EMBER_ENFORCE(!(GradMode::is_enabled() && (requires_grad() || autograd::needs_grad(src)) && impl()->is_view),
+                  NotImplementedError, "copy_: recording copy_ into a view (", describe(*this),
+                  ") of a tensor that requires grad is not supported; write under NoGradGuard or build the result "
+                  "out of place (where, cat, index_add)");
     if (autograd::needs_grad(src)) {
         // Gradient of copy_: flows to src (summed over broadcast dims), none to the old values.
         Tensor r = src.expand(sizes()).to(device()).to(dtype()).clone();

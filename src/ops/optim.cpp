@@ -14,12 +14,12 @@ void sgd_step_(Tensor& param, const Tensor& grad, Tensor& momentum_buffer, doubl
     check_defined(op, grad, "grad");
     check_floating(op, param);
     check_same_device(op, param, grad);
-    EMBER_CHECK(grad.sizes() == param.sizes(), ShapeError, op, ": grad ", describe(grad), " does not match param ",
-                describe(param));
+    EMBER_ENFORCE(grad.sizes() == param.sizes(), ShapeError, op, ": grad ", describe(grad), " does not match param ",
+                  describe(param));
     const bool first = momentum != 0 && !momentum_buffer.defined();
     if (momentum != 0 && !first) {
-        EMBER_CHECK(momentum_buffer.sizes() == param.sizes() && momentum_buffer.dtype() == param.dtype(), ShapeError,
-                    op, ": momentum buffer ", describe(momentum_buffer), " does not match param ", describe(param));
+        EMBER_ENFORCE(momentum_buffer.sizes() == param.sizes() && momentum_buffer.dtype() == param.dtype(), ShapeError,
+                      op, ": momentum buffer ", describe(momentum_buffer), " does not match param ", describe(param));
         check_same_device(op, param, momentum_buffer);
     }
     NoGradGuard no_grad;

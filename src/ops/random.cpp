@@ -53,7 +53,7 @@ void manual_seed(uint64_t seed) {
 Tensor& Tensor::uniform_(double from, double to) {
     check_inplace("uniform_", *this);
     check_floating("uniform_", *this);
-    EMBER_CHECK(from <= to, ValueError, "uniform_: expected from <= to, got from=", from, " to=", to);
+    EMBER_ENFORCE(from <= to, ValueError, "uniform_: expected from <= to, got from=", from, " to=", to);
     return fill_random(*this, [&](Tensor& b) {
         auto [seed, off] = reserve(b.dtype() == kFloat32 ? Dist::uniform_float : Dist::uniform_double, b.numel());
         EMBER_KERNEL(b.device(), uniform_kernel, b.dtype(), b.raw_data_ptr(), b.numel(), seed, off, from, to);
@@ -63,7 +63,7 @@ Tensor& Tensor::uniform_(double from, double to) {
 Tensor& Tensor::normal_(double mean, double std) {
     check_inplace("normal_", *this);
     check_floating("normal_", *this);
-    EMBER_CHECK(std >= 0, ValueError, "normal_: expected std >= 0, got ", std);
+    EMBER_ENFORCE(std >= 0, ValueError, "normal_: expected std >= 0, got ", std);
     return fill_random(*this, [&](Tensor& b) {
         auto [seed, off] = reserve(b.dtype() == kFloat32 ? Dist::normal_float : Dist::normal_double, b.numel());
         EMBER_KERNEL(b.device(), normal_kernel, b.dtype(), b.raw_data_ptr(), b.numel(), seed, off, mean, std);
@@ -73,7 +73,7 @@ Tensor& Tensor::normal_(double mean, double std) {
 Tensor& Tensor::bernoulli_(double p) {
     check_inplace("bernoulli_", *this);
     check_floating("bernoulli_", *this);
-    EMBER_CHECK(p >= 0 && p <= 1, ValueError, "bernoulli_: expected 0 <= p <= 1, got ", p, " for ", describe(*this));
+    EMBER_ENFORCE(p >= 0 && p <= 1, ValueError, "bernoulli_: expected 0 <= p <= 1, got ", p, " for ", describe(*this));
     return fill_random(*this, [&](Tensor& b) {
         auto [seed, off] = reserve(Dist::bernoulli, b.numel());
         EMBER_KERNEL(b.device(), bernoulli_kernel, b.dtype(), b.raw_data_ptr(), b.numel(), seed, off, nullptr, p);
@@ -94,7 +94,7 @@ Tensor rand_like(const Tensor& t) { return rand(t.sizes(), t.options()); }
 Tensor randn_like(const Tensor& t) { return randn(t.sizes(), t.options()); }
 
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& o) {
-    EMBER_CHECK(low < high, ValueError, "randint: expected low < high, got low=", low, " high=", high);
+    EMBER_ENFORCE(low < high, ValueError, "randint: expected low < high, got low=", low, " high=", high);
     uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
     ensure_backend(o.device(), "randint");
     Tensor t = make_empty(size, kInt64, o.device());
@@ -107,7 +107,7 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) { return randint(0, high, size, o); }
 
 Tensor randperm(int64_t n, const TensorOptions& o) {
-    EMBER_CHECK(n >= 0, ValueError, "randperm: n must be non-negative, got ", n);
+    EMBER_ENFORCE(n >= 0, ValueError, "randperm: n must be non-negative, got ", n);
     // Fisher-Yates driven by one randint draw per position (uniform on [0, i]).
     Tensor r = rand({n}, dtype(kFloat64));
     std::vector<int64_t> perm(static_cast<std::size_t>(n));

@@ -28,7 +28,8 @@ ReducePlan plan_reduce(const char* op, const Tensor& x, IntArrayRef dims) {
     p.reduced.assign(static_cast<std::size_t>(nd), dims.empty());
     for (int64_t d : dims) {
         int64_t w = wrap_dim(d, nd, op);
-        EMBER_CHECK(nd == 0 || !p.reduced[w], ValueError, op, ": dimension ", d, " appears twice in ", shape_str(dims));
+        EMBER_ENFORCE(nd == 0 || !p.reduced[w], ValueError, op, ": dimension ", d, " appears twice in ",
+                      shape_str(dims));
         if (nd > 0) p.reduced[w] = true;
     }
     for (int64_t d = 0; d < nd; ++d) {
@@ -153,10 +154,10 @@ namespace {
 std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const char* node, const Tensor& x, int64_t dim,
                                        bool keepdim) {
     check_defined(name, x);
-    EMBER_CHECK(x.dtype() != kBool, DTypeError, name, ": not defined for ", describe(x));
+    EMBER_ENFORCE(x.dtype() != kBool, DTypeError, name, ": not defined for ", describe(x));
     int64_t d = wrap_dim(dim, x.dim(), name);
-    EMBER_CHECK(x.dim() == 0 || x.size(d) > 0, ValueError, name, ": cannot reduce over dimension ", dim,
-                " of size 0 in ", describe(x));
+    EMBER_ENFORCE(x.dim() == 0 || x.size(d) > 0, ValueError, name, ": cannot reduce over dimension ", dim,
+                  " of size 0 in ", describe(x));
     ReducePlan p = plan_reduce(name, x, {d});
     Tensor values, indices;
     run_reduce(op, x, p, &values, &indices);
@@ -178,7 +179,7 @@ std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const char
 // amax/amin and the full max/min: the gradient is shared evenly between tied maxima.
 Tensor extreme_all(ReduceOp op, const char* name, const char* node, const Tensor& x, IntArrayRef dims, bool keepdim) {
     check_defined(name, x);
-    EMBER_CHECK(x.numel() > 0, ValueError, name, ": cannot reduce an empty tensor ", describe(x));
+    EMBER_ENFORCE(x.numel() > 0, ValueError, name, ": cannot reduce an empty tensor ", describe(x));
     ReducePlan p = plan_reduce(name, x, dims);
     Tensor values;
     run_reduce(op, x, p, &values, nullptr);
@@ -317,8 +318,8 @@ Tensor sum_to_size(const Tensor& x, IntArrayRef shape) {
     if (x.sizes() == shape) return x;
     // Sum the leading dims x has in excess, and the dims where `shape` has 1 but x does not.
     const int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
-    EMBER_CHECK(lead >= 0, ShapeError, "sum_to_size: cannot sum ", describe(x), " to the larger shape ",
-                shape_str(shape));
+    EMBER_ENFORCE(lead >= 0, ShapeError, "sum_to_size: cannot sum ", describe(x), " to the larger shape ",
+                  shape_str(shape));
     std::vector<int64_t> dims;
     for (int64_t d = 0; d < lead; ++d) dims.push_back(d);
     for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -326,8 +327,8 @@ Tensor sum_to_size(const Tensor& x, IntArrayRef shape) {
         if (shape[i] == 1 && x.size(d) != 1)
             dims.push_back(d);
         else
-            EMBER_CHECK(shape[i] == x.size(d), ShapeError, "sum_to_size: ", describe(x),
-                        " is not broadcast from shape ", shape_str(shape));
+            EMBER_ENFORCE(shape[i] == x.size(d), ShapeError, "sum_to_size: ", describe(x),
+                          " is not broadcast from shape ", shape_str(shape));
     }
     if (dims.empty()) return x.reshape(shape);
     Tensor kept = sum(x, dims, true);

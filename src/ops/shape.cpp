@@ -15,9 +15,9 @@ Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
     for (std::size_t i = 0; i < n; ++i) {
         int64_t sa = i < n - a.size() ? 1 : a[i - (n - a.size())];
         int64_t sb = i < n - b.size() ? 1 : b[i - (n - b.size())];
-        EMBER_CHECK(sa == sb || sa == 1 || sb == 1, ShapeError, op, ": shapes ", shape_str(a), " and ", shape_str(b),
-                    " cannot be broadcast together (dim ", i, ": ", sa, " vs ", sb,
-                    "; expected equal sizes or one of them 1)");
+        EMBER_ENFORCE(sa == sb || sa == 1 || sb == 1, ShapeError, op, ": shapes ", shape_str(a), " and ", shape_str(b),
+                      " cannot be broadcast together (dim ", i, ": ", sa, " vs ", sb,
+                      "; expected equal sizes or one of them 1)");
         out[i] = sa == 1 ? sb : sa;
     }
     return out;
@@ -30,20 +30,20 @@ Shape infer_shape(const char* op, IntArrayRef shape, int64_t numel) {
     int64_t known = 1, infer = -1;
     for (std::size_t i = 0; i < out.size(); ++i) {
         if (out[i] == -1) {
-            EMBER_CHECK(infer < 0, ShapeError, op, ": only one dimension can be -1 in ", shape_str(shape));
+            EMBER_ENFORCE(infer < 0, ShapeError, op, ": only one dimension can be -1 in ", shape_str(shape));
             infer = static_cast<int64_t>(i);
         } else {
-            EMBER_CHECK(out[i] >= 0, ShapeError, op, ": invalid size ", out[i], " in ", shape_str(shape));
+            EMBER_ENFORCE(out[i] >= 0, ShapeError, op, ": invalid size ", out[i], " in ", shape_str(shape));
             known *= out[i];
         }
     }
     if (infer >= 0) {
-        EMBER_CHECK(known > 0 && numel % known == 0, ShapeError, op, ": shape ", shape_str(shape),
-                    " is invalid for input of size ", numel);
+        EMBER_ENFORCE(known > 0 && numel % known == 0, ShapeError, op, ": shape ", shape_str(shape),
+                      " is invalid for input of size ", numel);
         out[infer] = numel / known;
     } else {
-        EMBER_CHECK(known == numel, ShapeError, op, ": shape ", shape_str(shape), " is invalid for input of size ",
-                    numel);
+        EMBER_ENFORCE(known == numel, ShapeError, op, ": shape ", shape_str(shape), " is invalid for input of size ",
+                      numel);
     }
     return out;
 }
@@ -82,8 +82,8 @@ std::optional<Shape> view_strides(const Tensor& x, IntArrayRef shape) {
 Tensor Tensor::view(IntArrayRef shape) const {
     Shape s = infer_shape("view", shape, numel());
     auto st = view_strides(*this, s);
-    EMBER_CHECK(st.has_value(), ShapeError, "view: ", describe(*this), " with strides ", shape_str(strides()),
-                " cannot be viewed as ", shape_str(s), " without a copy; use reshape()");
+    EMBER_ENFORCE(st.has_value(), ShapeError, "view: ", describe(*this), " with strides ", shape_str(strides()),
+                  " cannot be viewed as ", shape_str(s), " without a copy; use reshape()");
     Shape in(sizes().begin(), sizes().end());
     return finish_view("ViewBackward0", *this, make_view(*this, s, *st, storage_offset()),
                        [in](const Tensor& g) { return g.reshape(in); });
@@ -108,19 +108,19 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
 Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) { return x.transpose(d0, d1); }
 
 Tensor Tensor::t() const {
-    EMBER_CHECK(dim() <= 2, ShapeError, "t: expects a tensor with at most 2 dims, got ", describe(*this));
+    EMBER_ENFORCE(dim() <= 2, ShapeError, "t: expects a tensor with at most 2 dims, got ", describe(*this));
     return dim() < 2 ? *this : transpose(0, 1);
 }
 
 Tensor Tensor::permute(IntArrayRef dims) const {
-    EMBER_CHECK(static_cast<int64_t>(dims.size()) == dim(), ShapeError, "permute: got ", dims.size(), " dims ",
-                shape_str(dims), " for ", describe(*this));
+    EMBER_ENFORCE(static_cast<int64_t>(dims.size()) == dim(), ShapeError, "permute: got ", dims.size(), " dims ",
+                  shape_str(dims), " for ", describe(*this));
     Shape s, t;
     std::vector<int64_t> inverse(dims.size());
     std::vector<bool> seen(dims.size(), false);
     for (std::size_t i = 0; i < dims.size(); ++i) {
         int64_t d = wrap_dim(dims[i], dim(), "permute");
-        EMBER_CHECK(!seen[d], ShapeError, "permute: dimension ", dims[i], " repeated in ", shape_str(dims));
+        EMBER_ENFORCE(!seen[d], ShapeError, "permute: dimension ", dims[i], " repeated in ", shape_str(dims));
         seen[d] = true;
         s.push_back(size(d));
         t.push_back(stride(d));
@@ -133,7 +133,7 @@ Tensor permute(const Tensor& x, IntArrayRef dims) { return x.permute(dims); }
 
 Tensor Tensor::expand(IntArrayRef shape) const {
     const int64_t n = static_cast<int64_t>(shape.size()), nd = dim();
-    EMBER_CHECK(n >= nd, ShapeError, "expand: cannot expand ", describe(*this), " to fewer dims ", shape_str(shape));
+    EMBER_ENFORCE(n >= nd, ShapeError, "expand: cannot expand ", describe(*this), " to fewer dims ", shape_str(shape));
     Shape s(shape.size(), 0), t(shape.size(), 0);
     for (int64_t i = n - 1; i >= 0; --i) {
         int64_t j = i - (n - nd);
@@ -141,12 +141,13 @@ Tensor Tensor::expand(IntArrayRef shape) const {
         if (j >= 0) {
             int64_t have = size(j);
             if (want == -1) want = have;
-            EMBER_CHECK(have == want || have == 1, ShapeError, "expand: ", describe(*this), " cannot be expanded to ",
-                        shape_str(shape), " (dim ", i, ": ", have, " vs ", want, ")");
+            EMBER_ENFORCE(have == want || have == 1, ShapeError, "expand: ", describe(*this), " cannot be expanded to ",
+                          shape_str(shape), " (dim ", i, ": ", have, " vs ", want, ")");
             s[i] = want;
             t[i] = have == want ? stride(j) : 0;
         } else {
-            EMBER_CHECK(want >= 0, ShapeError, "expand: -1 is not allowed for a new leading dim in ", shape_str(shape));
+            EMBER_ENFORCE(want >= 0, ShapeError, "expand: -1 is not allowed for a new leading dim in ",
+                          shape_str(shape));
             s[i] = want;
             t[i] = 0;
         }
@@ -160,8 +161,8 @@ Tensor expand(const Tensor& x, IntArrayRef shape) { return x.expand(shape); }
 
 Tensor Tensor::slice(int64_t d, std::optional<int64_t> start_, std::optional<int64_t> end_, int64_t step) const {
     int64_t dd = wrap_dim(d, dim(), "slice");
-    EMBER_CHECK(dim() > 0, IndexError, "slice: cannot slice a 0-dim tensor");
-    EMBER_CHECK(step > 0, ValueError, "slice: step must be positive, got ", step);
+    EMBER_ENFORCE(dim() > 0, IndexError, "slice: cannot slice a 0-dim tensor");
+    EMBER_ENFORCE(step > 0, ValueError, "slice: step must be positive, got ", step);
     const int64_t n = size(dd);
     int64_t start = start_.value_or(0), end = end_.value_or(n);
     if (start < 0) start += n;
@@ -183,18 +184,18 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
     int64_t dd = wrap_dim(d, dim(), "narrow");
     const int64_t n = size(dd);
     if (start < 0) start += n;
-    EMBER_CHECK(start >= 0 && length >= 0 && start + length <= n, IndexError, "narrow: range [", start, ", ",
-                start + length, ") is out of bounds for dim ", d, " of size ", n, " in ", describe(*this));
+    EMBER_ENFORCE(start >= 0 && length >= 0 && start + length <= n, IndexError, "narrow: range [", start, ", ",
+                  start + length, ") is out of bounds for dim ", d, " of size ", n, " in ", describe(*this));
     return slice(dd, start, start + length);
 }
 Tensor narrow(const Tensor& x, int64_t d, int64_t start, int64_t length) { return x.narrow(d, start, length); }
 
 Tensor Tensor::select(int64_t d, int64_t index) const {
-    EMBER_CHECK(dim() > 0, IndexError, "select: cannot index a 0-dim tensor");
+    EMBER_ENFORCE(dim() > 0, IndexError, "select: cannot index a 0-dim tensor");
     int64_t dd = wrap_dim(d, dim(), "select");
     const int64_t n = size(dd);
-    EMBER_CHECK(index >= -n && index < n, IndexError, "select: index ", index, " is out of bounds for dim ", d,
-                " of size ", n, " in ", describe(*this), " (expected ", -n, " <= index < ", n, ")");
+    EMBER_ENFORCE(index >= -n && index < n, IndexError, "select: index ", index, " is out of bounds for dim ", d,
+                  " of size ", n, " in ", describe(*this), " (expected ", -n, " <= index < ", n, ")");
     if (index < 0) index += n;
     Shape s, t;
     for (int64_t i = 0; i < dim(); ++i)
@@ -249,7 +250,7 @@ Tensor squeeze(const Tensor& x, int64_t d) { return x.squeeze(d); }
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
     if (dim() == 0) return reshape({1});
     int64_t a = wrap_dim(start_dim, dim(), "flatten"), b = wrap_dim(end_dim, dim(), "flatten");
-    EMBER_CHECK(a <= b, ValueError, "flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
+    EMBER_ENFORCE(a <= b, ValueError, "flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
     Shape s;
     for (int64_t i = 0; i < a; ++i) s.push_back(size(i));
     int64_t m = 1;
@@ -319,11 +320,11 @@ Tensor& Tensor::detach_() {
 // ---- joining ----
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
-    EMBER_CHECK(!tensors.empty(), ValueError, "cat: expected a non-empty list of tensors");
+    EMBER_ENFORCE(!tensors.empty(), ValueError, "cat: expected a non-empty list of tensors");
     const Tensor& first = tensors[0];
     check_defined("cat", first);
     int64_t d = wrap_dim(dim, std::max<int64_t>(first.dim(), 1), "cat");
-    EMBER_CHECK(first.dim() > 0, ShapeError, "cat: zero-dim tensors cannot be concatenated");
+    EMBER_ENFORCE(first.dim() > 0, ShapeError, "cat: zero-dim tensors cannot be concatenated");
     Shape out_shape(first.sizes().begin(), first.sizes().end());
     ScalarType t = first.dtype();
     out_shape[d] = 0;
@@ -331,12 +332,12 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
         const Tensor& x = tensors[i];
         check_defined("cat", x);
         check_same_device("cat", first, x);
-        EMBER_CHECK(x.dim() == first.dim(), ShapeError, "cat: tensor ", i, " has shape ", shape_str(x.sizes()),
-                    " but tensor 0 has shape ", shape_str(first.sizes()), " (different number of dims)");
+        EMBER_ENFORCE(x.dim() == first.dim(), ShapeError, "cat: tensor ", i, " has shape ", shape_str(x.sizes()),
+                      " but tensor 0 has shape ", shape_str(first.sizes()), " (different number of dims)");
         for (int64_t k = 0; k < x.dim(); ++k)
-            EMBER_CHECK(k == d || x.size(k) == first.size(k), ShapeError, "cat: tensor ", i, " has shape ",
-                        shape_str(x.sizes()), " but tensor 0 has shape ", shape_str(first.sizes()),
-                        "; sizes must match except in dim ", d);
+            EMBER_ENFORCE(k == d || x.size(k) == first.size(k), ShapeError, "cat: tensor ", i, " has shape ",
+                          shape_str(x.sizes()), " but tensor 0 has shape ", shape_str(first.sizes()),
+                          "; sizes must match except in dim ", d);
         out_shape[d] += x.size(d);
         t = promote_types(t, x.dtype());
     }
@@ -366,12 +367,12 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
-    EMBER_CHECK(!tensors.empty(), ValueError, "stack: expected a non-empty list of tensors");
+    EMBER_ENFORCE(!tensors.empty(), ValueError, "stack: expected a non-empty list of tensors");
     int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
     std::vector<Tensor> parts;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
-        EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(), ShapeError, "stack: tensor ", i, " has shape ",
-                    shape_str(tensors[i].sizes()), " but tensor 0 has shape ", shape_str(tensors[0].sizes()));
+        EMBER_ENFORCE(tensors[i].sizes() == tensors[0].sizes(), ShapeError, "stack: tensor ", i, " has shape ",
+                      shape_str(tensors[i].sizes()), " but tensor 0 has shape ", shape_str(tensors[0].sizes()));
         parts.push_back(tensors[i].unsqueeze(d));
     }
     return cat(parts, d);

@@ -198,15 +198,15 @@ std::atomic<Allocator*> g_cuda_allocator{nullptr};
 }  // namespace
 
 void set_allocator(DeviceType type, Allocator* allocator) {
-    EMBER_CHECK(type == DeviceType::CUDA, ValueError, "set_allocator: only the CUDA allocator can be replaced");
+    EMBER_ENFORCE(type == DeviceType::CUDA, ValueError, "set_allocator: only the CUDA allocator can be replaced");
     g_cuda_allocator.store(allocator);
 }
 
 Allocator* allocator_for(Device device) {
     if (device.is_cpu()) return cpu_allocator();
     Allocator* a = g_cuda_allocator.load();
-    EMBER_CHECK(a != nullptr, DeviceError, "allocate on ", device.str(),
-                ": no CUDA backend is initialised (ember built without CUDA, or no GPU available)");
+    EMBER_ENFORCE(a != nullptr, DeviceError, "allocate on ", device.str(),
+                  ": no CUDA backend is initialised (ember built without CUDA, or no GPU available)");
     return a;
 }
 
@@ -219,10 +219,10 @@ Tensor make_empty(IntArrayRef sizes, ScalarType dtype, Device device) {
     // (and the byte count) must fit int64 even when a zero size makes the tensor empty.
     int64_t span = static_cast<int64_t>(ember::element_size(dtype));
     for (int64_t s : sizes) {
-        EMBER_CHECK(s >= 0, ValueError, "empty: negative size in shape ", shape_str(sizes));
-        EMBER_CHECK(!__builtin_mul_overflow(span, s > 0 ? s : 1, &span), ValueError, "empty: shape ", shape_str(sizes),
-                    " of ", dtype_name(dtype),
-                    " is too large (its byte size or strides overflow int64); expected at most 2^63 - 1 bytes");
+        EMBER_ENFORCE(s >= 0, ValueError, "empty: negative size in shape ", shape_str(sizes));
+        EMBER_ENFORCE(!__builtin_mul_overflow(span, s > 0 ? s : 1, &span), ValueError, "empty: shape ",
+                      shape_str(sizes), " of ", dtype_name(dtype),
+                      " is too large (its byte size or strides overflow int64); expected at most 2^63 - 1 bytes");
         n *= s;  // n <= span: cannot overflow
     }
     impl->sizes.assign(sizes.begin(), sizes.end());

@@ -69,8 +69,8 @@ Shape contiguous_strides(IntArrayRef sizes) {
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
     int64_t n = ndim > 0 ? ndim : 1;  // a 0-d tensor accepts dim 0 and -1, as in PyTorch
-    EMBER_CHECK(dim >= -n && dim < n, IndexError, op, ": dimension ", dim, " is out of range for a tensor with ", ndim,
-                " dims (expected a value in [", -n, ", ", n - 1, "])");
+    EMBER_ENFORCE(dim >= -n && dim < n, IndexError, op, ": dimension ", dim, " is out of range for a tensor with ",
+                  ndim, " dims (expected a value in [", -n, ", ", n - 1, "])");
     return dim < 0 ? dim + n : dim;
 }
 

@@ -92,5 +92,13 @@ int main() {
     auto loss = (a.index({longs({2, 0, 2}), Slice(1, None)}) * a.index({Slice(), 0}).sum()).sum();
     loss.backward();
     show("a.grad", a.grad());
+
+    // TORCH_CHECK throws with the message its parts make.
+    try {
+        TORCH_CHECK(x.dim() == 2, "expected a 2-D tensor, got ", x.dim(), " dims");
+    } catch (const std::exception& e) {
+        const std::string m = e.what();
+        std::cout << "check: " << m.substr(0, m.find('\n')) << '\n';
+    }
     return 0;
 }

@@ -57,8 +57,8 @@ public:
     std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
         if (ctx.released_) throw_backward_twice(name());
         std::vector<Tensor> out = T::backward(&ctx, std::move(grads));
-        EMBER_CHECK(out.size() == n_inputs, AutogradError, "custom Function ", name(), ": backward returned ",
-                    out.size(), " gradients but forward took ", n_inputs, " tensors");
+        EMBER_ENFORCE(out.size() == n_inputs, AutogradError, "custom Function ", name(), ": backward returned ",
+                      out.size(), " gradients but forward took ", n_inputs, " tensors");
         return out;
     }
     std::string name() const override { return cpp_node_name(typeid(T)); }

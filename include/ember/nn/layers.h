@@ -82,7 +82,7 @@ public:
     template <typename T>
     std::shared_ptr<T> at(std::size_t i) const {
         auto p = std::dynamic_pointer_cast<T>((*this)[i]);
-        EMBER_CHECK(p != nullptr, ValueError, "Sequential::at: layer ", i, " is not of the requested type");
+        EMBER_ENFORCE(p != nullptr, ValueError, "Sequential::at: layer ", i, " is not of the requested type");
         return p;
     }
 

@@ -30,7 +30,7 @@ public:
         const V& value() const { return second; }
     };
     V& insert(std::string key, V value) {
-        EMBER_CHECK(!contains(key), ValueError, "OrderedDict: key \"", key, "\" already exists");
+        EMBER_ENFORCE(!contains(key), ValueError, "OrderedDict: key \"", key, "\" already exists");
         items_.push_back({std::move(key), std::move(value)});
         return items_.back().second;
     }
@@ -47,12 +47,12 @@ public:
     }
     V& operator[](const std::string& key) {
         V* v = find(key);
-        EMBER_CHECK(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
+        EMBER_ENFORCE(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
         return *v;
     }
     const V& operator[](const std::string& key) const {
         const V* v = find(key);
-        EMBER_CHECK(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
+        EMBER_ENFORCE(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
         return *v;
     }
     std::vector<std::string> keys() const {
@@ -181,7 +181,7 @@ public:
 
 private:
     Contained* checked() const {
-        EMBER_CHECK(impl_ != nullptr, ValueError, "ModuleHolder: accessing an empty module holder");
+        EMBER_ENFORCE(impl_ != nullptr, ValueError, "ModuleHolder: accessing an empty module holder");
         return impl_.get();
     }
     std::shared_ptr<Contained> impl_;

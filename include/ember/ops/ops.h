@@ -57,8 +57,8 @@ Tensor tensor(std::initializer_list<std::initializer_list<T>> rows, const Tensor
     const int64_t n = static_cast<int64_t>(rows.size()), cols = n ? static_cast<int64_t>(rows.begin()->size()) : 0;
     std::vector<int64_t> v;
     for (const auto& r : rows) {
-        EMBER_CHECK(static_cast<int64_t>(r.size()) == cols, ShapeError, "tensor: ragged nested list (rows of ", cols,
-                    " and ", r.size(), " values)");
+        EMBER_ENFORCE(static_cast<int64_t>(r.size()) == cols, ShapeError, "tensor: ragged nested list (rows of ", cols,
+                      " and ", r.size(), " values)");
         v.insert(v.end(), r.begin(), r.end());
     }
     return tensor(v, options).view({n, cols});

@@ -69,9 +69,35 @@ std::string str_cat(const Parts&... parts) {
 
 }  // namespace ember
 
-// EMBER_CHECK(cond, ErrorType, parts...): throws ErrorType(str_cat(parts...)) when cond is false.
-#define EMBER_CHECK(cond, ErrorType, ...)                   \
+// EMBER_ENFORCE(cond, ErrorType, parts...): throws ErrorType(str_cat(parts...)) when cond is false.
+// ember's own checks use it, so that each names the kind of misuse.
+#define EMBER_ENFORCE(cond, ErrorType, ...)                 \
     do {                                                    \
         if (!(cond)) [[unlikely]]                           \
             throw ErrorType(::ember::str_cat(__VA_ARGS__)); \
     } while (0)
+
+namespace ember::detail {
+inline std::string check_message(const char* cond) { return str_cat("Expected ", cond, " to be true, but got false."); }
+template <typename... Parts>
+std::string check_message(const char*, const Parts&... parts) {
+    return str_cat(parts...);
+}
+}  // namespace ember::detail
+
+// libtorch's checks, for programs ported from it: EMBER_CHECK(cond, parts...) throws ember::Error
+// with the parts as its message (or, without parts, one naming the condition), as TORCH_CHECK
+// throws c10::Error; the _INDEX, _VALUE, _TYPE and _NOT_IMPLEMENTED forms throw IndexError,
+// ValueError, DTypeError and NotImplementedError, as TORCH_CHECK_INDEX ... throw theirs.
+#define EMBER_CHECK_AS_(ErrorType, cond, ...)                                                  \
+    do {                                                                                       \
+        if (!(cond)) [[unlikely]]                                                              \
+            throw ErrorType(::ember::detail::check_message(#cond __VA_OPT__(, ) __VA_ARGS__)); \
+    } while (0)
+#define EMBER_CHECK(cond, ...) EMBER_CHECK_AS_(::ember::Error, cond __VA_OPT__(, ) __VA_ARGS__)
+#define EMBER_CHECK_INDEX(cond, ...) EMBER_CHECK_AS_(::ember::IndexError, cond __VA_OPT__(, ) __VA_ARGS__)
+#define EMBER_CHECK_VALUE(cond, ...) EMBER_CHECK_AS_(::ember::ValueError, cond __VA_OPT__(, ) __VA_ARGS__)
+#define EMBER_CHECK_TYPE(cond, ...) EMBER_CHECK_AS_(::ember::DTypeError, cond __VA_OPT__(, ) __VA_ARGS__)
+#define EMBER_CHECK_NOT_IMPLEMENTED(cond, ...) \
+    EMBER_CHECK_AS_(::ember::NotImplementedError, cond __VA_OPT__(, ) __VA_ARGS__)
+#define EMBER_INTERNAL_ASSERT(cond, ...) EMBER_CHECK_AS_(::ember::Error, cond __VA_OPT__(, ) __VA_ARGS__)

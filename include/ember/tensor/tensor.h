@@ -112,8 +112,8 @@ public:
     // Pointer to the first element (storage data + offset). Throws if T is not the tensor's dtype.
     template <typename T>
     T* data_ptr() const {
-        EMBER_CHECK(dtype_of<T>::value == dtype(), DTypeError, "data_ptr: tensor has dtype ", dtype(), " but data_ptr<",
-                    dtype_name(dtype_of<T>::value), "> was requested");
+        EMBER_ENFORCE(dtype_of<T>::value == dtype(), DTypeError, "data_ptr: tensor has dtype ", dtype(),
+                      " but data_ptr<", dtype_name(dtype_of<T>::value), "> was requested");
         return static_cast<T*>(raw_data_ptr());
     }
     void* raw_data_ptr() const {

@@ -17,11 +17,12 @@ struct AdamHyper {
 template <typename Options>
 AdamHyper hyper(const char* name, const Options& o, bool decoupled) {
     auto [b1, b2] = o.betas();
-    EMBER_CHECK(o.lr() >= 0, ValueError, name, ": learning rate must be non-negative, got ", o.lr());
-    EMBER_CHECK(o.eps() >= 0, ValueError, name, ": eps must be non-negative, got ", o.eps());
-    EMBER_CHECK(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1, ValueError, name, ": betas must lie in [0, 1), got (", b1, ", ",
-                b2, ")");
-    EMBER_CHECK(o.weight_decay() >= 0, ValueError, name, ": weight_decay must be non-negative, got ", o.weight_decay());
+    EMBER_ENFORCE(o.lr() >= 0, ValueError, name, ": learning rate must be non-negative, got ", o.lr());
+    EMBER_ENFORCE(o.eps() >= 0, ValueError, name, ": eps must be non-negative, got ", o.eps());
+    EMBER_ENFORCE(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1, ValueError, name, ": betas must lie in [0, 1), got (", b1,
+                  ", ", b2, ")");
+    EMBER_ENFORCE(o.weight_decay() >= 0, ValueError, name, ": weight_decay must be non-negative, got ",
+                  o.weight_decay());
     return {o.lr(), b1, b2, o.eps(), o.weight_decay(), o.amsgrad(), decoupled};
 }
 

@@ -20,7 +20,7 @@ void LRScheduler::step() {
 
 StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
     : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
-    EMBER_CHECK(step_size > 0, ValueError, "StepLR: step_size must be positive, got ", step_size);
+    EMBER_ENFORCE(step_size > 0, ValueError, "StepLR: step_size must be positive, got ", step_size);
 }
 
 std::vector<double> StepLR::get_lrs(const std::vector<double>& current) const {

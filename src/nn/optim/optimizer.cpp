@@ -19,19 +19,19 @@ OptimizerParamGroup& OptimizerParamGroup::operator=(const OptimizerParamGroup& o
 }
 
 OptimizerOptions& OptimizerParamGroup::options() {
-    EMBER_CHECK(options_ != nullptr, ValueError, "OptimizerParamGroup: the group has no options yet");
+    EMBER_ENFORCE(options_ != nullptr, ValueError, "OptimizerParamGroup: the group has no options yet");
     return *options_;
 }
 const OptimizerOptions& OptimizerParamGroup::options() const {
-    EMBER_CHECK(options_ != nullptr, ValueError, "OptimizerParamGroup: the group has no options yet");
+    EMBER_ENFORCE(options_ != nullptr, ValueError, "OptimizerParamGroup: the group has no options yet");
     return *options_;
 }
 
 Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups, std::unique_ptr<OptimizerOptions> defaults)
     : defaults_(std::move(defaults)) {
-    EMBER_CHECK(defaults_ != nullptr, ValueError, "Optimizer: no default options");
-    EMBER_CHECK(defaults_->get_lr() >= 0, ValueError, "Optimizer: learning rate must be non-negative, got ",
-                defaults_->get_lr());
+    EMBER_ENFORCE(defaults_ != nullptr, ValueError, "Optimizer: no default options");
+    EMBER_ENFORCE(defaults_->get_lr() >= 0, ValueError, "Optimizer: learning rate must be non-negative, got ",
+                  defaults_->get_lr());
     for (const auto& g : param_groups) add_param_group(g);
 }
 
@@ -39,11 +39,11 @@ void Optimizer::add_param_group(const OptimizerParamGroup& group) {
     std::set<const TensorImpl*> existing;
     for (const Tensor& p : parameters()) existing.insert(p.impl());
     for (const Tensor& p : group.params()) {
-        EMBER_CHECK(p.defined(), ValueError, "Optimizer: a parameter is an undefined tensor");
-        EMBER_CHECK(p.is_leaf(), ValueError, "Optimizer: can't optimize a non-leaf tensor ", describe(p),
-                    " (optimize the leaf it was computed from, or detach() it and set requires_grad)");
-        EMBER_CHECK(existing.insert(p.impl()).second, ValueError, "Optimizer: parameter ", describe(p),
-                    " appears more than once (in one group or in two)");
+        EMBER_ENFORCE(p.defined(), ValueError, "Optimizer: a parameter is an undefined tensor");
+        EMBER_ENFORCE(p.is_leaf(), ValueError, "Optimizer: can't optimize a non-leaf tensor ", describe(p),
+                      " (optimize the leaf it was computed from, or detach() it and set requires_grad)");
+        EMBER_ENFORCE(existing.insert(p.impl()).second, ValueError, "Optimizer: parameter ", describe(p),
+                      " appears more than once (in one group or in two)");
     }
     OptimizerParamGroup g = group;
     if (!g.has_options()) g.set_options(defaults_->clone());
@@ -80,8 +80,8 @@ std::size_t Optimizer::size() const {
 }
 
 OptimizerOptions& Optimizer::options(std::size_t group) {
-    EMBER_CHECK(group < param_groups_.size(), IndexError, "Optimizer::options: group ", group, " out of range for ",
-                param_groups_.size(), " groups");
+    EMBER_ENFORCE(group < param_groups_.size(), IndexError, "Optimizer::options: group ", group, " out of range for ",
+                  param_groups_.size(), " groups");
     return param_groups_[group].options();
 }
 
@@ -90,7 +90,7 @@ double Optimizer::lr() const {
 }
 
 void Optimizer::set_lr(double lr) {
-    EMBER_CHECK(lr >= 0, ValueError, "Optimizer::set_lr: learning rate must be non-negative, got ", lr);
+    EMBER_ENFORCE(lr >= 0, ValueError, "Optimizer::set_lr: learning rate must be non-negative, got ", lr);
     for (auto& group : param_groups_) group.options().set_lr(lr);
 }
 

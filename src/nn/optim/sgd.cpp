@@ -7,12 +7,12 @@ namespace ember::optim {
 
 namespace {
 void check_options(const SGDOptions& o) {
-    EMBER_CHECK(o.lr() >= 0, ValueError, "SGD: learning rate must be non-negative, got ", o.lr());
-    EMBER_CHECK(o.momentum() >= 0, ValueError, "SGD: momentum must be non-negative, got ", o.momentum());
-    EMBER_CHECK(o.weight_decay() >= 0, ValueError, "SGD: weight_decay must be non-negative, got ", o.weight_decay());
-    EMBER_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), ValueError,
-                "SGD: nesterov momentum requires momentum > 0 and dampening == 0 (got momentum=", o.momentum(),
-                ", dampening=", o.dampening(), ")");
+    EMBER_ENFORCE(o.lr() >= 0, ValueError, "SGD: learning rate must be non-negative, got ", o.lr());
+    EMBER_ENFORCE(o.momentum() >= 0, ValueError, "SGD: momentum must be non-negative, got ", o.momentum());
+    EMBER_ENFORCE(o.weight_decay() >= 0, ValueError, "SGD: weight_decay must be non-negative, got ", o.weight_decay());
+    EMBER_ENFORCE(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), ValueError,
+                  "SGD: nesterov momentum requires momentum > 0 and dampening == 0 (got momentum=", o.momentum(),
+                  ", dampening=", o.dampening(), ")");
 }
 }  // namespace
 
