@@ -157,3 +157,17 @@ CUDA_TEST_CASE("cuda: TF32 is off by default and switchable") {
     // Off again: float32 once more.
     REQUIRE(within(mm(a.to(kGpu), b.to(kGpu)).cpu().to(kFloat64), accumulate));
 }
+
+TEST_CASE("cuda::is_available, device_count and synchronize have libtorch's spelling", "[cuda]") {
+    CHECK(ember::cuda::is_available() == ember::cuda_is_available());
+    CHECK(ember::cuda::device_count() == static_cast<std::size_t>(ember::cuda_device_count()));
+    if (!ember::cuda::is_available()) {
+        CHECK(ember::cuda::device_count() == 0);
+        CHECK_THROWS_AS(ember::cuda::synchronize(), ember::DeviceError);
+        return;
+    }
+    ember::Tensor x = ember::ones({1000}, ember::kCUDA) * 2.0;
+    ember::cuda::synchronize();
+    CHECK(x.sum().item<double>() == 2000);
+    CHECK_THROWS_AS(ember::cuda::synchronize(static_cast<int64_t>(ember::cuda::device_count())), ember::DeviceError);
+}

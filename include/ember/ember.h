@@ -4,5 +4,6 @@
 #include "ember/data/data.h"
 #include "ember/nn/nn.h"
 #include "ember/ops/ops.h"
+#include "ember/tensor/cuda.h"
 #include "ember/tensor/indexing.h"
 #include "ember/tensor/tensor.h"

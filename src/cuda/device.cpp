@@ -142,7 +142,12 @@ void copy_between_devices(void* dst, Device dst_dev, const void* src, Device src
 
 MemoryStats memory_stats() { return allocator_instance().stats(); }
 void empty_cache() { allocator_instance().empty_cache(); }
-void synchronize() { EMBER_CUDA_CHECK(cudaDeviceSynchronize()); }
+void synchronize(int64_t device_index) {
+    EMBER_ENFORCE(device_index < discovery().count || discovery().count == 0, DeviceError, "cuda::synchronize(",
+                  device_index, "): no such CUDA device; this machine has ", discovery().count);
+    ensure_initialized(Device(kCUDA, static_cast<int>(device_index < 0 ? 0 : device_index)));
+    EMBER_CUDA_CHECK(cudaDeviceSynchronize());
+}
 
 int sm_count() {
     static const int n = [] {

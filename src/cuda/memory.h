@@ -1,6 +1,7 @@
 #pragma once
 // Memory introspection of the CUDA backend (only built with EMBER_WITH_CUDA).
 #include "cuda/caching_allocator.h"
+#include "ember/tensor/cuda.h"
 
 namespace ember::cuda {
 
@@ -8,8 +9,7 @@ namespace ember::cuda {
 MemoryStats memory_stats();
 // Returns cached, unused blocks to the driver (for other processes, or before measuring).
 void empty_cache();
-// Waits for every queued kernel and copy (for timing; ember itself synchronises only on copies to
-// the host).
-void synchronize();
+// synchronize(), for timing, is public: ember/tensor/cuda.h (ember itself synchronises only on
+// copies to the host).
 
 }  // namespace ember::cuda

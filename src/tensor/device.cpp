@@ -3,6 +3,7 @@
 #include <atomic>
 #include <string>
 
+#include "ember/tensor/cuda.h"
 #include "ember/tensor/device.h"
 #include "ember/tensor/error.h"
 
@@ -34,6 +35,12 @@ bool cuda_compiled() {
 // Built without the CUDA backend: no GPU is ever usable.
 bool cuda_is_available() { return false; }
 int cuda_device_count() { return 0; }
+namespace cuda {
+void synchronize(int64_t device_index) {
+    throw DeviceError(str_cat("cuda::synchronize(", device_index,
+                              "): ember was built without its CUDA backend (configure with -DEMBER_CUDA=ON)"));
+}
+}  // namespace cuda
 // TF32 is a GPU matter; without the CUDA backend the switch is kept only so it reads back.
 namespace {
 std::atomic<bool> g_allow_tf32{false};

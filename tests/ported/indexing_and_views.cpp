@@ -93,6 +93,9 @@ int main() {
     loss.backward();
     show("a.grad", a.grad());
 
+    // No GPU on the machines that build both (libtorch-dev is CPU-only).
+    std::cout << "cuda " << torch::cuda::is_available() << ' ' << torch::cuda::device_count() << '\n';
+
     // TORCH_CHECK throws with the message its parts make.
     try {
         TORCH_CHECK(x.dim() == 2, "expected a 2-D tensor, got ", x.dim(), " dims");
