@@ -50,6 +50,51 @@ TEST_CASE("Module: registration, dotted names and parameter count", "[nn]") {
     REQUIRE(net->features->at<nn::LinearImpl>(0)->options.out_features_ == 3);
 }
 
+TEST_CASE("Module: modules, named_modules and apply walk the tree depth first, as libtorch does", "[nn]") {
+    Net net;
+    // libtorch's order: a child's subtree before its next sibling (pre-order).
+    const std::vector<std::string> want = {"",           "features",   "features.0", "features.1",
+                                           "features.2", "features.3", "head"};
+    REQUIRE(net->named_modules().keys() == want);
+    std::vector<std::string> prefixed;
+    for (const std::string& k : net->named_modules("net", false).keys()) prefixed.push_back(k);
+    REQUIRE(prefixed == std::vector<std::string>{"net.features", "net.features.0", "net.features.1", "net.features.2",
+                                                 "net.features.3", "net.head"});
+    std::vector<nn::Module*> order;
+    for (const auto& m : net->modules()) order.push_back(m.get());
+    REQUIRE(order.size() == 7);
+    REQUIRE(order[0] == net.get());
+    REQUIRE(order[2] == net->features->at<nn::LinearImpl>(0).get());
+    REQUIRE(order[6] == net->head.get());
+    REQUIRE(net->modules(false).size() == 6);
+
+    // apply visits the same modules in the same order; as<T>() picks out the Linear layers.
+    std::vector<nn::Module*> visited;
+    int linears = 0;
+    net->apply([&](nn::Module& m) {
+        visited.push_back(&m);
+        if (auto* linear = m.as<nn::Linear>()) {
+            ember::NoGradGuard no_grad;
+            linear->weight.fill_(0.5);
+            ++linears;
+        }
+    });
+    REQUIRE(visited == order);
+    REQUIRE(linears == 3);
+    REQUIRE(net->head->weight.allclose(ember::full({1, 2}, 0.5)));
+    std::vector<std::string> names;
+    net->apply([&](const std::string& name, nn::Module&) { names.push_back(name); }, "net");
+    REQUIRE(names.front() == "net");
+    REQUIRE(names.back() == "net.head");
+    REQUIRE(net->as<nn::LinearImpl>() == nullptr);
+    REQUIRE(net->head->as<nn::LinearImpl>() == net->head.get());
+
+    // A holder tests as bool: empty until a module is assigned.
+    nn::Linear empty{nullptr};
+    REQUIRE_FALSE(empty);
+    REQUIRE(static_cast<bool>(net->head));
+}
+
 TEST_CASE("Module: train/eval reaches every descendant and switches Dropout", "[nn]") {
     Net net;
     for (const auto& m : net->modules()) REQUIRE(m->is_training());

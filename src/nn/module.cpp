@@ -78,11 +78,38 @@ std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(r
 std::vector<std::shared_ptr<Module>> Module::children() const { return children_.values(); }
 OrderedDict<std::shared_ptr<Module>> Module::named_children() const { return children_; }
 
-std::vector<std::shared_ptr<Module>> Module::modules() {
-    std::vector<std::shared_ptr<Module>> out{shared_from_this()};
-    for (std::size_t i = 0; i < out.size(); ++i)
-        for (const auto& c : out[i]->children_) out.push_back(c.second);
+std::vector<std::shared_ptr<Module>> Module::modules(bool include_self) {
+    std::vector<std::shared_ptr<Module>> out;
+    for (auto& item : named_modules(std::string(), include_self)) out.push_back(item.second);
     return out;
+}
+
+namespace {
+// Pre-order: each child, then its subtree, before the next child.
+void collect_modules(const Module& m, const std::string& prefix, OrderedDict<std::shared_ptr<Module>>& out) {
+    for (const auto& [name, child] : m.named_children()) {
+        const std::string path = prefix.empty() ? name : prefix + "." + name;
+        out.insert(path, child);
+        collect_modules(*child, path, out);
+    }
+}
+}  // namespace
+
+OrderedDict<std::shared_ptr<Module>> Module::named_modules(const std::string& name_prefix, bool include_self) {
+    OrderedDict<std::shared_ptr<Module>> out;
+    if (include_self) out.insert(name_prefix, shared_from_this());
+    collect_modules(*this, name_prefix, out);
+    return out;
+}
+
+void Module::apply(const std::function<void(Module&)>& fn) {
+    for (const auto& m : modules()) fn(*m);
+}
+void Module::apply(const std::function<void(const std::string&, Module&)>& fn, const std::string& name_prefix) {
+    for (const auto& [name, m] : named_modules(name_prefix)) fn(name, *m);
+}
+void Module::apply(const std::function<void(const std::shared_ptr<Module>&)>& fn) {
+    for (const auto& m : modules()) fn(m);
 }
 
 OrderedDict<Tensor> Module::state_dict() const {

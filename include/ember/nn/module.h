@@ -113,8 +113,31 @@ public:
     OrderedDict<Tensor> named_buffers(bool recurse = true) const;
     std::vector<std::shared_ptr<Module>> children() const;
     OrderedDict<std::shared_ptr<Module>> named_children() const;
-    // This module and every descendant, depth first.
-    std::vector<std::shared_ptr<Module>> modules();
+    // This module (unless include_self is false) and every descendant, depth first in
+    // registration order (libtorch's order: a child's subtree before its next sibling).
+    std::vector<std::shared_ptr<Module>> modules(bool include_self = true);
+    // The same, keyed by dotted path; this module's key is name_prefix.
+    OrderedDict<std::shared_ptr<Module>> named_modules(const std::string& name_prefix = std::string(),
+                                                       bool include_self = true);
+    // Calls fn on this module, then on every descendant, in the order of modules().
+    void apply(const std::function<void(Module&)>& fn);
+    void apply(const std::function<void(const std::string&, Module&)>& fn,
+               const std::string& name_prefix = std::string());
+    void apply(const std::function<void(const std::shared_ptr<Module>&)>& fn);
+    // This module as a ModuleType (an Impl class or its holder, e.g. as<nn::Linear>()), or null
+    // when it is not one.
+    template <typename ModuleType>
+    auto* as() noexcept {
+        if constexpr (requires { typename ModuleType::ContainedType; }) {
+            return dynamic_cast<typename ModuleType::ContainedType*>(this);
+        } else {
+            return dynamic_cast<ModuleType*>(this);
+        }
+    }
+    template <typename ModuleType>
+    const auto* as() const noexcept {
+        return const_cast<Module*>(this)->as<ModuleType>();
+    }
     // Parameters and buffers by dotted name: what ember::save / ember::load read and write.
     OrderedDict<Tensor> state_dict() const;
     // Copies values from `state` into the matching tensors (shapes must match). With strict, a
@@ -174,6 +197,7 @@ public:
     const std::shared_ptr<Contained>& ptr() const { return impl_; }
     Contained* get() const { return impl_.get(); }
     bool is_empty() const { return impl_ == nullptr; }
+    explicit operator bool() const noexcept { return !is_empty(); }
     template <typename... Args>
     decltype(auto) operator()(Args&&... args) const {
         return checked()->forward(std::forward<Args>(args)...);
