@@ -108,24 +108,28 @@ TEST_CASE("DBN generate replays as Gibbs steps in the top RBM and a down pass of
 }
 
 TEST_CASE("DeepAutoencoder from a DBN: encoder sigmoid(x W^T + c), decoder sigmoid(h W + b) mirrored", "[dbn]") {
-    for (bool linear_code : {false, true}) {
-        INFO("Gaussian (linear) code layer " << linear_code);
-        manual_seed(13);
-        nn::DBN dbn(std::vector<int64_t>{8, 6, 3}, nn::VisibleUnits::Bernoulli,
-                    linear_code ? nn::HiddenUnits::Gaussian : nn::HiddenUnits::Bernoulli);
-        dbn->to(kFloat64);
-        randomise(dbn, 0.7);
-        auto ae = nn::DeepAutoencoderImpl::from_dbn(*dbn);
-        const nn::RBM &r0 = dbn->rbms[0], &r1 = dbn->rbms[1];
-        Tensor x = rand({5, 8}, dtype(kFloat64));
-        Tensor h1 = sigm_linear(x, r0->weight.t(), r0->hidden_bias);
-        Tensor a2 = mm(h1, r1->weight.t()) + r1->hidden_bias;
-        Tensor code = linear_code ? a2 : sigmoid(a2);
-        CHECK(allclose(ae->encode(x), code, 1e-12, 1e-14));
-        Tensor z = randn({5, 3}, dtype(kFloat64));
-        Tensor want = sigm_linear(sigm_linear(z, r1->weight, r1->visible_bias), r0->weight, r0->visible_bias);
-        CHECK(allclose(ae->decode(z), want, 1e-12, 1e-14));
-        Tensor round = sigm_linear(sigm_linear(code, r1->weight, r1->visible_bias), r0->weight, r0->visible_bias);
-        CHECK(allclose(ae->forward(x), round, 1e-12, 1e-14));
-    }
+    // Square layers too: there, a decoder given W where it needs W^T still runs, and only the
+    // values can tell.
+    for (const std::vector<int64_t>& sizes : {std::vector<int64_t>{5, 5, 5}, std::vector<int64_t>{8, 6, 3}})
+        for (bool linear_code : {false, true}) {
+            INFO("sizes " << sizes[0] << "-" << sizes[1] << "-" << sizes[2] << ", Gaussian (linear) code layer "
+                          << linear_code);
+            manual_seed(13);
+            nn::DBN dbn(sizes, nn::VisibleUnits::Bernoulli,
+                        linear_code ? nn::HiddenUnits::Gaussian : nn::HiddenUnits::Bernoulli);
+            dbn->to(kFloat64);
+            randomise(dbn, 0.7);
+            auto ae = nn::DeepAutoencoderImpl::from_dbn(*dbn);
+            const nn::RBM &r0 = dbn->rbms[0], &r1 = dbn->rbms[1];
+            Tensor x = rand({5, sizes[0]}, dtype(kFloat64));
+            Tensor h1 = sigm_linear(x, r0->weight.t(), r0->hidden_bias);
+            Tensor a2 = mm(h1, r1->weight.t()) + r1->hidden_bias;
+            Tensor code = linear_code ? a2 : sigmoid(a2);
+            CHECK(allclose(ae->encode(x), code, 1e-12, 1e-14));
+            Tensor z = randn({5, sizes[2]}, dtype(kFloat64));
+            Tensor want = sigm_linear(sigm_linear(z, r1->weight, r1->visible_bias), r0->weight, r0->visible_bias);
+            CHECK(allclose(ae->decode(z), want, 1e-12, 1e-14));
+            Tensor round = sigm_linear(sigm_linear(code, r1->weight, r1->visible_bias), r0->weight, r0->visible_bias);
+            CHECK(allclose(ae->forward(x), round, 1e-12, 1e-14));
+        }
 }
