@@ -1,6 +1,8 @@
 // Assignment to views and Tensor::index / index_put_, written as libtorch programs write them.
 // The indexed tensors hold their own row-major positions (x = arange(n).view(shape)), so every
 // expected value is a position computed here by hand from NumPy's indexing rules.
+#include <limits>
+
 #include "core_test_util.h"
 
 using namespace core_test;
@@ -94,6 +96,9 @@ TEST_CASE("index: integers, slices, None, Ellipsis and booleans select views", "
     require_throws_with<ember::IndexError>([&] { x.index({Ellipsis, 0, "..."}); }, {"index", "one ellipsis"});
     require_throws_with<ember::IndexError>([&] { x.index({0, 3}); }, {"index", "index 3", "size 3"});
     require_throws_with<ember::ValueError>([&] { x.index({Slice(None, None, -1)}); }, {"index", "step", "-1"});
+    require_throws_with<ember::ValueError>([] { Slice(None, None, 0); }, {"Slice", "step cannot be zero"});
+    CHECK(Slice().start() == 0);  // libtorch's open ends: 0 and INT64_MAX
+    CHECK(Slice().stop() == std::numeric_limits<int64_t>::max());
     require_throws_with<ember::IndexError>([&] { x.index({".."}); }, {"TensorIndex", "\"...\""});
 }
 

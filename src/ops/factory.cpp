@@ -107,14 +107,8 @@ Tensor tensor(const std::vector<bool>& values, const TensorOptions& o) {
 Tensor tensor(double value, const TensorOptions& o) { return from_doubles({value}, {}, o); }
 Tensor tensor(bool value, const TensorOptions& o) { return tensor(std::vector<bool>{value}, o).view({}); }
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& o) {
-    std::vector<double> v;
-    int64_t cols = rows.size() ? static_cast<int64_t>(rows.begin()->size()) : 0;
-    for (const auto& r : rows) {
-        EMBER_ENFORCE(static_cast<int64_t>(r.size()) == cols, ShapeError, "tensor: ragged nested list (rows of ", cols,
-                      " and ", r.size(), " values)");
-        v.insert(v.end(), r.begin(), r.end());
-    }
-    return from_doubles(v, {static_cast<int64_t>(rows.size()), cols}, o);
+    const int64_t n = static_cast<int64_t>(rows.size()), cols = n ? static_cast<int64_t>(rows.begin()->size()) : 0;
+    return from_doubles(detail::flatten_rows(rows), {n, cols}, o);
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o,

@@ -6,8 +6,8 @@
 // become one linear position each, so that a single index_select does the copy, on either device,
 // with index_select's backward. Several tensor indices broadcast together; their result dims stand
 // where the indexed dims stood when those were adjacent, and first otherwise (NumPy's rule).
+#include <limits>
 #include <sstream>
-#include <unordered_map>
 
 #include "ember/tensor/indexing.h"
 #include "ops/internal.h"
@@ -19,22 +19,24 @@ using indexing::TensorIndex;
 
 namespace indexing {
 
+Slice::Slice(std::optional<int64_t> start, std::optional<int64_t> stop, std::optional<int64_t> step)
+    : start_(start.value_or(0)), stop_(stop.value_or(std::numeric_limits<int64_t>::max())), step_(step.value_or(1)) {
+    EMBER_ENFORCE(step_ != 0, ValueError, "Slice: slice step cannot be zero");
+}
+
 TensorIndex::TensorIndex(const char* str) : type_(TensorIndexType::Ellipsis) {
     EMBER_ENFORCE(str != nullptr && std::string(str) == "...", IndexError,
                   "TensorIndex: the only string index is \"...\" (Ellipsis), got \"", str ? str : "(null)", "\"");
 }
 
 std::ostream& operator<<(std::ostream& os, const TensorIndex& i) {
-    auto end = [&](std::optional<int64_t> v) -> std::ostream& { return v ? os << *v : os << "None"; };
     switch (i.type()) {
         case TensorIndexType::None: return os << "None";
         case TensorIndexType::Ellipsis: return os << "...";
         case TensorIndexType::Integer: return os << i.integer();
         case TensorIndexType::Boolean: return os << (i.boolean() ? "true" : "false");
         case TensorIndexType::Slice:
-            end(i.slice().start()) << ':';
-            end(i.slice().stop()) << ':';
-            return os << i.slice().step();
+            return os << i.slice().start() << ':' << i.slice().stop() << ':' << i.slice().step();
         case TensorIndexType::Tensor: return os << describe(i.tensor());
     }
     return os;
@@ -72,7 +74,8 @@ int64_t consumed_dims(const TensorIndex& i, const char* op) {
     return t.dtype() == kBool ? t.dim() : 1;
 }
 
-// The positions of a mask's true elements, one int64 tensor per mask dim (nonzero's columns).
+// The positions of a mask's true elements, one int64 CPU tensor per mask dim (nonzero's columns;
+// on the host, where linearize reads them).
 std::vector<Tensor> mask_positions(const Tensor& mask) {
     const std::vector<bool> bits = mask.contiguous().to_vector<bool>();
     const int64_t k = mask.dim();
@@ -86,9 +89,7 @@ std::vector<Tensor> mask_positions(const Tensor& mask) {
         }
     }
     std::vector<Tensor> out;
-    for (int64_t d = 0; d < k; ++d) {
-        out.push_back(ember::tensor(columns[static_cast<std::size_t>(d)]).to(mask.device()));
-    }
+    for (const std::vector<int64_t>& c : columns) out.push_back(ember::tensor(c));
     return out;
 }
 
@@ -110,14 +111,7 @@ Selection select_basic(const Tensor& self, ArrayRef<TensorIndex> indices, const 
         switch (i.type()) {
             case indexing::TensorIndexType::None: s.view = s.view.unsqueeze(d++); break;
             case indexing::TensorIndexType::Ellipsis: d += self.dim() - consumed; break;
-            case indexing::TensorIndexType::Integer: {
-                const int64_t size = s.view.size(d);
-                EMBER_ENFORCE(i.integer() >= -size && i.integer() < size, IndexError, op, ": index ", i.integer(),
-                              " (position ", n, " of ", indices_str(indices), ") is out of range for a dim of size ",
-                              size, " in ", describe(self));
-                s.view = s.view.select(d, i.integer());
-                break;
-            }
+            case indexing::TensorIndexType::Integer: s.view = s.view.select(d, i.integer()); break;
             case indexing::TensorIndexType::Boolean:
                 s.view = s.view.unsqueeze(d);
                 if (!i.boolean()) s.view = s.view.narrow(d, 0, 0);
@@ -228,59 +222,69 @@ Tensor Tensor::index(ArrayRef<TensorIndex> indices) const {
     return gathered.reshape(l.result_shape());
 }
 
-Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& values) {
+namespace {
+
+// Writes `values` (broadcast to the gathered shape) at the selection's tensor positions of self.
+void put_at_positions(Tensor& self, const Selection& s, ArrayRef<TensorIndex> indices, const Tensor& values) {
     const char* op = "index_put_";
-    check_inplace(op, *this);
-    check_defined(op, values, "values");
-    Selection s = select_basic(*this, indices, op);
-    if (s.dims.empty()) {
-        s.view.copy_(values);  // a view of *this: copy_ writes through it
-        return *this;
-    }
-    EMBER_ENFORCE(!(GradMode::is_enabled() && (requires_grad() || values.requires_grad())), NotImplementedError, op,
-                  ": recording a write through tensor indices ", indices_str(indices), " into ", describe(*this),
+    EMBER_ENFORCE(!(GradMode::is_enabled() && (self.requires_grad() || values.requires_grad())), NotImplementedError,
+                  op, ": recording a write through tensor indices ", indices_str(indices), " into ", describe(self),
                   " for autograd is not supported; build the result out of place (where, index_add, cat) or write "
                   "under NoGradGuard");
     const Linearized l = linearize(s, op);
     const Shape flat = l.flat_shape();
+    const int64_t rows_in_flat = flat[static_cast<std::size_t>(l.at)];
 
     // The values broadcast to the gathered shape, with the broadcast dims flattened as the
     // positions are: [dims before, one per position, dims after].
     const Shape vflat = l.around({static_cast<int64_t>(l.linear.size())});
-    Tensor vals = values.to(device()).to(dtype()).expand(l.result_shape()).reshape(vflat);
+    Tensor vals = values.to(self.device(), self.dtype()).expand(l.result_shape()).reshape(vflat);
 
     // Where a position repeats, the last write wins (as PyTorch's CPU kernel does; its CUDA one
-    // leaves the winner unspecified).
-    std::unordered_map<int64_t, int64_t> last;  // linear position -> the element that writes it
-    for (std::size_t e = 0; e < l.linear.size(); ++e) last[l.linear[e]] = static_cast<int64_t>(e);
-    std::vector<int64_t> rows, from, hit(static_cast<std::size_t>(flat[static_cast<std::size_t>(l.at)]), 0);
-    for (std::size_t e = 0; e < l.linear.size(); ++e) {
-        if (last[l.linear[e]] != static_cast<int64_t>(e)) continue;
+    // leaves the winner unspecified): walking backwards, the first visit of a row keeps it.
+    std::vector<int64_t> rows, from, hit(static_cast<std::size_t>(rows_in_flat), 0);
+    for (std::size_t e = l.linear.size(); e-- > 0;) {
+        int64_t& seen = hit[static_cast<std::size_t>(l.linear[e])];
+        if (seen) continue;
+        seen = 1;
         rows.push_back(l.linear[e]);
         from.push_back(static_cast<int64_t>(e));
-        hit[static_cast<std::size_t>(l.linear[e])] = 1;
     }
     // The written rows are cleared to -0.0, the identity of addition (x + -0.0 == x for every x,
     // -0.0 and +0.0 included), and the values added in: the result holds each value exactly.
     Shape hit_shape(flat.size(), 1);
-    hit_shape[static_cast<std::size_t>(l.at)] = flat[static_cast<std::size_t>(l.at)];
-    Tensor cleared =
-        where(positions_tensor(hit, *this).to(kBool).view(hit_shape), full({}, -0.0, options()), l.view.reshape(flat));
+    hit_shape[static_cast<std::size_t>(l.at)] = rows_in_flat;
+    Tensor cleared = where(positions_tensor(hit, self).to(kBool).view(hit_shape), full({}, -0.0, self.options()),
+                           l.view.reshape(flat));
     Tensor written =
-        index_add(cleared, l.at, positions_tensor(rows, *this), vals.index_select(l.at, positions_tensor(from, *this)));
-    Tensor target = l.view;  // a view of *this (permuted when the indexed dims were apart)
+        index_add(cleared, l.at, positions_tensor(rows, self), vals.index_select(l.at, positions_tensor(from, self)));
+    Tensor target = l.view;  // a view of self (permuted when the indexed dims were apart)
     target.copy_(written.view(target.sizes()));
+}
+
+}  // namespace
+
+Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, const Tensor& values) {
+    check_inplace("index_put_", *this);
+    check_defined("index_put_", values, "values");
+    Selection s = select_basic(*this, indices, "index_put_");
+    if (s.dims.empty()) {
+        s.view.copy_(values);  // a view of *this: copy_ writes through it
+    } else {
+        put_at_positions(*this, s, indices, values);
+    }
     return *this;
 }
 
 Tensor& Tensor::index_put_(ArrayRef<TensorIndex> indices, double value) {
+    check_inplace("index_put_", *this);
     Selection s = select_basic(*this, indices, "index_put_");
     if (s.dims.empty()) {
-        check_inplace("index_put_", *this);
         s.view.fill_(value);
-        return *this;
+    } else {
+        put_at_positions(*this, s, indices, full({}, value, options()));
     }
-    return index_put_(indices, full({}, value, options()));
+    return *this;
 }
 
 }  // namespace ember

@@ -3,23 +3,13 @@
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <iomanip>
 #include <iostream>
 #include <string>
 #include <vector>
 
-using namespace torch::indexing;
+#include "show.h"
 
-// One line per tensor: a name, the sizes, and the values as float64.
-void show(const std::string& name, const torch::Tensor& t) {
-    torch::Tensor c = t.to(torch::kDouble).contiguous();
-    std::cout << name << " [";
-    for (int64_t d = 0; d < c.dim(); ++d) std::cout << (d ? "," : "") << c.size(d);
-    std::cout << "]";
-    const double* p = c.data_ptr<double>();
-    for (int64_t i = 0; i < c.numel(); ++i) std::cout << ' ' << std::setprecision(10) << p[i];
-    std::cout << '\n';
-}
+using namespace torch::indexing;
 
 torch::Tensor longs(std::vector<int64_t> v) { return torch::tensor(v); }
 

@@ -4,9 +4,10 @@
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <iomanip>
 #include <iostream>
 #include <string>
+
+#include "show.h"
 
 struct NetImpl : torch::nn::Module {
     NetImpl() {
@@ -19,16 +20,6 @@ struct NetImpl : torch::nn::Module {
     torch::nn::Linear head{nullptr};
 };
 TORCH_MODULE(Net);
-
-void show(const std::string& name, const torch::Tensor& t) {
-    torch::Tensor c = t.to(torch::kDouble).contiguous();
-    std::cout << name << " [";
-    for (int64_t d = 0; d < c.dim(); ++d) std::cout << (d ? "," : "") << c.size(d);
-    std::cout << "]";
-    const double* p = c.data_ptr<double>();
-    for (int64_t i = 0; i < c.numel(); ++i) std::cout << ' ' << std::setprecision(10) << p[i];
-    std::cout << '\n';
-}
 
 int main() {
     Net net;

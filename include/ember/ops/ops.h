@@ -42,6 +42,20 @@ Tensor tensor(const std::vector<int64_t>& values, const TensorOptions& options =
 Tensor tensor(const std::vector<bool>& values, const TensorOptions& options = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, const TensorOptions& options = {});
 Tensor tensor(double value, const TensorOptions& options = {});
+namespace detail {
+// A nested list's values, row by row; a ShapeError when the rows differ in length.
+template <typename T>
+std::vector<T> flatten_rows(std::initializer_list<std::initializer_list<T>> rows) {
+    const std::size_t cols = rows.size() ? rows.begin()->size() : 0;
+    std::vector<T> v;
+    for (const auto& r : rows) {
+        EMBER_ENFORCE(r.size() == cols, ShapeError, "tensor: ragged nested list (rows of ", cols, " and ", r.size(),
+                      " values)");
+        v.insert(v.end(), r.begin(), r.end());
+    }
+    return v;
+}
+}  // namespace detail
 // Integer and bool lists: a template, so that a list of ints is an exact match here (an
 // initializer_list<int64_t> overload would tie with the double one for int literals).
 template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
@@ -54,14 +68,9 @@ Tensor tensor(std::initializer_list<T> values, const TensorOptions& options = {}
 }
 template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
 Tensor tensor(std::initializer_list<std::initializer_list<T>> rows, const TensorOptions& options = {}) {
+    const std::vector<T> v = detail::flatten_rows(rows);
     const int64_t n = static_cast<int64_t>(rows.size()), cols = n ? static_cast<int64_t>(rows.begin()->size()) : 0;
-    std::vector<int64_t> v;
-    for (const auto& r : rows) {
-        EMBER_ENFORCE(static_cast<int64_t>(r.size()) == cols, ShapeError, "tensor: ragged nested list (rows of ", cols,
-                      " and ", r.size(), " values)");
-        v.insert(v.end(), r.begin(), r.end());
-    }
-    return tensor(v, options).view({n, cols});
+    return tensor(std::vector<int64_t>(v.begin(), v.end()), options).view({n, cols});
 }
 template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
 Tensor tensor(T value, const TensorOptions& options = {}) {

@@ -10,6 +10,7 @@
 // Integers, slices, None, Ellipsis and booleans pick a view (no copy). Tensor indices (int64
 // positions or a bool mask) gather a copy; several of them broadcast together, as in NumPy.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -25,19 +26,19 @@ struct EllipsisIndexType {};
 // `Ellipsis` (or the string "...") stands for as many full slices as the other indices leave.
 inline constexpr EllipsisIndexType Ellipsis{};
 
-// start:stop:step, each end optional; a negative end counts from the back. step must be positive.
+// start:stop:step; an open start is 0, an open stop the end (INT64_MAX, clamped to the size), a
+// negative end counts from the back. As in libtorch, a zero step is refused here and a negative
+// one when indexing.
 class Slice {
 public:
     Slice(std::optional<int64_t> start = std::nullopt, std::optional<int64_t> stop = std::nullopt,
-          std::optional<int64_t> step = std::nullopt)
-        : start_(start), stop_(stop), step_(step.value_or(1)) {}
-    std::optional<int64_t> start() const { return start_; }
-    std::optional<int64_t> stop() const { return stop_; }
+          std::optional<int64_t> step = std::nullopt);
+    int64_t start() const { return start_; }
+    int64_t stop() const { return stop_; }
     int64_t step() const { return step_; }
 
 private:
-    std::optional<int64_t> start_, stop_;
-    int64_t step_;
+    int64_t start_, stop_, step_;
 };
 
 enum class TensorIndexType { None, Ellipsis, Integer, Boolean, Slice, Tensor };
