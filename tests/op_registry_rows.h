@@ -13,6 +13,7 @@ using ember::Device;
 std::vector<OpRow> elementwise_rows();
 std::vector<OpRow> reduction_rows();
 std::vector<OpRow> other_rows();
+std::vector<OpRow> window_rows();
 
 inline double sigmoid_ref(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 inline double softplus_ref(double x, double beta = 1, double threshold = 20) {

@@ -4,6 +4,7 @@
 #include "ember/data/data.h"
 #include "ember/nn/nn.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/window_ops.h"
 #include "ember/tensor/cuda.h"
 #include "ember/tensor/indexing.h"
 #include "ember/tensor/tensor.h"

@@ -28,6 +28,26 @@ Tensor functional::dropout(const Tensor& x, double p, bool training) {
     return x * scaled_mask;
 }
 
+Tensor functional::dropout2d(const Tensor& x, double p, bool training) {
+    EMBER_ENFORCE(p >= 0 && p <= 1, ValueError, "dropout2d: probability must be in [0, 1], got ", p);
+    EMBER_ENFORCE(x.defined() && (x.dim() == 3 || x.dim() == 4), ShapeError,
+                  "dropout2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ",
+                  x.defined() ? describe(x) : std::string("an undefined tensor"));
+    if (!training || p == 0) return x;
+    EMBER_ENFORCE(x.is_floating_point(), DTypeError, "dropout2d: expected a floating input, got ", describe(x));
+    if (p == 1) return x * 0.0;
+    // One Bernoulli(1 - p) draw per (image, channel), broadcast over the plane.
+    Shape mask_shape(x.sizes().begin(), x.sizes().end());
+    mask_shape[mask_shape.size() - 1] = 1;
+    mask_shape[mask_shape.size() - 2] = 1;
+    Tensor scaled_mask;
+    {
+        NoGradGuard no_grad;
+        scaled_mask = bernoulli(full(mask_shape, 1.0 - p, x.options().requires_grad(false))).mul_(1.0 / (1.0 - p));
+    }
+    return x * scaled_mask;
+}
+
 DropoutImpl::DropoutImpl(const DropoutOptions& o) : Module("Dropout"), options(o) {
     EMBER_ENFORCE(o.p() >= 0 && o.p() <= 1, ValueError, "Dropout: probability must be in [0, 1], got ", o.p());
 }

@@ -8,7 +8,23 @@ namespace ember::nn {
 struct DropoutOptions {
     DropoutOptions(double p = 0.5) : p_(p) {}
     EMBER_ARG(double, p);
+    EMBER_ARG(bool, inplace) = false;
 };
+using Dropout2dOptions = DropoutOptions;
+
+namespace functional {
+struct DropoutFuncOptions {
+    EMBER_ARG(double, p) = 0.5;
+    EMBER_ARG(bool, training) = true;
+    EMBER_ARG(bool, inplace) = false;
+};
+using Dropout2dFuncOptions = DropoutFuncOptions;
+inline Tensor dropout(const Tensor& x, const DropoutFuncOptions& o) { return dropout(x, o.p(), o.training()); }
+// Channel dropout for [N, C, H, W] (or unbatched [C, H, W]) input: each whole channel of each
+// image is zeroed with probability p while training, the rest scaled by 1 / (1 - p).
+Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true);
+inline Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) { return dropout2d(x, o.p(), o.training()); }
+}  // namespace functional
 
 // Zeroes each element with probability p while training (scaling the rest by 1 / (1 - p));
 // the identity after eval().
@@ -20,6 +36,15 @@ public:
     DropoutOptions options;
 };
 EMBER_MODULE(Dropout);
+
+class Dropout2dImpl : public Module {
+public:
+    explicit Dropout2dImpl(const Dropout2dOptions& options = {}) : Module("Dropout2d"), options(options) {}
+    Tensor forward(const Tensor& x) { return functional::dropout2d(x, options.p(), is_training()); }
+    void pretty_print(std::ostream& os) const override { os << "Dropout2d(p=" << options.p() << ", inplace=false)"; }
+    Dropout2dOptions options;
+};
+EMBER_MODULE(Dropout2d);
 
 struct FlattenOptions {
     FlattenOptions(int64_t start_dim = 1, int64_t end_dim = -1) : start_dim_(start_dim), end_dim_(end_dim) {}
