@@ -1,0 +1,326 @@
+// Differential tests of the sliding-window and normalisation ops against libtorch (which runs
+// them through its own native kernels or oneDNN): random shapes and hyper-parameters, float64
+// data shared by both, values and the gradients of a random weighted sum compared.
+#include "diff_values.h"
+
+namespace {
+
+using difftest::ETensor;
+using difftest::TTensor;
+
+struct Rng {
+    std::mt19937_64 g;
+    explicit Rng(uint64_t seed) : g(seed) {}
+    int64_t i(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); }
+    bool p(double q) { return std::uniform_real_distribution<double>(0, 1)(g) < q; }
+    std::vector<double> data(int64_t n) {
+        std::vector<double> v(static_cast<std::size_t>(n));
+        for (double& x : v) x = std::uniform_real_distribution<double>(-1, 1)(g);
+        return v;
+    }
+};
+
+int64_t numel(const std::vector<int64_t>& s) {
+    int64_t n = 1;
+    for (int64_t v : s) n *= v;
+    return n;
+}
+
+// A float64 leaf of shape s in both frameworks, with the same values.
+struct Leaf {
+    ETensor e;
+    TTensor t;
+};
+Leaf leaf(Rng& r, const std::vector<int64_t>& s, bool grad = true) {
+    std::vector<double> d = r.data(numel(s));
+    Leaf l{ember::tensor(d, ember::dtype(ember::kFloat64)).reshape(s).clone(),
+           torch::from_blob(d.data(), s, at::kDouble).clone()};
+    l.e.requires_grad_(grad);
+    l.t.requires_grad_(grad);
+    return l;
+}
+
+std::vector<double> values(const ETensor& e) {
+    ETensor c = e.to(ember::kFloat64).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+std::vector<double> values(const TTensor& t) {
+    TTensor c = t.to(at::kDouble).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+// Empty when the tensors agree in shape and in value to 1e-10 relative (float64 on both sides).
+std::string differ(const ETensor& e, const TTensor& t) {
+    if (e.defined() != t.defined()) return "defined differs";
+    if (!e.defined()) return {};
+    std::vector<int64_t> se(e.sizes().begin(), e.sizes().end()), st(t.sizes().begin(), t.sizes().end());
+    if (se != st) return "shape " + ember::shape_str(se) + " vs " + ember::shape_str(st);
+    std::vector<double> a = values(e), b = values(t);
+    double scale = 1;
+    for (double v : b) scale = std::max(scale, std::abs(v));
+    for (std::size_t k = 0; k < a.size(); ++k)
+        if (!(std::abs(a[k] - b[k]) <= 1e-10 * scale))
+            return "element " + std::to_string(k) + ": ember " + std::to_string(a[k]) + ", torch " +
+                   std::to_string(b[k]);
+    return {};
+}
+
+// Runs one op in both frameworks on the leaves, compares the output, then the leaves' gradients
+// of sum(out * w) for random w.
+template <typename FE, typename FT>
+void check(const std::string& what, Rng& r, std::vector<Leaf>& leaves, FE fe, FT ft) {
+    std::vector<ETensor> ei;
+    std::vector<TTensor> ti;
+    for (Leaf& l : leaves) {
+        ei.push_back(l.e);
+        ti.push_back(l.t);
+    }
+    ETensor eo = fe(ei);
+    TTensor to = ft(ti);
+    const std::string d = differ(eo, to);
+    CATCH_INFO(what);
+    CATCH_CHECK(d == "");
+    if (!d.empty() || !to.requires_grad()) return;
+    std::vector<int64_t> s(to.sizes().begin(), to.sizes().end());
+    std::vector<double> w = r.data(numel(s));
+    ETensor we = ember::tensor(w, ember::dtype(ember::kFloat64)).reshape(s);
+    TTensor wt = torch::from_blob(w.data(), s, at::kDouble).clone();
+    (eo * we).sum().backward();
+    (to * wt).sum().backward();
+    for (std::size_t k = 0; k < leaves.size(); ++k) {
+        if (!leaves[k].t.requires_grad()) continue;
+        CATCH_INFO("gradient of input " << k);
+        CATCH_CHECK(differ(leaves[k].e.grad(), leaves[k].t.grad()) == "");
+    }
+}
+
+std::string cfg(std::initializer_list<std::pair<const char*, int64_t>> kv) {
+    std::ostringstream o;
+    for (const auto& [k, v] : kv) o << k << "=" << v << " ";
+    return o.str();
+}
+
+}  // namespace
+
+CATCH_TEST_CASE("differential: conv1d/conv2d/conv_transpose2d against libtorch, random hyper-parameters",
+                "[libtorch][conv]") {
+    torch::set_num_threads(1);
+    for (uint64_t seed = 0; seed < 40; ++seed) {
+        Rng r(seed);
+        const int64_t g = r.i(1, 3), cin = g * r.i(1, 2), cout = g * r.i(1, 3), n = r.i(1, 3);
+        const int64_t kh = r.i(1, 4), kw = r.i(1, 4), sh = r.i(1, 3), sw = r.i(1, 2), ph = r.i(0, 2), pw = r.i(0, 1);
+        const int64_t dh = r.i(1, 2), dw = r.i(1, 2);
+        const int64_t h = std::max<int64_t>(1, dh * (kh - 1) + 1 - 2 * ph + r.i(0, 4));
+        const int64_t w = std::max<int64_t>(1, dw * (kw - 1) + 1 - 2 * pw + r.i(0, 4));
+        const bool bias = r.p(0.6);
+        const std::string c = cfg({{"seed", int64_t(seed)},
+                                   {"groups", g},
+                                   {"cin", cin},
+                                   {"cout", cout},
+                                   {"kh", kh},
+                                   {"kw", kw},
+                                   {"sh", sh},
+                                   {"sw", sw},
+                                   {"ph", ph},
+                                   {"pw", pw},
+                                   {"dh", dh},
+                                   {"dw", dw},
+                                   {"h", h},
+                                   {"w", w},
+                                   {"bias", bias}});
+        {
+            std::vector<Leaf> L{leaf(r, {n, cin, h, w}), leaf(r, {cout, cin / g, kh, kw}), leaf(r, {cout}, bias)};
+            check(
+                "conv2d " + c, r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::conv2d(x[0], x[1], bias ? x[2] : ETensor(), {sh, sw}, {ph, pw}, {dh, dw}, g);
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::conv2d(x[0], x[1], bias ? x[2] : TTensor(), {sh, sw}, {ph, pw}, {dh, dw}, g);
+                });
+        }
+        {
+            std::vector<Leaf> L{leaf(r, {n, cin, w}), leaf(r, {cout, cin / g, kw})};
+            check(
+                "conv1d " + c, r, L,
+                [&](const std::vector<ETensor>& x) { return ember::conv1d(x[0], x[1], {}, sw, pw, dw, g); },
+                [&](const std::vector<TTensor>& x) { return torch::conv1d(x[0], x[1], {}, sw, pw, dw, g); });
+        }
+        {
+            // Transposed: weight [cin, cout / g, kh, kw]; output_padding below the stride or dilation.
+            const int64_t oph = r.i(0, std::max(sh, dh) - 1), opw = r.i(0, std::max(sw, dw) - 1);
+            const int64_t hi = r.i(1, 4), wi = r.i(1, 4);
+            const int64_t tph = std::min(ph, (hi - 1) * sh + dh * (kh - 1) + oph) / 2;  // keep the output non-empty
+            const int64_t tpw = std::min(pw, (wi - 1) * sw + dw * (kw - 1) + opw) / 2;
+            std::vector<Leaf> L{leaf(r, {n, cin, hi, wi}), leaf(r, {cin, cout / g, kh, kw}), leaf(r, {cout}, bias)};
+            check(
+                "conv_transpose2d " + c + cfg({{"oph", oph}, {"opw", opw}, {"hi", hi}, {"wi", wi}}), r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::conv_transpose2d(x[0], x[1], bias ? x[2] : ETensor(), {sh, sw}, {tph, tpw},
+                                                   {oph, opw}, g, {dh, dw});
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::conv_transpose2d(x[0], x[1], bias ? x[2] : TTensor(), {sh, sw}, {tph, tpw},
+                                                   {oph, opw}, g, {dh, dw});
+                });
+        }
+    }
+}
+
+CATCH_TEST_CASE("differential: max/avg/adaptive pooling against libtorch, random hyper-parameters",
+                "[libtorch][pool]") {
+    torch::set_num_threads(1);
+    for (uint64_t seed = 100; seed < 140; ++seed) {
+        Rng r(seed);
+        const int64_t n = r.i(1, 2), c = r.i(1, 3), kh = r.i(1, 4), kw = r.i(1, 3), sh = r.i(1, 3), sw = r.i(1, 3);
+        const int64_t ph = r.i(0, kh / 2), pw = r.i(0, kw / 2), dh = r.i(1, 2), dw = r.i(1, 2);
+        const int64_t h = dh * (kh - 1) + 1 + r.i(0, 6), w = dw * (kw - 1) + 1 + r.i(0, 6);
+        const bool ceil_mode = r.p(0.5), include_pad = r.p(0.5);
+        const std::string cf = cfg({{"seed", int64_t(seed)},
+                                    {"kh", kh},
+                                    {"kw", kw},
+                                    {"sh", sh},
+                                    {"sw", sw},
+                                    {"ph", ph},
+                                    {"pw", pw},
+                                    {"dh", dh},
+                                    {"dw", dw},
+                                    {"h", h},
+                                    {"w", w},
+                                    {"ceil", ceil_mode},
+                                    {"include_pad", include_pad}});
+        {
+            std::vector<Leaf> L{leaf(r, {n, c, h, w})};
+            check(
+                "max_pool2d " + cf, r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::max_pool2d(x[0], {kh, kw}, {sh, sw}, {ph, pw}, {dh, dw}, ceil_mode);
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::max_pool2d(x[0], {kh, kw}, {sh, sw}, {ph, pw}, {dh, dw}, ceil_mode);
+                });
+            auto ei =
+                std::get<1>(ember::max_pool2d_with_indices(L[0].e, {kh, kw}, {sh, sw}, {ph, pw}, {dh, dw}, ceil_mode));
+            auto ti =
+                std::get<1>(torch::max_pool2d_with_indices(L[0].t, {kh, kw}, {sh, sw}, {ph, pw}, {dh, dw}, ceil_mode));
+            CATCH_INFO("max_pool2d indices " << cf);
+            CATCH_CHECK(differ(ei, ti) == "");
+        }
+        {
+            const int64_t ah = kh, aw = kw, aph = r.i(0, ah / 2), apw = r.i(0, aw / 2);
+            const int64_t hh = ah + r.i(0, 5), ww = aw + r.i(0, 5);
+            const std::optional<int64_t> div = r.p(0.25) ? std::optional<int64_t>(r.i(1, 5)) : std::nullopt;
+            std::vector<Leaf> L{leaf(r, {n, c, hh, ww})};
+            check(
+                "avg_pool2d " + cf + cfg({{"h", hh}, {"w", ww}, {"div", div.value_or(0)}}), r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::avg_pool2d(x[0], {ah, aw}, {sh, sw}, {aph, apw}, ceil_mode, include_pad, div);
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::avg_pool2d(x[0], {ah, aw}, {sh, sw}, {aph, apw}, ceil_mode, include_pad,
+                                             div ? c10::optional<int64_t>(*div) : c10::nullopt);
+                });
+        }
+        {
+            const int64_t oh = r.i(1, h), ow = r.i(1, w);
+            std::vector<Leaf> L{leaf(r, {n, c, h, w})};
+            check(
+                "adaptive_avg_pool2d " + cf + cfg({{"oh", oh}, {"ow", ow}}), r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::adaptive_avg_pool2d(x[0], {oh, ow});
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::adaptive_avg_pool2d(x[0], {oh, ow});
+                });
+        }
+    }
+}
+
+CATCH_TEST_CASE("differential: batch/layer/group norm and embedding against libtorch", "[libtorch][norm]") {
+    torch::set_num_threads(1);
+    for (uint64_t seed = 200; seed < 230; ++seed) {
+        Rng r(seed);
+        const int64_t n = r.i(2, 4), g = r.i(1, 3), c = g * r.i(1, 3), h = r.i(1, 4), w = r.i(1, 3);
+        const std::string cf = cfg({{"seed", int64_t(seed)}, {"n", n}, {"c", c}, {"g", g}, {"h", h}, {"w", w}});
+        const bool training = r.p(0.5);
+        {
+            std::vector<Leaf> L{leaf(r, {n, c, h, w}), leaf(r, {c}), leaf(r, {c})};
+            // Running statistics (no grad) in both, updated by a training call: compared after.
+            std::vector<double> rm = r.data(c), rv = r.data(c);
+            for (double& v : rv) v = v * v + 0.5;
+            ETensor erm = ember::tensor(rm, ember::dtype(ember::kFloat64)),
+                    erv = ember::tensor(rv, ember::dtype(ember::kFloat64));
+            TTensor trm = torch::tensor(rm, at::kDouble), trv = torch::tensor(rv, at::kDouble);
+            check(
+                std::string("batch_norm ") + (training ? "train " : "eval ") + cf, r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::batch_norm(x[0], x[1], x[2], erm, erv, training, 0.3, 1e-5);
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::batch_norm(x[0], x[1], x[2], trm, trv, training, 0.3, 1e-5, false);
+                });
+            CATCH_INFO("running statistics after batch_norm " << cf);
+            CATCH_CHECK(differ(erm, trm) == "");
+            CATCH_CHECK(differ(erv, trv) == "");
+        }
+        {
+            std::vector<Leaf> L{leaf(r, {n, c, h, w}), leaf(r, {h, w}), leaf(r, {h, w})};
+            check(
+                "layer_norm " + cf, r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::layer_norm(x[0], {h, w}, x[1], x[2]);
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::layer_norm(x[0], {h, w}, x[1], x[2]);
+                });
+        }
+        {
+            std::vector<Leaf> L{leaf(r, {n, c, h, w}), leaf(r, {c}), leaf(r, {c})};
+            check(
+                "group_norm " + cf, r, L,
+                [&](const std::vector<ETensor>& x) { return ember::group_norm(x[0], g, x[1], x[2]); },
+                [&](const std::vector<TTensor>& x) { return torch::group_norm(x[0], g, x[1], x[2]); });
+        }
+        {
+            const int64_t num = r.i(2, 6), dim = r.i(1, 4), pad = r.p(0.5) ? r.i(0, num - 1) : -1;
+            std::vector<int64_t> idx;
+            for (int64_t k = 0; k < n * 3; ++k) idx.push_back(r.i(0, num - 1));
+            std::vector<Leaf> L{leaf(r, {num, dim})};
+            check(
+                "embedding " + cf + cfg({{"num", num}, {"dim", dim}, {"padding_idx", pad}}), r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::embedding(x[0], ember::tensor(idx).view({n, 3}), pad);
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::embedding(x[0], torch::tensor(idx).view({n, 3}), pad);
+                });
+        }
+    }
+}
+
+CATCH_TEST_CASE("differential: BatchNorm2d modules train three steps and evaluate as libtorch's", "[libtorch][norm]") {
+    torch::set_num_threads(1);
+    for (bool cumulative : {false, true}) {
+        ember::nn::BatchNorm2d eb(
+            ember::nn::BatchNorm2dOptions(3).momentum(cumulative ? std::nullopt : std::optional<double>(0.2)));
+        torch::nn::BatchNorm2d tb(
+            torch::nn::BatchNorm2dOptions(3).momentum(cumulative ? c10::nullopt : c10::optional<double>(0.2)));
+        eb->to(ember::kFloat64);
+        tb->to(at::kDouble);
+        Rng r(7);
+        for (int step = 0; step < 4; ++step) {
+            const bool train = step < 3;
+            eb->train(train);
+            tb->train(train);
+            std::vector<Leaf> L{leaf(r, {4, 3, 2, 3})};
+            check(
+                std::string("BatchNorm2d step ") + std::to_string(step) + (cumulative ? " cumulative" : ""), r, L,
+                [&](const std::vector<ETensor>& x) { return eb(x[0]); },
+                [&](const std::vector<TTensor>& x) { return tb(x[0]); });
+        }
+        CATCH_CHECK(differ(eb->running_mean, tb->running_mean) == "");
+        CATCH_CHECK(differ(eb->running_var, tb->running_var) == "");
+        CATCH_CHECK(eb->num_batches_tracked.item<int64_t>() == tb->num_batches_tracked.item<int64_t>());
+        CATCH_CHECK(differ(eb->weight.grad(), tb->weight.grad()) == "");
+    }
+}
