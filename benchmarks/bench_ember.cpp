@@ -1,6 +1,7 @@
 // ember's side of the benchmark suite (see benchmarks/README.md). One workload, one repetition per
 // process:   bench_ember WORKLOAD [key=value ...]
 // Workloads: gemm (n, iters), mlp (batch, warmup, steps), rbm (rows, warmup_rows, hidden, batch),
+// lenet (batch, warmup, steps), resblock (batch, channels, size, warmup, steps),
 // fcn5 (batch, warmup, steps), overhead (n, chain, rounds). bench_torch.cpp is the same program
 // written against libtorch; keep the two in step.
 #include <omp.h>
@@ -136,6 +137,60 @@ void fcn5(const Args& a, int threads) {
     r.print();
 }
 
+// A LeNet-5-style training step at batch `batch` on 28x28 single-channel images: conv 5x5 (6,
+// padding 2), ReLU, max-pool 2, conv 5x5 (16), ReLU, max-pool 2, 400-120-84-10 with ReLU,
+// cross-entropy, SGD with momentum 0.9.
+void lenet(const Args& a, int threads) {
+    const long batch = a.get_int("batch", 64), warmup = a.get_int("warmup", 5), steps = a.get_int("steps", 30);
+    ember::manual_seed(1);
+    ember::nn::Sequential model(ember::nn::Conv2d(ember::nn::Conv2dOptions(1, 6, 5).padding(2)), ember::nn::ReLU(),
+                                ember::nn::MaxPool2d(2), ember::nn::Conv2d(6, 16, 5), ember::nn::ReLU(),
+                                ember::nn::MaxPool2d(2), ember::nn::Flatten(), ember::nn::Linear(400, 120),
+                                ember::nn::ReLU(), ember::nn::Linear(120, 84), ember::nn::ReLU(),
+                                ember::nn::Linear(84, 10));
+    auto params = model->parameters();
+    ember::optim::SGD opt(params, ember::optim::SGDOptions(0.01).momentum(0.9));
+    auto x = ember::rand({batch, 1, 28, 28});
+    auto y = ember::randint(0, 10, {batch}, ember::kInt64);
+    auto step = [&] {
+        opt.zero_grad();
+        auto loss = ember::nn::functional::cross_entropy(model->forward(x), y);
+        loss.backward();
+        opt.step();
+    };
+    for (long i = 0; i < warmup; ++i) step();
+    Result r = result("lenet", "ms/step", threads);
+    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
+    r.value = bench::median(r.samples);
+    r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
+    r.print();
+}
+
+// A ResNet basic block (He et al. 2016) at `channels` x `size` x `size`, batch `batch`: conv 3x3,
+// BatchNorm, ReLU, conv 3x3, BatchNorm, + the input, ReLU; one forward and backward (training mode).
+void resblock(const Args& a, int threads) {
+    const long batch = a.get_int("batch", 16), c = a.get_int("channels", 64), size = a.get_int("size", 56);
+    const long warmup = a.get_int("warmup", 2), steps = a.get_int("steps", 10);
+    ember::manual_seed(1);
+    ember::nn::Conv2d conv1(ember::nn::Conv2dOptions(c, c, 3).padding(1).bias(false));
+    ember::nn::Conv2d conv2(ember::nn::Conv2dOptions(c, c, 3).padding(1).bias(false));
+    ember::nn::BatchNorm2d bn1(c), bn2(c);
+    auto x = ember::randn({batch, c, size, size}).requires_grad_();
+    std::vector<ember::Tensor> leaves{conv1->weight, conv2->weight, bn1->weight, bn1->bias, bn2->weight, bn2->bias, x};
+    auto step = [&] {
+        for (auto& p : leaves) p.set_grad(ember::Tensor());
+        auto h = ember::relu(bn1->forward(conv1->forward(x)));
+        auto out = ember::relu(bn2->forward(conv2->forward(h)) + x);
+        out.sum().backward();
+    };
+    for (long i = 0; i < warmup; ++i) step();
+    Result r = result("resblock", "ms/step", threads);
+    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
+    r.value = bench::median(r.samples);
+    r.add("batch", std::to_string(batch)).add("channels", std::to_string(c)).add("size", std::to_string(size));
+    r.print();
+}
+
 // Framework overhead on one-element tensors, in ns per op:
 //   overhead_add:      c = a + b, neither requires grad (nothing recorded)
 //   overhead_record:   x = x + b along a chain of `chain` ops with x requiring grad (one node each)
@@ -177,7 +232,7 @@ void overhead(const Args& a, int threads) {
 
 int main(int argc, char** argv) try {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: bench_ember gemm|mlp|rbm|fcn5|overhead [key=value ...]\n");
+        std::fprintf(stderr, "usage: bench_ember gemm|mlp|rbm|fcn5|lenet|resblock|overhead [key=value ...]\n");
         return 2;
     }
     const std::string w = argv[1];
@@ -192,6 +247,10 @@ int main(int argc, char** argv) try {
         rbm(a, threads);
     else if (w == "fcn5")
         fcn5(a, threads);
+    else if (w == "lenet")
+        lenet(a, threads);
+    else if (w == "resblock")
+        resblock(a, threads);
     else if (w == "overhead")
         overhead(a, threads);
     else {

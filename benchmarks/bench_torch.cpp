@@ -1,6 +1,6 @@
 // libtorch's side of the benchmark suite: the same workloads as bench_ember.cpp, written as a
 // libtorch user would write them. One workload, one repetition per process:
-//   bench_torch mlp|rbm|fcn5|overhead [key=value ...]
+//   bench_torch mlp|rbm|fcn5|lenet|resblock|overhead [key=value ...]
 // Built only when find_package(Torch) succeeds (Debian's libtorch-dev 1.13 here).
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -175,6 +175,60 @@ void fcn5(const Args& a, int threads) {
     r.print();
 }
 
+// A LeNet-5-style training step at batch `batch` on 28x28 single-channel images: conv 5x5 (6,
+// padding 2), ReLU, max-pool 2, conv 5x5 (16), ReLU, max-pool 2, 400-120-84-10 with ReLU,
+// cross-entropy, SGD with momentum 0.9.
+void lenet(const Args& a, int threads) {
+    const long batch = a.get_int("batch", 64), warmup = a.get_int("warmup", 5), steps = a.get_int("steps", 30);
+    torch::manual_seed(1);
+    torch::nn::Sequential model(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 6, 5).padding(2)), torch::nn::ReLU(),
+                                torch::nn::MaxPool2d(2), torch::nn::Conv2d(6, 16, 5), torch::nn::ReLU(),
+                                torch::nn::MaxPool2d(2), torch::nn::Flatten(), torch::nn::Linear(400, 120),
+                                torch::nn::ReLU(), torch::nn::Linear(120, 84), torch::nn::ReLU(),
+                                torch::nn::Linear(84, 10));
+    auto params = model->parameters();
+    torch::optim::SGD opt(params, torch::optim::SGDOptions(0.01).momentum(0.9));
+    auto x = torch::rand({batch, 1, 28, 28});
+    auto y = torch::randint(0, 10, {batch}, torch::kInt64);
+    auto step = [&] {
+        drop_grads(params);
+        auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+        loss.backward();
+        opt.step();
+    };
+    for (long i = 0; i < warmup; ++i) step();
+    Result r = result("lenet", "ms/step", threads);
+    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
+    r.value = bench::median(r.samples);
+    r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
+    r.print();
+}
+
+// A ResNet basic block (He et al. 2016) at `channels` x `size` x `size`, batch `batch`: conv 3x3,
+// BatchNorm, ReLU, conv 3x3, BatchNorm, + the input, ReLU; one forward and backward (training mode).
+void resblock(const Args& a, int threads) {
+    const long batch = a.get_int("batch", 16), c = a.get_int("channels", 64), size = a.get_int("size", 56);
+    const long warmup = a.get_int("warmup", 2), steps = a.get_int("steps", 10);
+    torch::manual_seed(1);
+    torch::nn::Conv2d conv1(torch::nn::Conv2dOptions(c, c, 3).padding(1).bias(false));
+    torch::nn::Conv2d conv2(torch::nn::Conv2dOptions(c, c, 3).padding(1).bias(false));
+    torch::nn::BatchNorm2d bn1(c), bn2(c);
+    auto x = torch::randn({batch, c, size, size}).requires_grad_();
+    std::vector<torch::Tensor> leaves{conv1->weight, conv2->weight, bn1->weight, bn1->bias, bn2->weight, bn2->bias, x};
+    auto step = [&] {
+        for (auto& p : leaves) p.mutable_grad() = torch::Tensor();
+        auto h = torch::relu(bn1->forward(conv1->forward(x)));
+        auto out = torch::relu(bn2->forward(conv2->forward(h)) + x);
+        out.sum().backward();
+    };
+    for (long i = 0; i < warmup; ++i) step();
+    Result r = result("resblock", "ms/step", threads);
+    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
+    r.value = bench::median(r.samples);
+    r.add("batch", std::to_string(batch)).add("channels", std::to_string(c)).add("size", std::to_string(size));
+    r.print();
+}
+
 void overhead(const Args& a, int threads) {
     const long n = a.get_int("n", 200000), chain = a.get_int("chain", 10000), rounds = a.get_int("rounds", 7);
     auto p = torch::ones({1}), q = torch::full({1}, 2.0);
@@ -224,6 +278,10 @@ int main(int argc, char** argv) try {
         rbm(a, threads);
     else if (w == "fcn5")
         fcn5(a, threads);
+    else if (w == "lenet")
+        lenet(a, threads);
+    else if (w == "resblock")
+        resblock(a, threads);
     else if (w == "overhead")
         overhead(a, threads);
     else {
