@@ -6,4 +6,5 @@
 #include "ember/ops/ops.h"
 #include "ember/tensor/cuda.h"
 #include "ember/tensor/indexing.h"
+#include "ember/tensor/ivalue.h"
 #include "ember/tensor/tensor.h"
