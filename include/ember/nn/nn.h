@@ -13,6 +13,7 @@
 #include "ember/nn/optim/adam.h"
 #include "ember/nn/optim/lr_scheduler.h"
 #include "ember/nn/optim/optimizer.h"
+#include "ember/nn/optim/reduce_on_plateau.h"
 #include "ember/nn/optim/sgd.h"
 #include "ember/nn/rbm.h"
 #include "ember/nn/serialize.h"
