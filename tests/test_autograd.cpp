@@ -375,7 +375,7 @@ struct ScaledMul : ember::autograd::Function<ScaledMul> {
     }
     static std::vector<Tensor> backward(ember::autograd::AutogradContext* ctx, std::vector<Tensor> g) {
         auto s = ctx->get_saved_variables();
-        double k = ctx->saved_data["k"];
+        double k = ctx->saved_data["k"].toDouble();
         return {g[0] * s[1] * k, g[0] * s[0] * k};
     }
 };

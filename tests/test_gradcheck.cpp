@@ -157,7 +157,7 @@ struct ScaledSquare : ember::autograd::Function<ScaledSquare> {
     }
     static std::vector<Tensor> backward(ember::autograd::AutogradContext* ctx, std::vector<Tensor> g) {
         Tensor x = ctx->get_saved_variables()[0];
-        const double scale = ctx->saved_data["scale"], err = ctx->saved_data["rel_error"];
+        const double scale = ctx->saved_data["scale"].toDouble(), err = ctx->saved_data["rel_error"].toDouble();
         return {g[0] * x * (2 * scale * (1 + err))};
     }
 };

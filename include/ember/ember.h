@@ -7,4 +7,5 @@
 #include "ember/ops/window_ops.h"
 #include "ember/tensor/cuda.h"
 #include "ember/tensor/indexing.h"
+#include "ember/tensor/ivalue.h"
 #include "ember/tensor/tensor.h"

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "autograd/anomaly.h"
+#include "autograd/hooks.h"
 #include "ember/autograd/autograd.h"
 #include "ember/ops/ops.h"
 
@@ -165,6 +166,10 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
         ready.pop_back();
         std::size_t n_out = std::max<std::size_t>(1, node->output_meta.size());
         grads.resize(std::max(grads.size(), n_out));
+
+        // A tensor's hooks see its gradient first and may replace it (Tensor::register_hook).
+        if (!node->tensor_hooks.empty()) [[unlikely]]
+            run_tensor_hooks(*node, grads);
 
         bool any_defined = false;
         for (const Tensor& g : grads) any_defined |= g.defined();

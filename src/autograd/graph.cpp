@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "autograd/anomaly.h"
+#include "autograd/hooks.h"
 #include "ember/autograd/node.h"
 #include "ember/ops/ops.h"
 
@@ -10,9 +11,20 @@ namespace ember {
 
 namespace {
 thread_local bool t_grad_enabled = true;
-}
+thread_local bool t_inference_mode = false;
+}  // namespace
 bool GradMode::is_enabled() { return t_grad_enabled; }
 void GradMode::set_enabled(bool enabled) { t_grad_enabled = enabled; }
+
+InferenceMode::InferenceMode(bool enabled) : prev_grad_(t_grad_enabled), prev_inference_(t_inference_mode) {
+    t_grad_enabled = !enabled;
+    t_inference_mode = enabled;
+}
+InferenceMode::~InferenceMode() {
+    t_grad_enabled = prev_grad_;
+    t_inference_mode = prev_inference_;
+}
+bool InferenceMode::is_enabled() { return t_inference_mode; }
 
 namespace autograd {
 
@@ -32,6 +44,8 @@ Edge gradient_edge(const Tensor& t) {
     if (!acc) {
         acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
         impl->grad_accumulator = acc;
+        if (impl->hooks) [[unlikely]]
+            acc->tensor_hooks.emplace_back(0, impl->hooks);  // the leaf's register_hook hooks
     }
     return {acc, 0, impl->dtype};
 }

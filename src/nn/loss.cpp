@@ -34,7 +34,7 @@ void check_pair(const char* loss, const Tensor& input, const Tensor& target) {
 struct BinaryCrossEntropyFunction : autograd::Function<BinaryCrossEntropyFunction> {
     static Tensor forward(autograd::AutogradContext* ctx, const Tensor& p, const Tensor& y) {
         ctx->save_for_backward({p, y});
-        ctx->saved_data["target_requires_grad"] = y.requires_grad() ? 1 : 0;
+        ctx->saved_data["target_requires_grad"] = y.requires_grad();
         return -(y * clamp_min(log(p), -100) + (1.0 - y) * clamp_min(log1p(-p), -100));
     }
     static std::vector<Tensor> backward(autograd::AutogradContext* ctx, std::vector<Tensor> grads) {
@@ -42,7 +42,7 @@ struct BinaryCrossEntropyFunction : autograd::Function<BinaryCrossEntropyFunctio
         const Tensor &p = saved[0], &y = saved[1], &g = grads[0];
         Tensor grad_p = g * (p - y) / clamp_min(p * (1.0 - p), 1e-12);
         Tensor grad_y;
-        if (ctx->saved_data["target_requires_grad"] != 0)
+        if (ctx->saved_data["target_requires_grad"].toBool())
             grad_y = g * (clamp_min(log1p(-p), -100) - clamp_min(log(p), -100));
         return {grad_p, grad_y};
     }

@@ -20,6 +20,37 @@ private:
     bool prev_;
 };
 
+// RAII: grad mode on or off for its scope, as libtorch's torch::AutoGradMode(enabled).
+class AutoGradMode {
+public:
+    explicit AutoGradMode(bool enabled) : prev_(GradMode::is_enabled()) { GradMode::set_enabled(enabled); }
+    ~AutoGradMode() { GradMode::set_enabled(prev_); }
+    AutoGradMode(const AutoGradMode&) = delete;
+    AutoGradMode& operator=(const AutoGradMode&) = delete;
+
+private:
+    bool prev_;
+};
+
+// RAII, as libtorch's torch::InferenceMode (c10::InferenceMode): InferenceMode() turns grad mode
+// off and marks the scope as inference; InferenceMode(false) turns grad mode back on inside one.
+// InferenceMode::is_enabled() says whether the innermost guard is an enabled one.
+// libtorch also tags the tensors made inside as "inference tensors" and refuses to record them
+// in autograd later; ember has no such tag: they are ordinary tensors without history, so a
+// program that is valid in libtorch does the same here (see docs/porting.md).
+class InferenceMode {
+public:
+    explicit InferenceMode(bool enabled = true);
+    ~InferenceMode();
+    InferenceMode(const InferenceMode&) = delete;
+    InferenceMode& operator=(const InferenceMode&) = delete;
+    static bool is_enabled();
+
+private:
+    bool prev_grad_;
+    bool prev_inference_;
+};
+
 class EnableGradGuard {
 public:
     EnableGradGuard() : prev_(GradMode::is_enabled()) { GradMode::set_enabled(true); }
@@ -32,7 +63,9 @@ private:
 };
 
 namespace autograd {
+using ember::AutoGradMode;
 using ember::GradMode;
+using ember::InferenceMode;
 using ember::NoGradGuard;
 
 // Anomaly mode, thread-local like grad mode and off by default. While it is on, autograd checks

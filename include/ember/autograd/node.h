@@ -17,6 +17,7 @@
 namespace ember::autograd {
 
 class Node;
+struct TensorHooks;  // src/autograd/hooks.h
 
 struct Edge {
     std::shared_ptr<Node> fn;  // null: this input needs no gradient
@@ -121,6 +122,9 @@ public:
     SavedShapes saved_shapes;
     // Non-leaf tensors that asked retain_grad(): output index -> tensor.
     std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
+    // The register_hook hooks of the tensors whose gradient this node receives: output index ->
+    // hooks (for an AccumulateGrad, output 0 is its leaf). The engine runs them first.
+    std::vector<std::pair<uint32_t, std::shared_ptr<TensorHooks>>> tensor_hooks;
 };
 
 // Writes the gradient that reaches a leaf into leaf.grad, adding to what is there.

@@ -9,6 +9,7 @@
 // malicious file.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ember/tensor/tensor.h"
 
@@ -27,6 +28,19 @@ void save_tensors(const std::map<std::string, Tensor>& tensors, const std::strin
 std::map<std::string, Tensor> load_tensors(const std::string& path);
 // The "__metadata__" map of a safetensors file (empty when absent); the file is validated fully.
 std::map<std::string, std::string> load_tensors_metadata(const std::string& path);
+
+// ---- tensors, spelled as libtorch's torch::save / torch::load ----
+// A tensor or a list of tensors in a safetensors file, as entries "0", "1", ... (libtorch's keys),
+// with metadata "format": "ember-tensors" and "requires_grad": one '0' or '1' per tensor.
+void save(const Tensor& tensor, const std::string& path);
+void save(const std::vector<Tensor>& tensors, const std::string& path);
+// Loads entry "0". Into an undefined tensor: the handle is bound to the loaded tensor, which
+// requires grad if the saved one did. Into a defined tensor: as libtorch's set_(), the tensor
+// itself takes the loaded sizes, dtype and data (every handle to it sees them) and keeps its
+// requires_grad.
+void load(Tensor& tensor, const std::string& path);
+// Appends every entry "0", "1", ... to `tensors` (as libtorch does: the vector is not cleared).
+void load(std::vector<Tensor>& tensors, const std::string& path);
 
 // ---- NumPy .npy (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html) ----
 // Writes format 1.0 (2.0 when the header needs more than 64 KiB) with descr '<f4', '<f8', '<i8'

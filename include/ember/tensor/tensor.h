@@ -4,11 +4,13 @@
 // the handle, never the data (as in libtorch). The math methods declared here are implemented in
 // ops/, which is the one place that ties kernels to their backward.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "ember/tensor/device.h"
@@ -22,7 +24,8 @@ namespace ember {
 
 namespace autograd {
 class Node;
-}
+struct TensorHooks;
+}  // namespace autograd
 namespace indexing {
 class TensorIndex;
 }
@@ -49,6 +52,8 @@ struct TensorImpl {
     std::shared_ptr<autograd::Node> grad_fn;
     std::weak_ptr<autograd::Node> grad_accumulator;
     std::shared_ptr<TensorImpl> grad;
+    // Gradient hooks (Tensor::register_hook), null until the first one; see autograd/hooks.h.
+    std::shared_ptr<autograd::TensorHooks> hooks;
 
     // User-provided on purpose: with `= default`, make_shared<TensorImpl>() (and make_pooled)
     // value-initialise and so zero-fill the whole object (a `rep stos` over all of it) before the
@@ -139,6 +144,30 @@ public:
     bool is_leaf() const { return checked().grad_fn == nullptr; }
     void retain_grad() const;
     bool retains_grad() const { return checked().retains_grad; }
+    // Registers a function of the gradient, run every time the gradient with respect to this
+    // tensor is computed (in backward and in autograd::grad), before anything uses it: before it
+    // reaches .grad (a leaf), retain_grad's .grad, autograd::grad's result or this tensor's grad_fn.
+    // It may return a replacement gradient of the same shape, or nothing (void, or an undefined
+    // Tensor) to keep it; hooks run in registration order, each on the previous one's result.
+    // Returns the position of the hook, for remove_hook. As libtorch's Tensor::register_hook.
+    template <typename Hook>
+    unsigned register_hook(Hook&& hook) const {
+        using Result = std::invoke_result_t<Hook&, Tensor>;
+        static_assert(std::is_void_v<Result> || std::is_same_v<Result, Tensor>,
+                      "register_hook: the hook must return void or a Tensor");
+        if constexpr (std::is_void_v<Result>) {
+            return register_hook_function([h = std::forward<Hook>(hook)](const Tensor& grad) mutable {
+                h(grad);
+                return Tensor();
+            });
+        } else {
+            return register_hook_function(std::function<Tensor(const Tensor&)>(std::forward<Hook>(hook)));
+        }
+    }
+    // Unregisters the hook at `position`; throws IndexError when there is none there.
+    void remove_hook(unsigned position) const;
+    // The non-template part of register_hook (autograd/hooks.cpp).
+    unsigned register_hook_function(std::function<Tensor(const Tensor&)> hook) const;
     // backward(gradient, retain_graph, create_graph) as in libtorch; `gradient` may be omitted
     // for a one-element tensor. retain_graph defaults to create_graph.
     void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,

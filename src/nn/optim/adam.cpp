@@ -101,3 +101,44 @@ Tensor AdamW::step(LossClosure closure) {
 }
 
 }  // namespace ember::optim
+
+namespace ember::optim {
+
+namespace {
+template <typename Options>
+std::map<std::string, double> adam_values(const Options& o) {
+    return {{"lr", o.lr()},   {"beta1", std::get<0>(o.betas())},  {"beta2", std::get<1>(o.betas())},
+            {"eps", o.eps()}, {"weight_decay", o.weight_decay()}, {"amsgrad", o.amsgrad() ? 1.0 : 0.0}};
+}
+template <typename Options>
+void set_adam_values(Options& o, const std::map<std::string, double>& v) {
+    o.lr(v.at("lr")).betas({v.at("beta1"), v.at("beta2")}).eps(v.at("eps")).weight_decay(v.at("weight_decay"));
+    o.amsgrad(v.at("amsgrad") != 0);
+}
+}  // namespace
+
+std::map<std::string, double> AdamOptions::values() const { return adam_values(*this); }
+void AdamOptions::set_values(const std::map<std::string, double>& v) { set_adam_values(*this, v); }
+std::map<std::string, double> AdamWOptions::values() const { return adam_values(*this); }
+void AdamWOptions::set_values(const std::map<std::string, double>& v) { set_adam_values(*this, v); }
+
+std::map<std::string, Tensor> AdamParamState::tensors() const {
+    std::map<std::string, Tensor> out;
+    put_state(out, "step", step);
+    put_state(out, "exp_avg", exp_avg);
+    put_state(out, "exp_avg_sq", exp_avg_sq);
+    put_state(out, "max_exp_avg_sq", max_exp_avg_sq);
+    return out;
+}
+
+void AdamParamState::set_tensors(const std::map<std::string, Tensor>& in) {
+    get_state(in, "step", step);
+    get_state(in, "exp_avg", exp_avg);
+    get_state(in, "exp_avg_sq", exp_avg_sq);
+    get_state(in, "max_exp_avg_sq", max_exp_avg_sq);
+}
+
+std::unique_ptr<OptimizerParamState> Adam::make_param_state() const { return std::make_unique<AdamParamState>(); }
+std::unique_ptr<OptimizerParamState> AdamW::make_param_state() const { return std::make_unique<AdamParamState>(); }
+
+}  // namespace ember::optim

@@ -111,3 +111,29 @@ void follow_parameter(Tensor& state, const Tensor& parameter) {
 }
 
 }  // namespace ember::optim
+
+namespace ember::optim {
+
+std::unique_ptr<OptimizerParamState> Optimizer::make_param_state() const {
+    throw NotImplementedError(
+        "Optimizer::make_param_state: this optimizer does not say how to make its per-parameter state, so it cannot "
+        "be loaded from a checkpoint (override make_param_state)");
+}
+
+void put_state(std::map<std::string, Tensor>& out, const char* name, const Tensor& t) {
+    if (t.defined()) out[name] = t;
+}
+
+void put_state(std::map<std::string, Tensor>& out, const char* name, int64_t step) {
+    out[name] = full({}, static_cast<double>(step), TensorOptions().dtype(kInt64));
+}
+
+void get_state(const std::map<std::string, Tensor>& in, const char* name, Tensor& t) {
+    if (auto it = in.find(name); it != in.end()) t = it->second;
+}
+
+void get_state(const std::map<std::string, Tensor>& in, const char* name, int64_t& step) {
+    if (auto it = in.find(name); it != in.end()) step = it->second.item<int64_t>();
+}
+
+}  // namespace ember::optim

@@ -44,3 +44,32 @@ Tensor SGD::step(LossClosure closure) {
 }
 
 }  // namespace ember::optim
+
+namespace ember::optim {
+
+std::map<std::string, double> SGDOptions::values() const {
+    return {{"lr", lr()},
+            {"momentum", momentum()},
+            {"dampening", dampening()},
+            {"weight_decay", weight_decay()},
+            {"nesterov", nesterov() ? 1.0 : 0.0}};
+}
+
+void SGDOptions::set_values(const std::map<std::string, double>& v) {
+    lr(v.at("lr")).momentum(v.at("momentum")).dampening(v.at("dampening")).weight_decay(v.at("weight_decay"));
+    nesterov(v.at("nesterov") != 0);
+}
+
+std::map<std::string, Tensor> SGDParamState::tensors() const {
+    std::map<std::string, Tensor> out;
+    put_state(out, "momentum_buffer", momentum_buffer);
+    return out;
+}
+
+void SGDParamState::set_tensors(const std::map<std::string, Tensor>& in) {
+    get_state(in, "momentum_buffer", momentum_buffer);
+}
+
+std::unique_ptr<OptimizerParamState> SGD::make_param_state() const { return std::make_unique<SGDParamState>(); }
+
+}  // namespace ember::optim

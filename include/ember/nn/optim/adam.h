@@ -23,6 +23,10 @@ struct AdamOptions : OptimizerCloneableOptions<AdamOptions> {
     EMBER_ARG(double, eps) = 1e-8;
     EMBER_ARG(double, weight_decay) = 0;
     EMBER_ARG(bool, amsgrad) = false;
+
+public:
+    std::map<std::string, double> values() const override;
+    void set_values(const std::map<std::string, double>& values) override;
 };
 
 struct AdamWOptions : OptimizerCloneableOptions<AdamWOptions> {
@@ -32,6 +36,10 @@ struct AdamWOptions : OptimizerCloneableOptions<AdamWOptions> {
     EMBER_ARG(double, eps) = 1e-8;
     EMBER_ARG(double, weight_decay) = 1e-2;
     EMBER_ARG(bool, amsgrad) = false;
+
+public:
+    std::map<std::string, double> values() const override;
+    void set_values(const std::map<std::string, double>& values) override;
 };
 
 struct AdamParamState : OptimizerParamState {
@@ -39,6 +47,8 @@ struct AdamParamState : OptimizerParamState {
     Tensor exp_avg;         // m: running mean of g
     Tensor exp_avg_sq;      // v: running mean of g^2
     Tensor max_exp_avg_sq;  // max of v over the steps (amsgrad only)
+    std::map<std::string, Tensor> tensors() const override;
+    void set_tensors(const std::map<std::string, Tensor>& tensors) override;
 };
 
 class Adam : public Optimizer {
@@ -47,6 +57,7 @@ public:
     Adam(std::vector<OptimizerParamGroup> param_groups, const AdamOptions& defaults = {});
     Tensor step(LossClosure closure = nullptr) override;
     AdamOptions& options(std::size_t group = 0) { return static_cast<AdamOptions&>(Optimizer::options(group)); }
+    std::unique_ptr<OptimizerParamState> make_param_state() const override;
 };
 
 class AdamW : public Optimizer {
@@ -55,6 +66,7 @@ public:
     AdamW(std::vector<OptimizerParamGroup> param_groups, const AdamWOptions& defaults = {});
     Tensor step(LossClosure closure = nullptr) override;
     AdamWOptions& options(std::size_t group = 0) { return static_cast<AdamWOptions&>(Optimizer::options(group)); }
+    std::unique_ptr<OptimizerParamState> make_param_state() const override;
 };
 
 }  // namespace ember::optim

@@ -1,7 +1,22 @@
 #pragma once
-// Learning-rate schedulers, stepped once per epoch after the optimizer (torch.optim.lr_scheduler).
-// They are chainable as in PyTorch: each step multiplies the optimizer's current learning rates,
-// so a rate set by hand in between is respected.
+// Learning-rate schedulers with libtorch's interface (torch/optim/schedulers/lr_scheduler.h),
+// stepped once per epoch after the optimizer. A scheduler is a subclass of LRScheduler that
+// overrides get_lrs(): the new rate of every parameter group, computed from get_current_lrs()
+// and step_count_ (the number of step() calls before this one). A user's scheduler is written
+// exactly as for libtorch:
+//
+//   struct HalveEvery3 : ember::optim::LRScheduler {
+//       explicit HalveEvery3(ember::optim::Optimizer& o) : LRScheduler(o) {}
+//       std::vector<double> get_lrs() override {
+//           std::vector<double> lrs = get_current_lrs();
+//           if (step_count_ > 0 && step_count_ % 3 == 0)
+//               for (double& lr : lrs) lr *= 0.5;
+//           return lrs;
+//       }
+//   };
+//
+// Each step multiplies the optimizer's current rates (the "chainable" form), so a rate set by
+// hand in between is respected.
 #include <vector>
 
 #include "ember/nn/optim/optimizer.h"
@@ -10,19 +25,26 @@ namespace ember::optim {
 
 class LRScheduler {
 public:
+    // The optimizer must outlive the scheduler (it is held by reference, as in libtorch).
     explicit LRScheduler(Optimizer& optimizer);
     virtual ~LRScheduler() = default;
-    // Ends an epoch: last_epoch += 1, then every group's lr is updated.
+    // Ends an epoch: every group's rate becomes get_lrs()[group], then step_count_ += 1.
     void step();
-    // The learning rate of each group after the last step.
-    std::vector<double> get_last_lr() const;
-    int64_t last_epoch() const { return last_epoch_; }
+
+    // ember conveniences, spelled as torch.optim's Python schedulers: the current rate of each
+    // group, and how many times step() was called.
+    std::vector<double> get_last_lr() const { return get_current_lrs(); }
+    int64_t last_epoch() const { return step_count_; }
 
 protected:
-    // The new learning rates for epoch last_epoch_, given the current ones.
-    virtual std::vector<double> get_lrs(const std::vector<double>& current) const = 0;
+    // One learning rate per parameter group (ValueError in step() for another count).
+    virtual std::vector<double> get_lrs() = 0;
+    std::vector<double> get_current_lrs() const;
+    unsigned step_count_ = 0;
+
+private:
+    void set_optimizer_lrs(const std::vector<double>& learning_rates);
     Optimizer& optimizer_;
-    int64_t last_epoch_ = 0;
 };
 
 // After k calls of step(), lr = initial lr * gamma^floor((k - 1) / step_size), as libtorch's C++
@@ -31,8 +53,8 @@ class StepLR : public LRScheduler {
 public:
     StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);
 
-protected:
-    std::vector<double> get_lrs(const std::vector<double>& current) const override;
+private:
+    std::vector<double> get_lrs() override;
     int64_t step_size_;
     double gamma_;
 };
@@ -43,8 +65,8 @@ class ExponentialLR : public LRScheduler {
 public:
     ExponentialLR(Optimizer& optimizer, double gamma);
 
-protected:
-    std::vector<double> get_lrs(const std::vector<double>& current) const override;
+private:
+    std::vector<double> get_lrs() override;
     double gamma_;
 };
 

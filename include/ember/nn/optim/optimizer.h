@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ember/nn/options.h"
@@ -24,6 +25,11 @@ struct OptimizerOptions {
     virtual std::unique_ptr<OptimizerOptions> clone() const = 0;
     virtual double get_lr() const = 0;
     virtual void set_lr(double lr) = 0;
+    // Every option as a named number, for checkpoints (ember::save(optimizer, path)): a bool is 0
+    // or 1, a pair such as Adam's betas is two entries. set_values() takes the same names (the
+    // caller checks that they are all there). The base form knows only the learning rate.
+    virtual std::map<std::string, double> values() const { return {{"lr", get_lr()}}; }
+    virtual void set_values(const std::map<std::string, double>& values) { set_lr(values.at("lr")); }
 };
 
 // CRTP base giving an options struct with an `lr` member its clone/get_lr/set_lr.
@@ -63,6 +69,11 @@ private:
 // Per-parameter state; each optimizer derives its own (SGDParamState, AdamParamState).
 struct OptimizerParamState {
     virtual ~OptimizerParamState() = default;
+    // The state as named tensors, for checkpoints: its tensors as they are (undefined ones left
+    // out) and its step count as a 0-dim int64 tensor "step". set_tensors() takes them back; a
+    // name it does not find leaves that member at its default.
+    virtual std::map<std::string, Tensor> tensors() const { return {}; }
+    virtual void set_tensors(const std::map<std::string, Tensor>&) {}
 };
 
 class Optimizer {
@@ -101,6 +112,21 @@ public:
     // The state of one parameter, or null before its first update.
     const OptimizerParamState* state(const Tensor& parameter) const;
 
+    // A new, empty state of this optimizer's kind, for loading a checkpoint (optim/serialize.h);
+    // an optimizer without one cannot be loaded (NotImplementedError).
+    virtual std::unique_ptr<OptimizerParamState> make_param_state() const;
+
+    // Everything a checkpoint holds (optim/serialize.h has the layout): the optimizer's type, each
+    // group's options, each parameter's shape and state.
+    struct Checkpoint {
+        std::map<std::string, Tensor> tensors;
+        std::map<std::string, std::string> metadata;
+    };
+    Checkpoint checkpoint() const;
+    // Puts a checkpoint back, or throws ValueError (and changes nothing) when it was made by another
+    // kind of optimizer or for other parameters (their number, grouping or shapes differ).
+    void restore(const Checkpoint& checkpoint);
+
 protected:
     // The state of `p`, created (default-constructed) on first use; `created` says whether it was.
     template <typename State>
@@ -120,5 +146,13 @@ protected:
 
 // Moves a state tensor to its parameter's device and dtype if the parameter moved (Module::to).
 void follow_parameter(Tensor& state, const Tensor& parameter);
+
+// For the checkpoint methods of options and states: a state tensor (left out when undefined) or a
+// step count (a 0-dim int64 tensor) under `name`, and reading them back (left unchanged when the
+// name is absent).
+void put_state(std::map<std::string, Tensor>& out, const char* name, const Tensor& t);
+void put_state(std::map<std::string, Tensor>& out, const char* name, int64_t step);
+void get_state(const std::map<std::string, Tensor>& in, const char* name, Tensor& t);
+void get_state(const std::map<std::string, Tensor>& in, const char* name, int64_t& step);
 
 }  // namespace ember::optim

@@ -17,10 +17,16 @@ struct SGDOptions : OptimizerCloneableOptions<SGDOptions> {
     EMBER_ARG(double, dampening) = 0;
     EMBER_ARG(double, weight_decay) = 0;
     EMBER_ARG(bool, nesterov) = false;
+
+public:
+    std::map<std::string, double> values() const override;
+    void set_values(const std::map<std::string, double>& values) override;
 };
 
 struct SGDParamState : OptimizerParamState {
     Tensor momentum_buffer;  // undefined until the first step with momentum > 0
+    std::map<std::string, Tensor> tensors() const override;
+    void set_tensors(const std::map<std::string, Tensor>& tensors) override;
 };
 
 class SGD : public Optimizer {
@@ -29,6 +35,7 @@ public:
     SGD(std::vector<OptimizerParamGroup> param_groups, const SGDOptions& defaults);
     Tensor step(LossClosure closure = nullptr) override;
     SGDOptions& options(std::size_t group = 0) { return static_cast<SGDOptions&>(Optimizer::options(group)); }
+    std::unique_ptr<OptimizerParamState> make_param_state() const override;
 };
 
 }  // namespace ember::optim
