@@ -51,12 +51,13 @@ Batch TensorDataset::get_batch(const std::vector<int64_t>& indices) const {
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(options) {
     EMBER_ENFORCE(dataset_ != nullptr, ValueError, "DataLoader: null dataset");
-    EMBER_ENFORCE(options_.batch_size() >= 1, ValueError, "DataLoader: batch_size must be >= 1, got ",
-                  options_.batch_size());
+    // A negative batch size wrapped around in the size_t; shown as the int64_t the caller wrote.
+    const int64_t batch_size = static_cast<int64_t>(options_.batch_size());
+    EMBER_ENFORCE(batch_size >= 1, ValueError, "DataLoader: batch_size must be >= 1, got ", batch_size);
 }
 
 int64_t DataLoader::size() const {
-    const int64_t n = dataset_->size(), b = options_.batch_size();
+    const int64_t n = dataset_->size(), b = static_cast<int64_t>(options_.batch_size());
     return options_.drop_last() ? n / b : (n + b - 1) / b;
 }
 
@@ -82,7 +83,8 @@ Batch& DataLoader::Iterator::operator*() {
     EMBER_ENFORCE(loader_ && order_ && batch_ < loader_->size(), IndexError,
                   "DataLoader: dereferencing an iterator past the end of the epoch");
     if (!current_) {
-        const int64_t b = loader_->options_.batch_size(), n = static_cast<int64_t>(order_->size());
+        const int64_t b = static_cast<int64_t>(loader_->options_.batch_size()),
+                      n = static_cast<int64_t>(order_->size());
         const int64_t start = batch_ * b, stop = std::min(start + b, n);
         std::vector<int64_t> indices(order_->begin() + start, order_->begin() + stop);
         current_ = loader_->dataset_->get_batch(indices);

@@ -34,7 +34,8 @@ std::optional<std::string> find_file(const std::string& root, const std::vector<
 std::string missing_message(const std::string& root, const std::vector<std::string>& names) {
     std::string tried;
     for (const auto& n : names) tried += (tried.empty() ? "" : ", ") + n;
-    return str_cat("MNIST-layout data set not found: no ", names[0], " in '", root, "' (tried ", tried, ")");
+    return str_cat("MNIST-layout data set not found: no file '", (fs::path(root) / names[0]).string(), "' (tried ",
+                   tried, " in '", root, "')");
 }
 
 MNISTSplit load_split(const std::string& root, bool train, const char* install_hint) {
@@ -67,7 +68,9 @@ MNISTSplit load_split(const std::string& root, bool train, const char* install_h
     if (npix) {
         float* px = out.images.data_ptr<float>();
         const uint8_t* src = images.payload.data();
-        for (int64_t i = 0; i < npix; ++i) px[i] = static_cast<float>(src[i]) * (1.0f / 255.0f);
+        // A division, not a product with 1/255 (which differs in the last bit for some bytes):
+        // the same floats as libtorch's MNIST, so a ported program prints the same digits.
+        for (int64_t i = 0; i < npix; ++i) px[i] = static_cast<float>(src[i]) / 255.0f;
     }
     out.labels = empty({labels.shape[0]}, kInt64);
     if (labels.shape[0]) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "ember/data/dataloader_options.h"
 #include "ember/tensor/tensor.h"
 
 namespace ember::data {
@@ -47,39 +48,6 @@ public:
 
 private:
     Tensor data_, targets_;
-};
-
-// libtorch-style options: `opts.batch_size(64)` sets, `opts.batch_size()` reads.
-class DataLoaderOptions {
-public:
-    DataLoaderOptions() = default;
-    explicit DataLoaderOptions(int64_t batch_size) : batch_size_(batch_size) {}
-    DataLoaderOptions& batch_size(int64_t v) {
-        batch_size_ = v;
-        return *this;
-    }
-    DataLoaderOptions& shuffle(bool v) {
-        shuffle_ = v;
-        return *this;
-    }
-    DataLoaderOptions& seed(uint64_t v) {
-        seed_ = v;
-        return *this;
-    }
-    DataLoaderOptions& drop_last(bool v) {
-        drop_last_ = v;
-        return *this;
-    }
-    int64_t batch_size() const { return batch_size_; }
-    bool shuffle() const { return shuffle_; }
-    uint64_t seed() const { return seed_; }
-    bool drop_last() const { return drop_last_; }
-
-private:
-    int64_t batch_size_ = 1;
-    bool shuffle_ = false;
-    uint64_t seed_ = 0;
-    bool drop_last_ = false;
 };
 
 class DataLoader {
