@@ -5,9 +5,11 @@
 
 namespace ember::nn {
 
+// inplace: scale the input itself (it must not be a leaf that requires grad).
 struct DropoutOptions {
     DropoutOptions(double p = 0.5) : p_(p) {}
     EMBER_ARG(double, p);
+    EMBER_ARG(bool, inplace) = false;
 };
 
 // Zeroes each element with probability p while training (scaling the rest by 1 / (1 - p));
@@ -15,7 +17,7 @@ struct DropoutOptions {
 class DropoutImpl : public Module {
 public:
     explicit DropoutImpl(const DropoutOptions& options = {});
-    Tensor forward(const Tensor& x) { return functional::dropout(x, options.p(), is_training()); }
+    Tensor forward(Tensor x);
     void pretty_print(std::ostream& os) const override;
     DropoutOptions options;
 };
@@ -34,7 +36,7 @@ public:
     explicit FlattenImpl(const FlattenOptions& options = {}) : Module("Flatten"), options(options) {}
     Tensor forward(const Tensor& x) { return flatten(x, options.start_dim(), options.end_dim()); }
     void pretty_print(std::ostream& os) const override {
-        os << "Flatten(start_dim=" << options.start_dim() << ", end_dim=" << options.end_dim() << ")";
+        os << "ember::nn::Flatten(start_dim=" << options.start_dim() << ", end_dim=" << options.end_dim() << ")";
     }
     FlattenOptions options;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // nn::functional: the stateless forms of the layers and losses (libtorch's torch::nn::functional,
 // usually aliased `namespace F = ember::nn::functional;`). The loss modules of loss.h call these.
+#include "ember/nn/functional_activation.h"
 #include "ember/nn/layers.h"
 #include "ember/nn/options.h"
 
@@ -49,15 +50,6 @@ struct CrossEntropyLossOptions {
 };
 
 namespace functional {
-
-// The activations are the ops themselves (relu, sigmoid, ...), so F::relu(x) == ember::relu(x).
-using ember::log_sigmoid;
-using ember::log_softmax;
-using ember::relu;
-using ember::sigmoid;
-using ember::softmax;
-using ember::softplus;
-using ember::tanh;
 
 // Inverted dropout: in training, each element is zeroed with probability p and the survivors are
 // scaled by 1 / (1 - p), so E[dropout(x)] = x and evaluation needs no rescaling. Identity when
