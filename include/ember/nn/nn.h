@@ -4,6 +4,7 @@
 // and saving/loading a module.
 #include "ember/nn/activation.h"
 #include "ember/nn/any_module.h"
+#include "ember/nn/aten_losses.h"
 #include "ember/nn/clip_grad.h"
 #include "ember/nn/dbn.h"
 #include "ember/nn/dropout.h"
