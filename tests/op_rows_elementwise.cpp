@@ -139,6 +139,99 @@ std::vector<OpRow> elementwise_rows() {
          .lo = -20,
          .hi = 20,
          .ref1 = [](double x) { return x * sigmoid_ref(x); }},
+        {.name = "leaky_relu",
+         .covers = {"leaky_relu"},
+         .fn = [](const TL& x, Device) { return leaky_relu(x[0]); },
+         .shapes = {{5, 7}},
+         .ref1 = [](double x) { return x > 0 ? x : 0.01 * x; }},
+        {.name = "leaky_relu slope -0.5",
+         .covers = {"leaky_relu"},
+         .fn = [](const TL& x, Device) { return leaky_relu(x[0], -0.5); },
+         .shapes = {{5, 7}},
+         .ref1 = [](double x) { return x > 0 ? x : -0.5 * x; }},
+        {.name = "leaky_relu_ slope 0.2",
+         .covers = {"leaky_relu"},
+         .fn =
+             [](const TL& x, Device) {
+                 Tensor y = x[0] * 1.0;  // not a leaf: in place is recorded
+                 return leaky_relu_(y, 0.2);
+             },
+         .shapes = {{5, 7}},
+         .ref1 = [](double x) { return x > 0 ? x : 0.2 * x; }},
+        {.name = "elu",
+         .covers = {"elu"},
+         .fn = [](const TL& x, Device) { return elu(x[0]); },
+         .shapes = {{5, 7}},
+         .lo = -3,
+         .hi = 2,
+         .ref1 = [](double x) { return x > 0 ? x : std::expm1(x); }},
+        {.name = "elu alpha 0.5 scale 1.5 input_scale 2",
+         .covers = {"elu"},
+         .fn = [](const TL& x, Device) { return elu(x[0], 0.5, 1.5, 2.0); },
+         .shapes = {{5, 7}},
+         .lo = -2,
+         .hi = 2,
+         .ref1 = [](double x) { return x > 0 ? 1.5 * x : 1.5 * 0.5 * std::expm1(2 * x); }},
+        {.name = "elu_ alpha 2",
+         .covers = {"elu"},
+         .fn =
+             [](const TL& x, Device) {
+                 Tensor y = x[0] * 1.0;
+                 return elu_(y, 2.0);
+             },
+         .shapes = {{5, 7}},
+         .lo = -2,
+         .hi = 2,
+         .ref1 = [](double x) { return x > 0 ? x : 2 * std::expm1(x); }},
+        {.name = "gelu",
+         .covers = {"gelu"},
+         .fn = [](const TL& x, Device) { return gelu(x[0]); },
+         .shapes = {{5, 7}},
+         .lo = -4,
+         .hi = 4,
+         .ref1 = [](double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }},
+        {.name = "gelu tanh",
+         .covers = {"gelu_tanh"},
+         .fn = [](const TL& x, Device) { return gelu(x[0], "tanh"); },
+         .shapes = {{5, 7}},
+         .lo = -4,
+         .hi = 4,
+         .ref1 = [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }},
+        {.name = "gelu_ tanh",
+         .covers = {"gelu_tanh"},
+         .fn =
+             [](const TL& x, Device) {
+                 Tensor y = x[0] * 1.0;
+                 return gelu_(y, "tanh");
+             },
+         .shapes = {{5, 7}},
+         .ref1 = [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }},
+        {.name = "hardtanh",
+         .covers = {"clamp"},
+         .fn = [](const TL& x, Device) { return hardtanh(x[0], -0.7, 0.9); },
+         .shapes = {{5, 7}},
+         .ref1 = [](double x) { return std::min(0.9, std::max(-0.7, x)); }},
+        {.name = "hardtanh_",
+         .covers = {"clamp"},
+         .fn =
+             [](const TL& x, Device) {
+                 Tensor y = x[0] * 1.0;
+                 return hardtanh_(y);
+             },
+         .shapes = {{5, 7}},
+         .lo = -2,
+         .hi = 2,
+         .ref1 = [](double x) { return std::min(1.0, std::max(-1.0, x)); }},
+        {.name = "relu_ sigmoid_ tanh_ silu_",
+         .covers = {"relu", "sigmoid", "tanh", "silu"},
+         .fn =
+             [](const TL& x, Device) {
+                 Tensor y = x[0] * 1.0;
+                 Tensor& r = silu_(tanh_(y.sigmoid_().relu_()));
+                 return r * 1.0;
+             },
+         .shapes = {{5, 7}},
+         .ref1 = [](double x) { return std::tanh(sigmoid_ref(x)) * sigmoid_ref(std::tanh(sigmoid_ref(x))); }},
         {.name = "square",
          .covers = {"square"},
          .fn = [](const TL& x, Device) { return x[0].square(); },
@@ -399,6 +492,51 @@ std::vector<OpRow> elementwise_rows() {
          .fn = [](const TL& x, Device) { return softplus_backward(x[0], x[1], 2.0, 1.0); },
          .shapes = {{7}, {5, 7}},
          .ref2 = [](double g, double x) { return 2 * x > 1 ? g : g * sigmoid_ref(2 * x); }},
+        {.name = "leaky_relu_backward",
+         .covers = {"leaky_relu_backward"},
+         .fn = [](const TL& x, Device) { return leaky_relu_backward(x[0], x[1], 0.2, false); },
+         .shapes = {{5, 7}, {7}},
+         .ref2 = [](double g, double x) { return x > 0 ? g : 0.2 * g; }},
+        {.name = "elu_backward",
+         .covers = {"elu_backward"},
+         .fn = [](const TL& x, Device) { return elu_backward(x[0], 0.5, 1.5, 2.0, false, x[1]); },
+         .shapes = {{7}, {5, 7}},
+         .lo = -2,
+         .hi = 2,
+         .ref2 = [](double g, double x) { return x > 0 ? 1.5 * g : g * 2.0 * 1.5 * 0.5 * std::exp(2 * x); }},
+        {.name = "elu_backward is_result",
+         .fn = [](const TL& x, Device) { return elu_backward(x[0], 0.5, 1.5, 2.0, true, elu(x[1], 0.5, 1.5, 2.0)); },
+         .shapes = {{5, 7}, {5, 7}},
+         .lo = -2,
+         .hi = 2,
+         .ref2 = [](double g, double x) { return x > 0 ? 1.5 * g : g * 2.0 * 1.5 * 0.5 * std::exp(2 * x); }},
+        {.name = "gelu_backward",
+         .covers = {"gelu_backward"},
+         .fn = [](const TL& x, Device) { return gelu_backward(x[0], x[1]); },
+         .shapes = {{5, 7}, {7}},
+         .lo = -3,
+         .hi = 3,
+         .ref2 =
+             [](double g, double x) {
+                 return g * (0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-x * x / 2) / std::sqrt(2 * M_PI));
+             }},
+        {.name = "gelu_tanh_backward",
+         .covers = {"gelu_tanh_backward"},
+         .fn = [](const TL& x, Device) { return gelu_backward(x[0], x[1], "tanh"); },
+         .shapes = {{7}, {5, 7}},
+         .lo = -3,
+         .hi = 3,
+         .ref2 =
+             [](double g, double x) {
+                 // d/dx of x (1 + tanh u) / 2, u = k (x + c x^3), written out
+                 const double k = std::sqrt(2 / M_PI), c = 0.044715, t = std::tanh(k * (x + c * x * x * x));
+                 return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x));
+             }},
+        {.name = "hardtanh_backward",
+         .covers = {"hardtanh_backward"},
+         .fn = [](const TL& x, Device) { return hardtanh_backward(x[0], x[1], -0.7, 0.9); },
+         .shapes = {{5, 7}, {7}},
+         .ref2 = [](double g, double x) { return x <= -0.7 || x >= 0.9 ? 0.0 : g; }},
     };
 }
 

@@ -206,6 +206,41 @@ std::vector<OpRow> other_rows() {
                                     nn::NLLLossOptions(nn::Reduction::Sum));
              },
          .shapes = {{5, 7}}},
+        {.name = "l1_loss sum",
+         .fn = [](const TL& x, Device) { return F::l1_loss(x[0], x[1], F::L1LossFuncOptions(kSum)); },
+         .shapes = {{4, 5}, {4, 5}}},
+        {.name = "smooth_l1_loss beta 0.5",
+         .fn = [](const TL& x,
+                  Device) { return F::smooth_l1_loss(x[0], x[1], F::SmoothL1LossFuncOptions().beta(0.5)); },
+         .shapes = {{4, 5}, {4, 5}}},
+        {.name = "huber_loss delta 0.7 none",
+         .fn = [](const TL& x,
+                  Device) { return F::huber_loss(x[0], x[1], F::HuberLossFuncOptions().reduction(kNone).delta(0.7)); },
+         .shapes = {{4, 5}, {4, 5}}},
+        {.name = "kl_div batchmean",
+         .fn = [](const TL& x,
+                  Device) { return F::kl_div(x[0].log_softmax(1), x[1].softmax(1), F::KLDivFuncOptions(kBatchMean)); },
+         .shapes = {{4, 5}, {4, 5}}},
+        {.name = "kl_div log_target mean",
+         .fn =
+             [](const TL& x, Device) {
+                 return F::kl_div(x[0].log_softmax(1), x[1].log_softmax(1), F::KLDivFuncOptions().log_target(true));
+             },
+         .shapes = {{4, 5}, {4, 5}}},
+        {.name = "cross_entropy label_smoothing, weight, ignore_index",
+         .fn =
+             [](const TL& x, Device d) {
+                 return F::cross_entropy(
+                     x[0], ix({0, -1, 6, 3, 1}, {5}, d),
+                     F::CrossEntropyFuncOptions().weight(x[1].square() + 0.5).ignore_index(-1).label_smoothing(0.2));
+             },
+         .shapes = {{5, 7}, {7}}},
+        {.name = "cross_entropy probabilities, label_smoothing",
+         .fn =
+             [](const TL& x, Device) {
+                 return F::cross_entropy(x[0], x[1].softmax(1), F::CrossEntropyFuncOptions().label_smoothing(0.1));
+             },
+         .shapes = {{5, 7}, {5, 7}}},
         {.name = "dropout",
          .fn =
              [](const TL& x, Device) {

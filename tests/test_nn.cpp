@@ -47,7 +47,7 @@ TEST_CASE("Module: registration, dotted names and parameter count", "[nn]") {
     for (const Tensor& p : net->parameters()) REQUIRE(p.requires_grad());
     // The member holders see the registered modules.
     REQUIRE(net->named_parameters()["head.weight"].is_same(net->head->weight));
-    REQUIRE(net->features->at<nn::LinearImpl>(0)->options.out_features_ == 3);
+    REQUIRE(net->features->at<nn::LinearImpl>(0).options.out_features_ == 3);
 }
 
 TEST_CASE("Module: modules, named_modules and apply walk the tree depth first, as libtorch does", "[nn]") {
@@ -64,7 +64,7 @@ TEST_CASE("Module: modules, named_modules and apply walk the tree depth first, a
     for (const auto& m : net->modules()) order.push_back(m.get());
     REQUIRE(order.size() == 7);
     REQUIRE(order[0] == net.get());
-    REQUIRE(order[2] == net->features->at<nn::LinearImpl>(0).get());
+    REQUIRE(order[2] == &net->features->at<nn::LinearImpl>(0));
     REQUIRE(order[6] == net->head.get());
     REQUIRE(net->modules(false).size() == 6);
 
@@ -115,9 +115,9 @@ TEST_CASE("Module: train/eval reaches every descendant and switches Dropout", "[
             }
         return out;
     };
-    std::vector<double> h = affine(values(x), 8, 4, net->features->at<nn::LinearImpl>(0));
+    std::vector<double> h = affine(values(x), 8, 4, net->features->ptr<nn::LinearImpl>(0));
     for (double& v : h) v = std::max(v, 0.0);
-    std::vector<double> want = affine(affine(h, 8, 3, net->features->at<nn::LinearImpl>(3)), 8, 2, net->head);
+    std::vector<double> want = affine(affine(h, 8, 3, net->features->ptr<nn::LinearImpl>(3)), 8, 2, net->head);
     for (double& v : want) v *= values(net->scale)[0];
     require_close(net->forward(x), want, 1e-5);
     net->train();
@@ -192,11 +192,11 @@ TEST_CASE("Module: printing and summary name the layers and count parameters", "
     os << net;
     std::string s = os.str();
     REQUIRE(s.find("Net(") != std::string::npos);
-    REQUIRE(s.find("(features): Sequential(") != std::string::npos);
-    REQUIRE(s.find("(0): Linear(in_features=4, out_features=3, bias=true)") != std::string::npos);
-    REQUIRE(s.find("(1): ReLU()") != std::string::npos);
-    REQUIRE(s.find("(2): Dropout(p=0.5)") != std::string::npos);
-    REQUIRE(s.find("(head): Linear(in_features=2, out_features=1, bias=true)") != std::string::npos);
+    REQUIRE(s.find("(features): ember::nn::Sequential(") != std::string::npos);
+    REQUIRE(s.find("(0): ember::nn::Linear(in_features=4, out_features=3, bias=true)") != std::string::npos);
+    REQUIRE(s.find("(1): ember::nn::ReLU()") != std::string::npos);
+    REQUIRE(s.find("(2): ember::nn::Dropout(p=0.5, inplace=false)") != std::string::npos);
+    REQUIRE(s.find("(head): ember::nn::Linear(in_features=2, out_features=1, bias=true)") != std::string::npos);
     std::string summary = net->summary();
     REQUIRE(summary.find("features.3.weight") != std::string::npos);
     REQUIRE(summary.find("total parameters: 27") != std::string::npos);

@@ -36,9 +36,9 @@ TEST_CASE("Conv2d: weight [out, in / groups, kh, kw] within PyTorch's bound 1 / 
     Tensor y = conv(ember::randn({2, 4, 7, 5}));
     // (7 + 2 - 3) / 2 + 1 = 4 rows, (5 + 2 - 2) / 2 + 1 = 3 columns
     CHECK(y.sizes() == ember::IntArrayRef({2, 6, 4, 3}));
-    CHECK(printed(*conv) == "Conv2d(4, 6, kernel_size=[3, 2], stride=[2, 2], padding=[1, 1], groups=2)");
+    CHECK(printed(*conv) == "ember::nn::Conv2d(4, 6, kernel_size=[3, 2], stride=[2, 2], padding=[1, 1], groups=2)");
     nn::Conv2d plain(1, 8, 5);
-    CHECK(printed(*plain) == "Conv2d(1, 8, kernel_size=[5, 5], stride=[1, 1])");
+    CHECK(printed(*plain) == "ember::nn::Conv2d(1, 8, kernel_size=[5, 5], stride=[1, 1])");
     nn::Conv2d nobias(nn::Conv2dOptions(1, 2, 3).bias(false));
     CHECK_FALSE(nobias->bias.defined());
     CHECK(nobias->named_parameters().size() == 1);
@@ -137,7 +137,7 @@ TEST_CASE("pooling modules: the stride defaults to the kernel, indices point at 
     CHECK(xg.grad().sum().item<double>() == 4);
     CHECK(xg.grad().view({-1}).select(0, 5).item<double>() == 1);
     CHECK(printed(*pool) ==
-          "MaxPool2d(kernel_size=[2, 2], stride=[2, 2], padding=[0, 0], dilation=[1, 1], ceil_mode=false)");
+          "ember::nn::MaxPool2d(kernel_size=[2, 2], stride=[2, 2], padding=[0, 0], dilation=[1, 1], ceil_mode=false)");
     nn::AvgPool2d avg(nn::AvgPool2dOptions(2).stride(1));
     CHECK(avg(x).sizes() == ember::IntArrayRef({1, 1, 3, 3}));
     CHECK(avg(x).view({-1}).select(0, 0).item<double>() == 2.5);  // (0 + 1 + 4 + 5) / 4
@@ -168,7 +168,7 @@ TEST_CASE("BatchNorm2d: batch statistics in training update the running ones; ev
     Tensor expect = (x - bn->running_mean.view({1, 3, 1, 1})) / (bn->running_var.view({1, 3, 1, 1}) + 1e-5).sqrt();
     CHECK(ember::allclose(z, expect, 1e-5, 1e-6));
     CHECK(bn->num_batches_tracked.item<int64_t>() == 1);  // eval does not count
-    CHECK(printed(*bn) == "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)");
+    CHECK(printed(*bn) == "ember::nn::BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=true, track_running_stats=true)");
     require_throws_with<ember::ShapeError>([&] { bn(ember::randn({2, 3, 4})); }, {"BatchNorm2d", "4D", "[2, 3, 4]"});
     bn->train();
     require_throws_with<ember::ValueError>(
@@ -190,7 +190,7 @@ TEST_CASE("LayerNorm and GroupNorm normalise over their groups and print their o
     Tensor y = ln(x);
     CHECK(max_abs(y.mean({1})) < 1e-5);
     CHECK(max_abs(y.square().mean({1}) - 1.0) < 1e-4);
-    CHECK(printed(*ln) == "LayerNorm([4], eps=1e-06, elementwise_affine=true)");
+    CHECK(printed(*ln) == "ember::nn::LayerNorm([4], eps=1e-06, elementwise_affine=true)");
     nn::GroupNorm gn(2, 4);
     Tensor g = gn(ember::randn({2, 4, 3}));
     CHECK(max_abs(g.reshape({2, 2, 6}).mean({2})) < 1e-5);
@@ -209,7 +209,7 @@ TEST_CASE("Embedding: rows by index, no gradient to padding_idx, from_pretrained
     out.sum().backward();
     Tensor expect = ember::tensor({1.0, 0.0, 2.0, 0.0, 0.0}).view({5, 1}).expand({5, 3});
     CHECK(ember::equal(emb->weight.grad(), expect));
-    CHECK(printed(*emb) == "Embedding(num_embeddings=5, embedding_dim=3, padding_idx=1)");
+    CHECK(printed(*emb) == "ember::nn::Embedding(num_embeddings=5, embedding_dim=3, padding_idx=1)");
     nn::Embedding pre = nn::Embedding::from_pretrained(ember::eye(3));
     CHECK_FALSE(pre->weight.requires_grad());
     CHECK(ember::equal(pre(ember::tensor({2})), ember::tensor({0.0, 0.0, 1.0}).view({1, 3})));

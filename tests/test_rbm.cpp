@@ -249,8 +249,8 @@ TEST_CASE("the unrolled classifier reproduces the RBM hidden probabilities befor
     nn::DBN dbn(std::vector<int64_t>{8, 6, 5});
     Tensor x = rand({7, 8});
     nn::Sequential clf = dbn->to_classifier(3);
-    Tensor h = clf->at<nn::SigmoidImpl>(3)->forward(clf->at<nn::LinearImpl>(2)->forward(
-        clf->at<nn::SigmoidImpl>(1)->forward(clf->at<nn::LinearImpl>(0)->forward(x))));
+    Tensor h = clf->at<nn::SigmoidImpl>(3).forward(
+        clf->at<nn::LinearImpl>(2).forward(clf->at<nn::SigmoidImpl>(1).forward(clf->at<nn::LinearImpl>(0).forward(x))));
     CHECK(allclose(h, dbn->transform(x), 1e-5, 1e-6));
     CHECK(clf(x).sizes() == IntArrayRef({7, 3}));
     // The autoencoder unrolled from the DBN encodes to the same top-layer probabilities.

@@ -30,6 +30,10 @@ EMBER_HD inline float cos(float x) { return ::cosf(x); }
 EMBER_HD inline double cos(double x) { return ::cos(x); }
 EMBER_HD inline float tanh(float x) { return ::tanhf(x); }
 EMBER_HD inline double tanh(double x) { return ::tanh(x); }
+EMBER_HD inline float expm1(float x) { return ::expm1f(x); }
+EMBER_HD inline double expm1(double x) { return ::expm1(x); }
+EMBER_HD inline float erf(float x) { return ::erff(x); }
+EMBER_HD inline double erf(double x) { return ::erf(x); }
 EMBER_HD inline float pow(float x, float y) { return ::powf(x, y); }
 EMBER_HD inline double pow(double x, double y) { return ::pow(x, y); }
 EMBER_HD inline int64_t pow(int64_t x, int64_t y) {
@@ -209,6 +213,41 @@ struct SiluF {
     }
 };
 
+// leaky_relu(x) = x for x > 0, slope x otherwise.
+struct LeakyReluF {
+    double negative_slope;
+    template <typename T>
+    EMBER_HD T operator()(T x) const {
+        return x > T(0) ? x : x * T(negative_slope);
+    }
+};
+// elu(x) = scale x for x > 0, scale alpha (e^(input_scale x) - 1) otherwise (libtorch's three
+// coefficients; nn::ELU has scale = input_scale = 1). expm1 keeps the digits that exp(z) - 1
+// would cancel for z near 0.
+struct EluF {
+    double alpha, scale, input_scale;
+    template <typename T>
+    EMBER_HD T operator()(T x) const {
+        if (x > T(0)) return x * T(scale);
+        return T(alpha * scale) * km::expm1(x * T(input_scale));
+    }
+};
+// gelu(x) = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, Phi the standard normal CDF.
+struct GeluF {
+    template <typename T>
+    EMBER_HD T operator()(T x) const {
+        return x * T(0.5) * (T(1) + km::erf(x * T(0.70710678118654752440)));
+    }
+};
+// gelu's tanh approximation: x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2.
+struct GeluTanhF {
+    template <typename T>
+    EMBER_HD T operator()(T x) const {
+        const T u = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+        return T(0.5) * x * (T(1) + km::tanh(u));
+    }
+};
+
 // a + alpha b. The visitors hand AddF with alpha 1 to the loops as AddPlainF (run_functor below):
 // a multiply by a run-time 1 would otherwise stay in every element.
 struct AddF {
@@ -342,6 +381,54 @@ struct SoftplusBackwardF {
         const R z = R(x) * R(beta);
         if (z > R(threshold)) return g;
         return T(R(g) * SigmoidF{}(z));
+    }
+};
+
+// leaky_relu_backward(g, x) = x > 0 ? g : slope g (a selection, as threshold_backward).
+struct LeakyReluBackwardF {
+    double negative_slope;
+    template <typename T>
+    EMBER_HD T operator()(T g, T x) const {
+        return x > T(0) ? g : g * T(negative_slope);
+    }
+};
+// elu_backward(g, x) = x > 0 ? scale g : g input_scale scale alpha e^(input_scale x), the
+// derivative of EluF times g (p = {alpha, scale, input_scale}).
+struct EluBackwardF {
+    double alpha, scale, input_scale;
+    template <typename T>
+    EMBER_HD T operator()(T g, T x) const {
+        if (x > T(0)) return g * T(scale);
+        return g * T(input_scale * scale * alpha) * km::exp(x * T(input_scale));
+    }
+};
+// gelu_backward(g, x) = g (Phi(x) + x phi(x)), phi(x) = e^(-x^2 / 2) / sqrt(2 pi).
+struct GeluBackwardF {
+    template <typename T>
+    EMBER_HD T operator()(T g, T x) const {
+        const T cdf = T(0.5) * (T(1) + km::erf(x * T(0.70710678118654752440)));
+        const T pdf = km::exp(T(-0.5) * x * x) * T(0.39894228040143267794);
+        return g * (cdf + x * pdf);
+    }
+};
+// The tanh form: with u = k (x + c x^3), t = tanh(u),
+// d/dx = (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2.
+struct GeluTanhBackwardF {
+    template <typename T>
+    EMBER_HD T operator()(T g, T x) const {
+        const T k = T(0.79788456080286535588), c = T(0.044715);
+        const T t = km::tanh(k * (x + c * x * x * x));
+        const T du = k * (T(1) + T(3) * c * x * x);
+        return g * (T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du);
+    }
+};
+// hardtanh_backward(g, x) = g inside (min, max), 0 at and beyond the edges (libtorch's: the
+// gradient of clamp passes at the edges, hardtanh's does not). p = {min, max}.
+struct HardtanhBackwardF {
+    double min_val, max_val;
+    template <typename T>
+    EMBER_HD T operator()(T g, T x) const {
+        return (x <= T(min_val) || x >= T(max_val)) ? T(0) : g;
     }
 };
 

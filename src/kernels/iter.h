@@ -37,10 +37,11 @@ struct Reduce2D {
 };
 
 // Parameters of the parameterised ops (kernels/op_table.def says which reads what; alpha of add/sub
-// is `a`).
+// is `a`; elu reads all three).
 struct OpParams {
     double a = 0;
     double b = 0;
+    double c = 0;
 };
 
 }  // namespace ember::kernels

@@ -100,7 +100,7 @@ Tensor ConvImpl<D>::forward(const Tensor& input) {
 
 template <std::size_t D>
 void ConvImpl<D>::pretty_print(std::ostream& os) const {
-    os << name() << "(" << options.in_channels() << ", " << options.out_channels()
+    os << "ember::nn::" << name() << "(" << options.in_channels() << ", " << options.out_channels()
        << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
     if (const auto* p = std::get_if<ExpandingArray<D>>(&options.padding())) {
         print_sizes<D>(os, "padding", *p, 0);
@@ -154,7 +154,7 @@ Tensor ConvTransposeImpl<D>::forward(const Tensor& input, const std::optional<In
 
 template <std::size_t D>
 void ConvTransposeImpl<D>::pretty_print(std::ostream& os) const {
-    os << name() << "(" << options.in_channels() << ", " << options.out_channels()
+    os << "ember::nn::" << name() << "(" << options.in_channels() << ", " << options.out_channels()
        << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
     print_sizes<D>(os, "padding", options.padding(), 0);
     print_sizes<D>(os, "output_padding", options.output_padding(), 0);

@@ -107,13 +107,13 @@ std::shared_ptr<DeepAutoencoderImpl> DeepAutoencoderImpl::from_dbn(const DBNImpl
     for (std::size_t l = 0; l < L; ++l) {
         const RBM& rbm = dbn.rbms[l];
         // encoder layer l is Sequential index 2l (Linear), followed by its Sigmoid
-        auto enc = ae->encoder->at<LinearImpl>(2 * l);
-        enc->weight.copy_(rbm->weight);
-        enc->bias.copy_(rbm->hidden_bias);
+        LinearImpl& enc = ae->encoder->at<LinearImpl>(2 * l);
+        enc.weight.copy_(rbm->weight);
+        enc.bias.copy_(rbm->hidden_bias);
         // decoder layer for rbm l sits at index 2 (L - 1 - l)
-        auto dec = ae->decoder->at<LinearImpl>(2 * (L - 1 - l));
-        dec->weight.copy_(rbm->weight.t());
-        dec->bias.copy_(rbm->visible_bias);
+        LinearImpl& dec = ae->decoder->at<LinearImpl>(2 * (L - 1 - l));
+        dec.weight.copy_(rbm->weight.t());
+        dec.bias.copy_(rbm->visible_bias);
     }
     return ae;
 }

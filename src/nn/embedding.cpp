@@ -73,7 +73,8 @@ Tensor EmbeddingImpl::forward(const Tensor& indices) {
 }
 
 void EmbeddingImpl::pretty_print(std::ostream& os) const {
-    os << "Embedding(num_embeddings=" << options.num_embeddings() << ", embedding_dim=" << options.embedding_dim();
+    os << "ember::nn::Embedding(num_embeddings=" << options.num_embeddings()
+       << ", embedding_dim=" << options.embedding_dim();
     if (options.padding_idx()) os << ", padding_idx=" << *options.padding_idx();
     os << ")";
 }

@@ -52,6 +52,20 @@ DropoutImpl::DropoutImpl(const DropoutOptions& o) : Module("Dropout"), options(o
     EMBER_ENFORCE(o.p() >= 0 && o.p() <= 1, ValueError, "Dropout: probability must be in [0, 1], got ", o.p());
 }
 
-void DropoutImpl::pretty_print(std::ostream& os) const { os << "Dropout(p=" << options.p() << ")"; }
+// In place, the survivors' scaling is multiplied into x itself (the same values as out of place).
+Tensor DropoutImpl::forward(Tensor x) {
+    if (!options.inplace() || !is_training() || options.p() == 0)
+        return functional::dropout(x, options.p(), is_training());
+    Tensor scaled_mask;
+    {
+        NoGradGuard no_grad;
+        scaled_mask = functional::dropout(ones_like(x), options.p(), true);
+    }
+    return x.mul_(scaled_mask);
+}
+
+void DropoutImpl::pretty_print(std::ostream& os) const {
+    os << "ember::nn::Dropout(p=" << options.p() << ", inplace=" << (options.inplace() ? "true" : "false") << ")";
+}
 
 }  // namespace ember::nn

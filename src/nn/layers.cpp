@@ -29,20 +29,8 @@ void LinearImpl::reset_parameters() {
 Tensor LinearImpl::forward(const Tensor& x) { return functional::linear(x, weight, bias); }
 
 void LinearImpl::pretty_print(std::ostream& os) const {
-    os << "Linear(in_features=" << options.in_features_ << ", out_features=" << options.out_features_
+    os << "ember::nn::Linear(in_features=" << options.in_features_ << ", out_features=" << options.out_features_
        << ", bias=" << (bias.defined() ? "true" : "false") << ")";
-}
-
-Tensor SequentialImpl::forward(const Tensor& x) {
-    Tensor h = x;
-    for (const Layer& l : layers_) h = l.forward(h);
-    return h;
-}
-
-std::shared_ptr<Module> SequentialImpl::operator[](std::size_t i) const {
-    EMBER_ENFORCE(i < layers_.size(), IndexError, "Sequential: index ", i, " out of range for ", layers_.size(),
-                  " layers");
-    return layers_[i].module;
 }
 
 }  // namespace ember::nn

@@ -6,25 +6,14 @@
 
 #include "ember/autograd/function.h"
 #include "ember/nn/functional.h"
+#include "nn/loss_checks.h"
 
 namespace ember::nn::functional {
 
 namespace {
 
-void check_floating_arg(const char* loss, const Tensor& t, const char* what) {
-    EMBER_ENFORCE(t.defined(), ValueError, loss, ": undefined ", what);
-    EMBER_ENFORCE(t.is_floating_point(), DTypeError, loss, ": expected a floating ", what, ", got ", describe(t));
-}
-
-// Elementwise losses compare input and target element by element: same shape, same dtype.
-void check_pair(const char* loss, const Tensor& input, const Tensor& target) {
-    check_floating_arg(loss, input, "input");
-    check_floating_arg(loss, target, "target");
-    EMBER_ENFORCE(input.sizes() == target.sizes(), ShapeError, loss, ": input ", shape_str(input.sizes()),
-                  " and target ", shape_str(target.sizes()), " must have the same shape");
-    EMBER_ENFORCE(input.dtype() == target.dtype(), DTypeError, loss, ": input (", input.dtype(), ") and target (",
-                  target.dtype(), ") must have the same dtype");
-}
+using detail::check_floating_arg;
+using detail::check_pair;
 
 // Per-element BCE with PyTorch's explicit backward. Written as autograd::log(p) alone, the
 // gradient at p = 0 would be 0 * (1 / 0) = NaN even though the clamped loss is finite.
@@ -48,9 +37,30 @@ struct BinaryCrossEntropyFunction : autograd::Function<BinaryCrossEntropyFunctio
     }
 };
 
-// NLL for cross_entropy and nll_loss; `loss` names the caller in errors.
-Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-           Reduction reduction) {
+// The per-sample terms of nll_loss, for nll_loss and cross_entropy (with label smoothing, whose
+// second term reduces with the same per-sample weights).
+struct NllTerms {
+    Tensor x;       // input as [N, C]
+    Tensor losses;  // -w_i x[i, t_i], [N]
+    Tensor w;       // w_i = weight[t_i] (t_i != ignore_index); undefined: all ones
+    Tensor keep;    // (t_i != ignore_index) in input's dtype; undefined when no target is ignored
+    bool single;    // input [C], target 0-d: the unreduced loss is 0-d
+};
+
+// Reduces per-sample losses l_i (each already weighted by w_i) as nll_loss does: the mean divides
+// by sum_i w_i, which is N without weights or ignored targets.
+Tensor reduce_weighted(const Tensor& losses, const NllTerms& terms, Reduction reduction) {
+    switch (reduction) {
+        case Reduction::None: return terms.single ? losses.reshape({}) : losses;
+        case Reduction::Sum: return sum(losses);
+        case Reduction::Mean: return terms.w.defined() ? sum(losses) / sum(terms.w) : mean(losses);
+    }
+    return losses;
+}
+
+// `loss` names the caller in errors.
+NllTerms nll_terms(const char* loss, const Tensor& input, const Tensor& target, const Tensor& weight,
+                   int64_t ignore_index) {
     check_floating_arg(loss, input, "input");
     EMBER_ENFORCE(target.defined(), ValueError, loss, ": undefined target");
     EMBER_ENFORCE(target.dtype() == kInt64, DTypeError, loss, ": target must hold int64 class indices, got ",
@@ -90,19 +100,19 @@ Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Te
     Tensor picked = gather(x, 1, index.unsqueeze(1)).squeeze(1);  // x[i, t_i], [N]
 
     // Per-sample weights w_i = weight[t_i] * (t_i != ignore_index); undefined means all ones.
-    Tensor w;
+    Tensor w, mask;
     if (weight.defined()) w = index_select(weight, 0, index);
     if (any_ignored) {
-        Tensor mask = tensor(keep, TensorOptions().dtype(input.dtype()).device(input.device()));
+        mask = tensor(keep, TensorOptions().dtype(input.dtype()).device(input.device()));
         w = w.defined() ? w * mask : mask;
     }
-    Tensor losses = w.defined() ? -(picked * w) : -picked;
-    switch (reduction) {
-        case Reduction::None: return single ? losses.reshape({}) : losses;
-        case Reduction::Sum: return sum(losses);
-        case Reduction::Mean: return w.defined() ? sum(losses) / sum(w) : mean(losses);
-    }
-    return losses;
+    return {x, w.defined() ? -(picked * w) : -picked, w, mask, single};
+}
+
+Tensor nll(const char* loss, const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+           Reduction reduction) {
+    NllTerms terms = nll_terms(loss, input, target, weight, ignore_index);
+    return reduce_weighted(terms.losses, terms, reduction);
 }
 
 }  // namespace
@@ -166,23 +176,37 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
     check_floating_arg(loss, input, "input");
     EMBER_ENFORCE(input.dim() == 1 || input.dim() == 2, ShapeError, loss, ": expected logits [N, C] or [C], got ",
                   shape_str(input.sizes()));
+    const double eps = options.label_smoothing();
+    EMBER_ENFORCE(eps >= 0 && eps <= 1, ValueError, loss, ": label_smoothing must be in [0, 1], got ", eps);
+    const Tensor& weight = options.weight();
+    const int64_t classes = input.size(-1);
+    if (weight.defined()) {
+        check_floating_arg(loss, weight, "weight");
+        EMBER_ENFORCE(weight.dim() == 1 && weight.size(0) == classes, ShapeError, loss, ": weight ",
+                      shape_str(weight.sizes()), " must have one entry per class (", classes, ")");
+    }
     // log_softmax(x)_c = x_c - logsumexp(x): the max is subtracted inside, so logits of 1e4 are fine.
     Tensor logp = log_softmax(input, -1);
     EMBER_ENFORCE(target.defined(), ValueError, loss, ": undefined target");
-    if (!target.is_floating_point())
-        return nll(loss, logp, target, options.weight(), options.ignore_index(), options.reduction());
+    if (!target.is_floating_point()) {
+        NllTerms terms = nll_terms(loss, logp, target, weight, options.ignore_index());
+        Tensor nll_part = reduce_weighted(terms.losses, terms, options.reduction());
+        if (eps == 0) return nll_part;
+        // Against the uniform target: s_i = -sum_c w_c logp_ic, zero for ignored samples, reduced
+        // with nll's denominator (PyTorch's cross_entropy_loss_label_smoothing).
+        Tensor smooth = weight.defined() ? -sum(terms.x * weight, {-1}) : -sum(terms.x, {-1});
+        if (terms.keep.defined()) smooth = smooth * terms.keep;
+        return nll_part * (1.0 - eps) + reduce_weighted(smooth, terms, options.reduction()) * (eps / classes);
+    }
 
     // Class probabilities: l_i = -sum_c w_c y_ic log_softmax(x)_ic; the mean is over samples.
+    // Label smoothing mixes y with the uniform distribution: y' = (1 - eps) y + eps / C.
     EMBER_ENFORCE(target.sizes() == input.sizes(), ShapeError, loss,
                   ": a probability target must have the input's shape ", shape_str(input.sizes()), ", got ",
                   shape_str(target.sizes()), " (class indices must be int64)");
-    Tensor weighted = target * logp;
-    if (options.weight().defined()) {
-        EMBER_ENFORCE(options.weight().dim() == 1 && options.weight().size(0) == input.size(-1), ShapeError, loss,
-                      ": weight ", shape_str(options.weight().sizes()), " must have one entry per class (",
-                      input.size(-1), ")");
-        weighted = weighted * options.weight();
-    }
+    Tensor y = eps == 0 ? target : target * (1.0 - eps) + eps / classes;
+    Tensor weighted = y * logp;
+    if (weight.defined()) weighted = weighted * weight;
     return apply_reduction(-sum(weighted, {-1}), options.reduction());
 }
 

@@ -1,10 +1,21 @@
 #include "ember/nn/module.h"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <iomanip>
 #include <set>
 #include <sstream>
 
 namespace ember::nn {
+
+std::string type_name(const std::type_info& type) {
+    int status = 0;
+    char* name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+    std::string out = status == 0 && name ? name : type.name();
+    std::free(name);
+    return out;
+}
 
 void set_data(Tensor& t, const Tensor& value) {
     TensorImpl* dst = t.impl();
@@ -45,6 +56,11 @@ void Module::replace_module(const std::string& name, std::shared_ptr<Module> mod
     auto* slot = children_.find(name);
     EMBER_ENFORCE(slot != nullptr, IndexError, "replace_module: ", name_, " has no child \"", name, "\"");
     *slot = std::move(module);
+}
+
+void Module::unregister_module(const std::string& name) {
+    EMBER_ENFORCE(children_.contains(name), IndexError, "unregister_module: ", name_, " has no child \"", name, "\"");
+    children_.erase(name);
 }
 
 namespace {

@@ -182,7 +182,7 @@ Tensor BatchNormImplBase::forward(const Tensor& input) {
 }
 
 void BatchNormImplBase::pretty_print(std::ostream& os) const {
-    os << name() << "(" << options.num_features() << ", eps=" << options.eps() << ", momentum=";
+    os << "ember::nn::" << name() << "(" << options.num_features() << ", eps=" << options.eps() << ", momentum=";
     if (options.momentum())
         os << *options.momentum();
     else
@@ -212,7 +212,7 @@ Tensor LayerNormImpl::forward(const Tensor& input) {
 }
 
 void LayerNormImpl::pretty_print(std::ostream& os) const {
-    os << "LayerNorm(" << shape_str(options.normalized_shape()) << ", eps=" << options.eps()
+    os << "ember::nn::LayerNorm(" << shape_str(options.normalized_shape()) << ", eps=" << options.eps()
        << ", elementwise_affine=" << (options.elementwise_affine() ? "true" : "false") << ")";
 }
 
@@ -242,7 +242,7 @@ Tensor GroupNormImpl::forward(const Tensor& input) {
 }
 
 void GroupNormImpl::pretty_print(std::ostream& os) const {
-    os << "GroupNorm(" << options.num_groups() << ", " << options.num_channels() << ", eps=" << options.eps()
+    os << "ember::nn::GroupNorm(" << options.num_groups() << ", " << options.num_channels() << ", eps=" << options.eps()
        << ", affine=" << (options.affine() ? "true" : "false") << ")";
 }
 

@@ -42,4 +42,24 @@ Tensor unary_with_grad(UnaryOp op, const char* name, const char* node_name, cons
     return y;
 }
 
+// An in-place activation (torch::relu_(x), leaky_relu_, ...): runs `op`, the out-of-place op,
+// and writes its result into `self`. Without autograd it writes straight back; with autograd, op
+// runs on a copy of the old values (which its backward saves and the write would otherwise
+// overwrite) and the result's history moves into self, as clamp_ does.
+template <typename Op>
+Tensor& activation_inplace(Tensor& self, const char* name, Op op) {
+    check_inplace(name, self);
+    const bool record = autograd::needs_grad(self);
+    Tensor r = op(record ? self.clone() : self);
+    EMBER_ENFORCE(r.dtype() == self.dtype(), DTypeError, name, ": the result (", dtype_name(r.dtype()),
+                  ") cannot be stored in place in ", describe(self), "; use the out-of-place op");
+    if (r.requires_grad()) {
+        transplant(self, r, name);
+    } else {
+        copy_into(self, r);
+        self.storage()->bump_version();
+    }
+    return self;
+}
+
 }  // namespace ember::detail

@@ -90,6 +90,24 @@ Tensor silu(const Tensor& x) {
                            });
 }
 
+// ---- in place (libtorch's torch::relu_(x), x.relu_(), ...) ----
+
+Tensor& relu_(Tensor& x) {
+    return activation_inplace(x, "relu_", [](const Tensor& t) { return relu(t); });
+}
+Tensor& sigmoid_(Tensor& x) {
+    return activation_inplace(x, "sigmoid_", [](const Tensor& t) { return sigmoid(t); });
+}
+Tensor& tanh_(Tensor& x) {
+    return activation_inplace(x, "tanh_", [](const Tensor& t) { return tanh(t); });
+}
+Tensor& silu_(Tensor& x) {
+    return activation_inplace(x, "silu_", [](const Tensor& t) { return silu(t); });
+}
+Tensor& Tensor::relu_() { return ember::relu_(*this); }
+Tensor& Tensor::sigmoid_() { return ember::sigmoid_(*this); }
+Tensor& Tensor::tanh_() { return ember::tanh_(*this); }
+
 // ---- the fused backward ops (libtorch's; see derivatives.yaml) ----
 // Each is linear in its first argument g, so its gradient for g is the op itself applied to the
 // incoming gradient; the gradient for its second argument is written with differentiable ops.

@@ -6,7 +6,7 @@ namespace difftest {
 bool Case::op_unary(const Val& x) {
     const Stats s = stats_of(x);
     const std::string n = x.name;
-    switch (r_.i(0, 21)) {
+    switch (r_.i(0, 25)) {
         case 0:
             return apply(
                 "neg(" + n + ")", false, [](const auto& a) { return a.neg(); }, x);
@@ -113,6 +113,47 @@ bool Case::op_unary(const Val& x) {
                     "clamp_min(" + n + ", " + num(lo) + ")", false, [=](const auto& a) { return a.clamp_min(lo); }, x);
             return apply(
                 "clamp_max(" + n + ", " + num(hi) + ")", false, [=](const auto& a) { return a.clamp_max(hi); }, x);
+        }
+        case 22: {  // leaky_relu, sometimes in place on a copy
+            static const std::vector<double> slopes = {0.01, 0.2, -0.5, 1.5};
+            const double slope = r_.pick(slopes);
+            if (!away_from(x, 0)) return false;
+            // libtorch's leaky_relu_ reads its output in backward and refuses a negative slope
+            // there; ember's reads a copy of the input and takes any slope (docs/porting.md).
+            if (slope >= 0 && r_.p(0.3))
+                return apply(
+                    "leaky_relu_(" + n + ".clone(), " + num(slope) + ")", false,
+                    [=](const auto& a) {
+                        auto y = a.clone();
+                        return leaky_relu_(y, slope);
+                    },
+                    x);
+            return apply(
+                "leaky_relu(" + n + ", " + num(slope) + ")", false, [=](const auto& a) { return leaky_relu(a, slope); },
+                x);
+        }
+        case 23: {  // elu with libtorch's three coefficients
+            static const std::vector<double> alphas = {1, 0.5, 2}, scales = {1, 1.5}, input_scales = {1, 0.5};
+            const double alpha = r_.pick(alphas), scale = r_.pick(scales), input_scale = r_.pick(input_scales);
+            if (!away_from(x, 0) || s.max > 20) return false;
+            return apply(
+                "elu(" + n + ", " + num(alpha) + ", " + num(scale) + ", " + num(input_scale) + ")", false,
+                [=](const auto& a) { return elu(a, alpha, scale, input_scale); }, x);
+        }
+        case 24: {  // gelu, exact or tanh
+            const bool tanh_form = r_.p(0.5);
+            return apply(
+                std::string("gelu(") + n + (tanh_form ? ", \"tanh\")" : ")"), false,
+                [=](const auto& a) { return gelu(a, tanh_form ? "tanh" : "none"); }, x);
+        }
+        case 25: {  // hardtanh: the kinks at both edges are kept away from
+            if (s.max - s.min < 0.1) return false;
+            double lo = std::round(r_.u(s.min - 0.2, s.max) * 100) / 100;
+            double hi = std::round(r_.u(lo + 0.05, s.max + 0.5) * 100) / 100;
+            if (lo >= hi || !away_from(x, lo) || !away_from(x, hi)) return false;
+            return apply(
+                "hardtanh(" + n + ", " + num(lo) + ", " + num(hi) + ")", false,
+                [=](const auto& a) { return hardtanh(a, lo, hi); }, x);
         }
     }
     return false;

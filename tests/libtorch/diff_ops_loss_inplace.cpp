@@ -7,7 +7,7 @@ bool Case::op_loss(const Val& x) {
     const int red = static_cast<int>(r_.i(0, 2));
     const std::string n = x.name, rs = std::string(", ") + red_name(red) + ")";
     const Dt dt = x.dt();
-    switch (r_.i(0, 5)) {
+    switch (r_.i(0, 8)) {
         case 0: {
             const Val& y = input(x.shape(), dt);
             return apply(
@@ -87,8 +87,9 @@ bool Case::op_loss(const Val& x) {
                 t.d = t2;
                 note(t.name + " with some entries set to -1 = {" + join(tv) + "}");
             }
-            const std::string tail =
-                (use_w ? ", weight=" + w.name : "") + (ignore != -100 ? ", ignore_index=-1" : "") + rs;
+            const double eps = r_.p(0.3) ? 0.2 : 0.0;  // label smoothing
+            const std::string tail = (use_w ? ", weight=" + w.name : "") + (ignore != -100 ? ", ignore_index=-1" : "") +
+                                     (eps > 0 ? ", label_smoothing=0.2" : "") + rs;
             if (is_nll) {
                 const Val* lp = apply(
                     "log_softmax(" + n + ", -1)", false, [](const auto& a) { return a.log_softmax(-1); }, x);
@@ -102,9 +103,50 @@ bool Case::op_loss(const Val& x) {
             return apply(
                 "cross_entropy(" + n + ", " + t.name + tail, false,
                 [=](const auto& a, const auto& b, const auto& c) {
-                    return xent(a, b, use_w ? &c : nullptr, ignore, red);
+                    return xent(a, b, use_w ? &c : nullptr, ignore, red, eps);
                 },
                 x, t, w);
+        }
+        case 6: {  // l1_loss; the kink at x = y is kept away from
+            const Val& y = input(x.shape(), dt);
+            const Val* d = apply(
+                n + " - " + y.name, false, [](const auto& a, const auto& b) { return a - b; }, x, y);
+            if (!d || !away_from(*d, 0)) return true;
+            return apply(
+                "l1_loss(" + n + ", " + y.name + rs, false, [=](const auto& a, const auto& b) { return l1(a, b, red); },
+                x, y);
+        }
+        case 7: {  // smooth_l1_loss or huber_loss, away from |x - y| = beta (the switch of branches)
+            static const std::vector<double> betas = {1, 0.5, 2, 0};
+            const double beta = r_.pick(betas);
+            const bool is_huber = beta > 0 && r_.p(0.5);
+            const Val& y = input(x.shape(), dt);
+            const Val* d = apply(
+                n + " - " + y.name, false, [](const auto& a, const auto& b) { return a - b; }, x, y);
+            if (!d || !away_from(*d, beta) || !away_from(*d, -beta) || !away_from(*d, 0)) return true;
+            if (is_huber)
+                return apply(
+                    "huber_loss(" + n + ", " + y.name + ", delta=" + num(beta) + rs, false,
+                    [=](const auto& a, const auto& b) { return huber(a, b, red, beta); }, x, y);
+            return apply(
+                "smooth_l1_loss(" + n + ", " + y.name + ", beta=" + num(beta) + rs, false,
+                [=](const auto& a, const auto& b) { return smooth_l1(a, b, red, beta); }, x, y);
+        }
+        case 8: {  // kl_div of log_softmax(x) from a probability target (log_target: its log), 4 reductions
+            if (x.dim() == 0) return false;
+            // mean is rare: libtorch warns on every call with it (mean is not the divergence)
+            const int kred = r_.p(0.1) ? 1 : static_cast<int>(r_.pick(std::vector<int64_t>{0, 2, 3}));
+            const bool log_target = r_.p(0.5);
+            Val logits = constant(x.shape(), dt, -2, 2);
+            const Val* y = apply(
+                std::string(log_target ? "log_softmax(" : "softmax(") + logits.name + ", -1)", false,
+                [=](const auto& a) { return log_target ? a.log_softmax(-1) : a.softmax(-1); }, logits);
+            const Val* lp = apply(
+                "log_softmax(" + n + ", -1)", false, [](const auto& a) { return a.log_softmax(-1); }, x);
+            return apply(
+                "kl_div(" + lp->name + ", " + y->name + (log_target ? ", log_target" : "") + ", " + red_name(kred) +
+                    ")",
+                false, [=](const auto& a, const auto& b) { return kldiv(a, b, kred, log_target); }, *lp, *y);
         }
     }
     return false;

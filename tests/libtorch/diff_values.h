@@ -234,7 +234,7 @@ O t_red(O o, int r) {
     if (r == 1) return o.reduction(torch::kMean);
     return o.reduction(torch::kSum);
 }
-inline const char* red_name(int r) { return r == 0 ? "none" : r == 1 ? "mean" : "sum"; }
+inline const char* red_name(int r) { return r == 0 ? "none" : r == 1 ? "mean" : r == 2 ? "sum" : "batchmean"; }
 
 inline ETensor mse(const ETensor& x, const ETensor& y, int r) {
     return EF::mse_loss(x, y, EF::MSELossFuncOptions(e_red(r)));
@@ -276,17 +276,49 @@ inline TTensor nll(const TTensor& x, const TTensor& t, const TTensor* w, int64_t
     o.ignore_index(ignore);
     return TF::nll_loss(x, t, o);
 }
-inline ETensor xent(const ETensor& x, const ETensor& t, const ETensor* w, int64_t ignore, int r) {
+inline ETensor xent(const ETensor& x, const ETensor& t, const ETensor* w, int64_t ignore, int r, double eps = 0) {
     EF::CrossEntropyFuncOptions o(e_red(r));
     if (w) o.weight(*w);
-    o.ignore_index(ignore);
+    o.ignore_index(ignore).label_smoothing(eps);
     return EF::cross_entropy(x, t, o);
 }
-inline TTensor xent(const TTensor& x, const TTensor& t, const TTensor* w, int64_t ignore, int r) {
+inline TTensor xent(const TTensor& x, const TTensor& t, const TTensor* w, int64_t ignore, int r, double eps = 0) {
     auto o = t_red(TF::CrossEntropyFuncOptions(), r);
     if (w) o.weight(*w);
-    o.ignore_index(ignore);
+    o.ignore_index(ignore).label_smoothing(eps);
     return TF::cross_entropy(x, t, o);
+}
+inline ETensor l1(const ETensor& x, const ETensor& y, int r) {
+    return EF::l1_loss(x, y, EF::L1LossFuncOptions(e_red(r)));
+}
+inline TTensor l1(const TTensor& x, const TTensor& y, int r) {
+    return TF::l1_loss(x, y, t_red(TF::L1LossFuncOptions(), r));
+}
+// libtorch 1.13's F::smooth_l1_loss reads beta from its fourth argument only (see ember's functional.h).
+inline ETensor smooth_l1(const ETensor& x, const ETensor& y, int r, double beta) {
+    return EF::smooth_l1_loss(x, y, EF::SmoothL1LossFuncOptions(e_red(r)).beta(beta));
+}
+inline TTensor smooth_l1(const TTensor& x, const TTensor& y, int r, double beta) {
+    return TF::smooth_l1_loss(x, y, t_red(TF::SmoothL1LossFuncOptions(), r), beta);
+}
+inline ETensor huber(const ETensor& x, const ETensor& y, int r, double delta) {
+    return EF::huber_loss(x, y, EF::HuberLossFuncOptions(e_red(r)).delta(delta));
+}
+inline TTensor huber(const TTensor& x, const TTensor& y, int r, double delta) {
+    return TF::huber_loss(x, y, t_red(TF::HuberLossFuncOptions(), r).delta(delta));
+}
+// reduction 3 is batchmean.
+inline ETensor kldiv(const ETensor& x, const ETensor& y, int r, bool log_target) {
+    EF::KLDivFuncOptions o = r == 3 ? EF::KLDivFuncOptions(ember::kBatchMean) : EF::KLDivFuncOptions(e_red(r));
+    return EF::kl_div(x, y, o.log_target(log_target));
+}
+inline TTensor kldiv(const TTensor& x, const TTensor& y, int r, bool log_target) {
+    TF::KLDivFuncOptions o;
+    if (r == 3)
+        o.reduction(torch::kBatchMean);
+    else
+        o = t_red(o, r);
+    return TF::kl_div(x, y, o.log_target(log_target));
 }
 
 }  // namespace difftest

@@ -81,6 +81,15 @@ CATCH_TEST_CASE("node names: every elementwise op records libtorch's grad_fn nam
         {"relu", [](auto& x, auto&) { return x.relu(); }, [](auto& x, auto&) { return x.relu(); }},
         {"softplus", [](auto& x, auto&) { return ember::softplus(x, 2.0, 20); }, [](auto& x, auto&) { return torch::softplus(x, 2.0, 20); }},
         {"silu", [](auto& x, auto&) { return ember::silu(x); }, [](auto& x, auto&) { return torch::silu(x); }},
+        {"leaky_relu", [](auto& x, auto&) { return ember::leaky_relu(x, 0.2); }, [](auto& x, auto&) { return torch::leaky_relu(x, 0.2); }},
+        {"elu", [](auto& x, auto&) { return ember::elu(x, 0.5); }, [](auto& x, auto&) { return torch::elu(x, 0.5); }},
+        {"gelu", [](auto& x, auto&) { return ember::gelu(x); }, [](auto& x, auto&) { return torch::gelu(x); }},
+        {"gelu tanh", [](auto& x, auto&) { return ember::gelu(x, "tanh"); }, [](auto& x, auto&) { return torch::gelu(x, "tanh"); }},
+        {"hardtanh", [](auto& x, auto&) { return ember::hardtanh(x, 0.7, 1.2); }, [](auto& x, auto&) { return torch::hardtanh(x, 0.7, 1.2); }},
+        {"leaky_relu_backward", [](auto& x, auto& y) { return ember::leaky_relu_backward(x, y, 0.2, false); }, [](auto& x, auto& y) { return torch::leaky_relu_backward(x, y, 0.2, false); }},
+        {"elu_backward", [](auto& x, auto& y) { return ember::elu_backward(x, 1.0, 1.0, 1.0, false, y); }, [](auto& x, auto& y) { return torch::elu_backward(x, 1.0, 1.0, 1.0, false, y); }},
+        {"gelu_backward", [](auto& x, auto& y) { return ember::gelu_backward(x, y); }, [](auto& x, auto& y) { return torch::gelu_backward(x, y); }},
+        {"hardtanh_backward", [](auto& x, auto& y) { return ember::hardtanh_backward(x, y, 0.7, 1.2); }, [](auto& x, auto& y) { return torch::hardtanh_backward(x, y, 0.7, 1.2); }},
         {"clamp(x, lo, hi)", [](auto& x, auto&) { return ember::clamp(x, 0.7, 1.2); }, [](auto& x, auto&) { return torch::clamp(x, 0.7, 1.2); }},
         {"clamp(x, lo, none)", [](auto& x, auto&) { return ember::clamp(x, 0.7, std::nullopt); }, [](auto& x, auto&) { return torch::clamp(x, 0.7, c10::nullopt); }},
         {"clamp_min", [](auto& x, auto&) { return ember::clamp_min(x, 0.7); }, [](auto& x, auto&) { return torch::clamp_min(x, 0.7); }},
@@ -94,6 +103,14 @@ CATCH_TEST_CASE("node names: every elementwise op records libtorch's grad_fn nam
         // In-place ops take the out-of-place op's node.
         {"(x * 1).add_(2.0)", [](auto& x, auto&) { return (x * 1.0).add_(2.0); }, [](auto& x, auto&) { return (x * 1.0).add_(2.0); }},
         {"(x * 1).mul_(y)", [](auto& x, auto& y) { return (x * 1.0).mul_(y); }, [](auto& x, auto& y) { return (x * 1.0).mul_(y); }},
+        {"relu_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return y.relu_(); }, [](auto& x, auto&) { auto y = x * 1.0; return y.relu_(); }},
+        {"sigmoid_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return y.sigmoid_(); }, [](auto& x, auto&) { auto y = x * 1.0; return y.sigmoid_(); }},
+        {"tanh_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return ember::tanh_(y); }, [](auto& x, auto&) { auto y = x * 1.0; return torch::tanh_(y); }},
+        {"silu_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return ember::silu_(y); }, [](auto& x, auto&) { auto y = x * 1.0; return torch::silu_(y); }},
+        {"leaky_relu_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return ember::leaky_relu_(y, 0.2); }, [](auto& x, auto&) { auto y = x * 1.0; return torch::leaky_relu_(y, 0.2); }},
+        {"elu_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return ember::elu_(y); }, [](auto& x, auto&) { auto y = x * 1.0; return torch::elu_(y); }},
+        {"gelu_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return ember::gelu_(y); }, [](auto& x, auto&) { auto y = x * 1.0; return torch::gelu_(y); }},
+        {"hardtanh_(x * 1)", [](auto& x, auto&) { auto y = x * 1.0; return ember::hardtanh_(y); }, [](auto& x, auto&) { auto y = x * 1.0; return torch::hardtanh_(y); }},
         {"(x * 1).clamp_(lo, hi)", [](auto& x, auto&) { return (x * 1.0).clamp_(0.7, 1.2); }, [](auto& x, auto&) { return (x * 1.0).clamp_(0.7, 1.2); }},
     };
     // clang-format on
@@ -108,7 +125,7 @@ CATCH_TEST_CASE("node names: every elementwise op records libtorch's grad_fn nam
     }
 }
 
-CATCH_TEST_CASE("node names: the gradients of sigmoid, relu and softplus with create_graph", "[libtorch][names]") {
+CATCH_TEST_CASE("node names: the gradients of the activations with create_graph", "[libtorch][names]") {
     const std::vector<double> xv = {-1.2, 0.3, 2.0};
     ETensor ex = ember::tensor(xv, ember::dtype(ember::kFloat64)).requires_grad_();
     TTensor tx = torch::tensor(xv, torch::kFloat64).requires_grad_();
@@ -124,6 +141,18 @@ CATCH_TEST_CASE("node names: the gradients of sigmoid, relu and softplus with cr
     CATCH_CHECK(grad_node(e_relu, ex) == grad_node(t_relu, tx));
     CATCH_CHECK(grad_node(e_softplus, ex) == grad_node(t_softplus, tx));
     CATCH_CHECK(grad_node(e_silu, ex) == grad_node(t_silu, tx));
+    auto e_leaky = [](const ETensor& t) { return ember::leaky_relu(t, 0.1); };
+    auto t_leaky = [](const TTensor& t) { return torch::leaky_relu(t, 0.1); };
+    auto e_elu = [](const ETensor& t) { return ember::elu(t, 0.5); };
+    auto t_elu = [](const TTensor& t) { return torch::elu(t, 0.5); };
+    auto e_gelu = [](const ETensor& t) { return ember::gelu(t, "tanh"); };
+    auto t_gelu = [](const TTensor& t) { return torch::gelu(t, "tanh"); };
+    auto e_hardtanh = [](const ETensor& t) { return ember::hardtanh(t, -1.0, 1.0); };
+    auto t_hardtanh = [](const TTensor& t) { return torch::hardtanh(t, -1.0, 1.0); };
+    CATCH_CHECK(grad_node(e_leaky, ex) == grad_node(t_leaky, tx));
+    CATCH_CHECK(grad_node(e_elu, ex) == grad_node(t_elu, tx));
+    CATCH_CHECK(grad_node(e_gelu, ex) == grad_node(t_gelu, tx));
+    CATCH_CHECK(grad_node(e_hardtanh, ex) == grad_node(t_hardtanh, tx));
     CATCH_CHECK(grad_node(e_sigmoid, ex) == "SigmoidBackwardBackward0");
 }
 

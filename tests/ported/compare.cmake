@@ -7,6 +7,10 @@ endif()
 if(NOT torch_rc EQUAL 0)
   message(FATAL_ERROR "the libtorch build failed (${torch_rc}):\n${torch_out}\n${torch_err}")
 endif()
+# A program that prints a module prints its framework's namespace (libtorch's
+# `torch::nn::Linear(...)`, ember's `ember::nn::Linear(...)`): the rename the source gets is applied
+# to libtorch's output too, and to nothing else.
+string(REPLACE "torch::" "ember::" torch_out "${torch_out}")
 if(NOT ember_out STREQUAL torch_out)
   file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/ember.out "${ember_out}")
   file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/torch.out "${torch_out}")

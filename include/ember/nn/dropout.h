@@ -5,6 +5,7 @@
 
 namespace ember::nn {
 
+// inplace: scale the input itself (it must not be a leaf that requires grad).
 struct DropoutOptions {
     DropoutOptions(double p = 0.5) : p_(p) {}
     EMBER_ARG(double, p);
@@ -19,11 +20,18 @@ struct DropoutFuncOptions {
     EMBER_ARG(bool, inplace) = false;
 };
 using Dropout2dFuncOptions = DropoutFuncOptions;
-inline Tensor dropout(const Tensor& x, const DropoutFuncOptions& o) { return dropout(x, o.p(), o.training()); }
+// inplace(true) is rejected rather than ignored (the functional forms do not write into x).
+inline Tensor dropout(const Tensor& x, const DropoutFuncOptions& o) {
+    EMBER_ENFORCE(!o.inplace(), NotImplementedError, "F::dropout: inplace=true is not implemented; use nn::Dropout");
+    return dropout(x, o.p(), o.training());
+}
 // Channel dropout for [N, C, H, W] (or unbatched [C, H, W]) input: each whole channel of each
 // image is zeroed with probability p while training, the rest scaled by 1 / (1 - p).
 Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true);
-inline Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) { return dropout2d(x, o.p(), o.training()); }
+inline Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) {
+    EMBER_ENFORCE(!o.inplace(), NotImplementedError, "F::dropout2d: inplace=true is not implemented");
+    return dropout2d(x, o.p(), o.training());
+}
 }  // namespace functional
 
 // Zeroes each element with probability p while training (scaling the rest by 1 / (1 - p));
@@ -31,7 +39,7 @@ inline Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) { return
 class DropoutImpl : public Module {
 public:
     explicit DropoutImpl(const DropoutOptions& options = {});
-    Tensor forward(const Tensor& x) { return functional::dropout(x, options.p(), is_training()); }
+    Tensor forward(Tensor x);
     void pretty_print(std::ostream& os) const override;
     DropoutOptions options;
 };
@@ -39,9 +47,13 @@ EMBER_MODULE(Dropout);
 
 class Dropout2dImpl : public Module {
 public:
-    explicit Dropout2dImpl(const Dropout2dOptions& options = {}) : Module("Dropout2d"), options(options) {}
+    explicit Dropout2dImpl(const Dropout2dOptions& options = {}) : Module("Dropout2d"), options(options) {
+        EMBER_ENFORCE(!options.inplace(), NotImplementedError, "Dropout2d: inplace=true is not implemented");
+    }
     Tensor forward(const Tensor& x) { return functional::dropout2d(x, options.p(), is_training()); }
-    void pretty_print(std::ostream& os) const override { os << "Dropout2d(p=" << options.p() << ", inplace=false)"; }
+    void pretty_print(std::ostream& os) const override {
+        os << "ember::nn::Dropout2d(p=" << options.p() << ", inplace=false)";
+    }
     Dropout2dOptions options;
 };
 EMBER_MODULE(Dropout2d);
@@ -59,7 +71,7 @@ public:
     explicit FlattenImpl(const FlattenOptions& options = {}) : Module("Flatten"), options(options) {}
     Tensor forward(const Tensor& x) { return flatten(x, options.start_dim(), options.end_dim()); }
     void pretty_print(std::ostream& os) const override {
-        os << "Flatten(start_dim=" << options.start_dim() << ", end_dim=" << options.end_dim() << ")";
+        os << "ember::nn::Flatten(start_dim=" << options.start_dim() << ", end_dim=" << options.end_dim() << ")";
     }
     FlattenOptions options;
 };

@@ -1,63 +1,15 @@
 #pragma once
 // nn::functional: the stateless forms of the layers and losses (libtorch's torch::nn::functional,
 // usually aliased `namespace F = ember::nn::functional;`). The loss modules of loss.h call these.
+#include <optional>
+
+#include "ember/nn/functional_activation.h"
 #include "ember/nn/layers.h"
-#include "ember/nn/options.h"
+#include "ember/nn/loss_options.h"
 
 namespace ember::nn {
 
-// How a loss turns its per-element values into the result: the mean (the default), the sum, or
-// no reduction at all (a tensor of per-element or per-sample losses).
-enum class Reduction { None, Mean, Sum };
-const char* reduction_name(Reduction r);
-
-struct MSELossOptions {
-    MSELossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
-    EMBER_ARG(Reduction, reduction);
-};
-
-// `weight` (optional) rescales each element's loss; it broadcasts against the input.
-struct BCELossOptions {
-    BCELossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
-    EMBER_ARG(Tensor, weight);
-    EMBER_ARG(Reduction, reduction);
-};
-
-// `pos_weight` (optional, broadcast over the last dim) multiplies the loss of positive targets:
-// the usual cure for class imbalance, as in PyTorch.
-struct BCEWithLogitsLossOptions {
-    BCEWithLogitsLossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
-    EMBER_ARG(Tensor, weight);
-    EMBER_ARG(Tensor, pos_weight);
-    EMBER_ARG(Reduction, reduction);
-};
-
-// `weight` (optional, shape [C]) weights each class; targets equal to `ignore_index` contribute
-// nothing, neither to the sum nor to the mean's denominator.
-struct NLLLossOptions {
-    NLLLossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
-    EMBER_ARG(Tensor, weight);
-    EMBER_ARG(int64_t, ignore_index) = -100;
-    EMBER_ARG(Reduction, reduction);
-};
-
-struct CrossEntropyLossOptions {
-    CrossEntropyLossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
-    EMBER_ARG(Tensor, weight);
-    EMBER_ARG(int64_t, ignore_index) = -100;
-    EMBER_ARG(Reduction, reduction);
-};
-
 namespace functional {
-
-// The activations are the ops themselves (relu, sigmoid, ...), so F::relu(x) == ember::relu(x).
-using ember::log_sigmoid;
-using ember::log_softmax;
-using ember::relu;
-using ember::sigmoid;
-using ember::softmax;
-using ember::softplus;
-using ember::tanh;
 
 // Inverted dropout: in training, each element is zeroed with probability p and the survivors are
 // scaled by 1 / (1 - p), so E[dropout(x)] = x and evaluation needs no rescaling. Identity when
@@ -69,6 +21,26 @@ Tensor apply_reduction(const Tensor& loss, Reduction reduction);
 
 // l = (x - y)^2, input and target of the same shape.
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions& options = {});
+
+// l = |x - y|.
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossOptions& options = {});
+
+// l = |d| < beta ? d^2 / (2 beta) : |d| - beta / 2 for d = x - y (beta = 0: |d|). beta is
+// options.beta(), or the fourth argument of libtorch 1.13's signature when given (a ValueError if
+// both are set and differ). libtorch 1.13 itself reads only the fourth argument, so there
+// F::smooth_l1_loss(x, y, F::SmoothL1LossFuncOptions().beta(0.5)) silently uses beta = 1;
+// libtorch 2 reads options.beta(), as ember does (docs/porting.md).
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossOptions& options = {},
+                      std::optional<double> beta = std::nullopt);
+
+// l = |d| < delta ? d^2 / 2 : delta (|d| - delta / 2) for d = x - y.
+Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossOptions& options = {});
+
+// KL divergence of `target` from exp(input), input holding log-probabilities:
+// l = y (log y - x) (0 where y = 0), or e^y (y - x) with log_target. batchmean divides the sum by
+// input.size(0); mean divides it by the number of elements (libtorch warns that this is not the
+// KL divergence; so does this comment).
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options = {});
 
 // l = -w [y log p + (1 - y) log(1 - p)] for probabilities p in [0, 1]; each log is clamped to
 // >= -100 as in PyTorch, so p = 0 or 1 gives a finite loss. The gradient is PyTorch's
@@ -89,21 +61,10 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
 // Cross entropy of logits [N, C] against class indices [N]: nll_loss(log_softmax(input, 1)),
 // i.e. l_i = logsumexp_c(x_ic) - x_{i,t_i}, stable for large logits. A floating target of the
 // input's shape is read as class probabilities: l_i = -sum_c w_c y_ic log_softmax(x)_ic.
+// label_smoothing eps mixes the target with the uniform distribution, PyTorch's way: with class
+// indices, l_i = (1 - eps) nll_i + eps / C sum_c w_c (-log_softmax(x)_ic), the mean dividing both
+// terms by sum_i w_{t_i}; with probabilities, y becomes (1 - eps) y + eps / C.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options = {});
-
-// libtorch names the functional options separately; here they are the same types.
-using MSELossFuncOptions = MSELossOptions;
-using BinaryCrossEntropyFuncOptions = BCELossOptions;
-using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
-using NLLLossFuncOptions = NLLLossOptions;
-using CrossEntropyFuncOptions = CrossEntropyLossOptions;
 
 }  // namespace functional
 }  // namespace ember::nn
-
-namespace ember {
-// libtorch's spellings: MSELossOptions().reduction(ember::kSum).
-inline constexpr nn::Reduction kNone = nn::Reduction::None;
-inline constexpr nn::Reduction kMean = nn::Reduction::Mean;
-inline constexpr nn::Reduction kSum = nn::Reduction::Sum;
-}  // namespace ember

@@ -9,74 +9,20 @@
 #include <ostream>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
 #include "ember/autograd/grad_mode.h"
+#include "ember/nn/ordered_dict.h"
 #include "ember/ops/ops.h"
 #include "ember/tensor/tensor.h"
 
 namespace ember::nn {
 
-// Insertion-ordered name -> value map (libtorch's OrderedDict, reduced to what ember needs).
+// The name -> value map of parameters, buffers and children (ember::OrderedDict keyed by name).
 template <typename V>
-class OrderedDict {
-public:
-    struct Item {
-        std::string first;
-        V second;
-        const std::string& key() const { return first; }
-        V& value() { return second; }
-        const V& value() const { return second; }
-    };
-    V& insert(std::string key, V value) {
-        EMBER_ENFORCE(!contains(key), ValueError, "OrderedDict: key \"", key, "\" already exists");
-        items_.push_back({std::move(key), std::move(value)});
-        return items_.back().second;
-    }
-    bool contains(const std::string& key) const { return find(key) != nullptr; }
-    const V* find(const std::string& key) const {
-        for (const Item& i : items_)
-            if (i.first == key) return &i.second;
-        return nullptr;
-    }
-    V* find(const std::string& key) {
-        for (Item& i : items_)
-            if (i.first == key) return &i.second;
-        return nullptr;
-    }
-    V& operator[](const std::string& key) {
-        V* v = find(key);
-        EMBER_ENFORCE(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
-        return *v;
-    }
-    const V& operator[](const std::string& key) const {
-        const V* v = find(key);
-        EMBER_ENFORCE(v != nullptr, IndexError, "OrderedDict: no key \"", key, "\"");
-        return *v;
-    }
-    std::vector<std::string> keys() const {
-        std::vector<std::string> k;
-        for (const Item& i : items_) k.push_back(i.first);
-        return k;
-    }
-    std::vector<V> values() const {
-        std::vector<V> v;
-        for (const Item& i : items_) v.push_back(i.second);
-        return v;
-    }
-    std::vector<Item>& items() { return items_; }
-    const std::vector<Item>& items() const { return items_; }
-    std::size_t size() const { return items_.size(); }
-    bool empty() const { return items_.empty(); }
-    auto begin() { return items_.begin(); }
-    auto end() { return items_.end(); }
-    auto begin() const { return items_.begin(); }
-    auto end() const { return items_.end(); }
-
-private:
-    std::vector<Item> items_;
-};
+using OrderedDict = ember::OrderedDict<std::string, V>;
 
 class Module : public std::enable_shared_from_this<Module> {
 public:
@@ -105,6 +51,12 @@ public:
     }
     // Replaces a registered child (e.g. a new output layer), keeping its position.
     void replace_module(const std::string& name, std::shared_ptr<Module> module);
+    template <typename Holder, typename = decltype(std::declval<Holder>().ptr())>
+    void replace_module(const std::string& name, const Holder& holder) {
+        replace_module(name, std::shared_ptr<Module>(holder.ptr()));
+    }
+    // Removes a registered child (an IndexError if there is none).
+    void unregister_module(const std::string& name);
 
     // Parameters, buffers and children; the named forms use dotted paths ("0.weight", "encoder.1.bias").
     std::vector<Tensor> parameters(bool recurse = true) const;
@@ -175,6 +127,9 @@ protected:
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
 
+// A C++ type's readable name ("ember::nn::LinearImpl"), for errors about module types.
+std::string type_name(const std::type_info& type);
+
 // Replaces the contents of `t` (storage, dtype, device, layout) with those of `value` while the
 // TensorImpl stays the same object, so every handle to it sees the change (PyTorch's `.data = `).
 void set_data(Tensor& t, const Tensor& value);
@@ -201,6 +156,11 @@ public:
     template <typename... Args>
     decltype(auto) operator()(Args&&... args) const {
         return checked()->forward(std::forward<Args>(args)...);
+    }
+    // holder[i] is (*holder)[i]: seq[0], list[2], dict["fc"], as in libtorch.
+    template <typename Arg>
+    decltype(auto) operator[](Arg&& arg) const {
+        return (*checked())[std::forward<Arg>(arg)];
     }
 
 private:

@@ -2,6 +2,9 @@
 // Everything of ember::nn: modules and layers, the functional forms and losses, initialisers,
 // gradient clipping, ember::optim (optimizers and learning-rate schedulers), the RBM/DBN models,
 // and saving/loading a module.
+#include "ember/nn/activation.h"
+#include "ember/nn/any_module.h"
+#include "ember/nn/aten_losses.h"
 #include "ember/nn/clip_grad.h"
 #include "ember/nn/conv.h"
 #include "ember/nn/dbn.h"
@@ -9,10 +12,13 @@
 #include "ember/nn/embedding.h"
 #include "ember/nn/expanding_array.h"
 #include "ember/nn/functional.h"
+#include "ember/nn/functional_module.h"
 #include "ember/nn/init.h"
 #include "ember/nn/layers.h"
 #include "ember/nn/loss.h"
 #include "ember/nn/module.h"
+#include "ember/nn/module_dict.h"
+#include "ember/nn/module_list.h"
 #include "ember/nn/normalization.h"
 #include "ember/nn/optim/adagrad.h"
 #include "ember/nn/optim/adam.h"
@@ -24,4 +30,5 @@
 #include "ember/nn/optim/sgd.h"
 #include "ember/nn/pooling.h"
 #include "ember/nn/rbm.h"
+#include "ember/nn/sequential.h"
 #include "ember/nn/serialize.h"

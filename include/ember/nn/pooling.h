@@ -84,7 +84,7 @@ inline Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOp
         explicit Name##Impl(decltype(Options::first_field) first) : Name##Impl(Options(first)) {} \
         Tensor forward(const Tensor& input) { return call(input, options); }                      \
         void pretty_print(std::ostream& os) const override {                                      \
-            os << #Name "(";                                                                      \
+            os << "ember::nn::" #Name "(";                                                        \
             print_fields;                                                                         \
             os << ")";                                                                            \
         }                                                                                         \

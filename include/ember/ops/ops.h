@@ -5,6 +5,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -127,6 +128,33 @@ Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);
 Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output);
 Tensor threshold_backward(const Tensor& grad_output, const Tensor& self, double threshold);
 Tensor softplus_backward(const Tensor& grad_output, const Tensor& self, double beta, double threshold);
+// The activations of libtorch with parameters (torch::leaky_relu, elu, gelu, hardtanh), and
+// their fused backward ops, each differentiable as the ones above:
+//   leaky_relu(x, s) = x > 0 ? x : s x;
+//   elu(x, alpha, scale, input_scale) = x > 0 ? scale x : scale alpha (e^(input_scale x) - 1);
+//   gelu(x, "none") = x Phi(x) (Phi the standard normal CDF, computed with erf);
+//   gelu(x, "tanh") = x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2;
+//   hardtanh(x, lo, hi) = clamp(x, lo, hi), whose gradient is 0 at lo and hi too.
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor elu(const Tensor& x, double alpha = 1, double scale = 1, double input_scale = 1);
+Tensor gelu(const Tensor& x, std::string_view approximate = "none");
+Tensor hardtanh(const Tensor& x, double min_val = -1, double max_val = 1);
+// g times the derivative, libtorch's signatures (is_result: the saved tensor is the output).
+Tensor leaky_relu_backward(const Tensor& grad_output, const Tensor& self, double negative_slope, bool self_is_result);
+Tensor elu_backward(const Tensor& grad_output, double alpha, double scale, double input_scale, bool is_result,
+                    const Tensor& self_or_result);
+Tensor gelu_backward(const Tensor& grad_output, const Tensor& self, std::string_view approximate = "none");
+Tensor hardtanh_backward(const Tensor& grad_output, const Tensor& self, double min_val, double max_val);
+// In place, as libtorch's torch::relu_(x), ...: the tensor is overwritten and returned. With
+// autograd the backward is the out-of-place op's (it saves a copy of the old values).
+Tensor& relu_(Tensor& x);
+Tensor& sigmoid_(Tensor& x);
+Tensor& tanh_(Tensor& x);
+Tensor& silu_(Tensor& x);
+Tensor& leaky_relu_(Tensor& x, double negative_slope = 0.01);
+Tensor& elu_(Tensor& x, double alpha = 1, double scale = 1, double input_scale = 1);
+Tensor& gelu_(Tensor& x, std::string_view approximate = "none");
+Tensor& hardtanh_(Tensor& x, double min_val = -1, double max_val = 1);
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
 Tensor clamp_min(const Tensor& x, double min);
 Tensor clamp_max(const Tensor& x, double max);

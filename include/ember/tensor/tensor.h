@@ -290,6 +290,9 @@ public:
     Tensor& mul_(double other);
     Tensor& div_(double other);
     Tensor& clamp_(std::optional<double> min, std::optional<double> max);
+    Tensor& relu_();
+    Tensor& sigmoid_();
+    Tensor& tanh_();
     Tensor& zero_();
     Tensor& fill_(double value);
     Tensor& copy_(const Tensor& src);
