@@ -41,15 +41,15 @@ struct Window2d;          // kernels/window.h
                           const int64_t* x_strides, int64_t dim_stride, int64_t dim_size);                           \
     int64_t scatter_add_kernel(ScalarType dtype, const ::ember::kernels::StridedIter& it, char* self,                \
                                const int64_t* self_strides, int64_t dim_stride, int64_t dim_size);                   \
-    /* Sliding windows over `batch` contiguous images [channels, height, width] (kernels/window.h): */             \
-    /* im2col writes each image's column matrix [channels kh kw, out_h out_w]; col2im writes the images as the */   \
-    /* sums of their column entries (overwriting `out`); max_pool2d writes per plane (g.channels == 1) and */      \
-    /* position the index iy * width + ix of the window's maximum. */                                               \
-    void im2col_kernel(ScalarType dtype, const ::ember::kernels::Window2d& g, int64_t batch, const void* in,       \
+    /* Sliding windows over `batch` contiguous images [channels, height, width] (kernels/window.h): */               \
+    /* im2col writes each image's column matrix [channels kh kw, out_h out_w]; col2im writes the images as the */    \
+    /* sums of their column entries (overwriting `out`); max_pool2d writes per plane (g.channels == 1) and */        \
+    /* position the index iy * width + ix of the window's maximum. */                                                \
+    void im2col_kernel(ScalarType dtype, const ::ember::kernels::Window2d& g, int64_t batch, const void* in,         \
                        void* cols);                                                                                  \
-    void col2im_kernel(ScalarType dtype, const ::ember::kernels::Window2d& g, int64_t batch, const void* cols,     \
+    void col2im_kernel(ScalarType dtype, const ::ember::kernels::Window2d& g, int64_t batch, const void* cols,       \
                        void* out);                                                                                   \
-    void max_pool2d_kernel(ScalarType dtype, const ::ember::kernels::Window2d& g, int64_t planes, const void* in,  \
+    void max_pool2d_kernel(ScalarType dtype, const ::ember::kernels::Window2d& g, int64_t planes, const void* in,    \
                            int64_t* indices);                                                                        \
     /* Philox streams (see kernels/philox.h) into a contiguous buffer of n elements. */                              \
     void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low,          \
