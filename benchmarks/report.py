@@ -27,6 +27,8 @@ TITLES = [
     ("mlp", "MLP 784-1024-1024-10 SGD step, batch {batch}"),
     ("rbm", "RBM CD-1 epoch, {rows}x784, {hidden} hidden, batch 100"),
     ("fcn5", "FCN-5 26752-2048x3-26752 SGD step, batch {batch}"),
+    ("lenet", "LeNet-5 SGD step (conv, max-pool, 400-120-84-10), batch {batch}"),
+    ("resblock", "ResNet basic block forward + backward, {channels} x {size} x {size}, batch {batch}"),
     ("overhead_add", "overhead: 1-element add, no autograd"),
     ("overhead_record", "overhead: 1-element add, recording autograd"),
     ("overhead_backward", "overhead: backward, per op of a chain"),
@@ -41,6 +43,8 @@ RATIO_TARGETS = {
     "mlp": {"libtorch": 1.2},
     "rbm": {"libtorch": 1.5, "sklearn": 2.0},
     "fcn5": {"libtorch": 1.5},
+    "lenet": {"libtorch": 1.0},
+    "resblock": {"libtorch": 1.0},
     "overhead_": {"libtorch": 10.0},
 }
 # Absolute targets on ember's own value (seconds): value must be < this.
@@ -250,6 +254,11 @@ def markdown_block(doc):
             run.get("date"), run.get("commit"), " (with uncommitted changes)" if run.get("dirty") else "",
             run.get("args", "").strip()),
         "",
+    ]
+    if "--merge" in run.get("args", ""):
+        out += ["(A merged run: the rows it did not measure keep the values, and the commit, of the run "
+                "that measured them; see results.json.)", ""]
+    out += [
         "- CPU: %s, %s cores; %s GiB RAM; %s" % (m.get("cpu"), m.get("cores"), m.get("mem_gib"), m.get("kernel")),
         "- compiler: %s; ember built Release, CUDA off" % m.get("compiler"),
         "- load average before / after the run: %s / %s" % (run.get("loadavg_start"), run.get("loadavg_end")),
