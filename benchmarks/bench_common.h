@@ -151,6 +151,15 @@ std::vector<unsigned char> read_idx_images(const std::string& root, Gunzip&& gun
 
 // The GEMM workload's problem, identical on every side: square n x n float32 A, B in [-1, 1] from
 // one fixed seed, C zeroed; `iters` timed calls (fewer for larger n).
+// A training-step workload's measurement: `warmup` untimed calls of step, then `steps` timed ones
+// into r.samples (seconds times `per_second`: 1 for s, 1e3 for ms), r.value their median.
+template <typename F>
+void time_steps(Result& r, long warmup, long steps, F&& step, double per_second) {
+    for (long i = 0; i < warmup; ++i) step();
+    for (long i = 0; i < steps; ++i) r.samples.push_back(time_once(step) * per_second);
+    r.value = median(r.samples);
+}
+
 struct GemmProblem {
     long n = 0, iters = 0;
     std::vector<float> A, B, C;

@@ -63,10 +63,8 @@ void mlp(const Args& a, int threads) {
         loss.backward();
         opt.step();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("mlp", "ms/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1e3);
     r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
     r.print();
 }
@@ -129,10 +127,8 @@ void fcn5(const Args& a, int threads) {
         loss.backward();
         opt.step();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("fcn5", "s/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step));
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1);
     r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
     r.print();
 }
@@ -158,10 +154,8 @@ void lenet(const Args& a, int threads) {
         loss.backward();
         opt.step();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("lenet", "ms/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1e3);
     r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
     r.print();
 }
@@ -183,10 +177,8 @@ void resblock(const Args& a, int threads) {
         auto out = ember::relu(bn2->forward(conv2->forward(h)) + x);
         out.sum().backward();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("resblock", "ms/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1e3);
     r.add("batch", std::to_string(batch)).add("channels", std::to_string(c)).add("size", std::to_string(size));
     r.print();
 }

@@ -49,10 +49,8 @@ void mlp(const Args& a, int threads) {
         loss.backward();
         opt.step();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("mlp", "ms/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1e3);
     r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
     r.print();
 }
@@ -167,10 +165,8 @@ void fcn5(const Args& a, int threads) {
         loss.backward();
         opt.step();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("fcn5", "s/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step));
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1);
     r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
     r.print();
 }
@@ -196,10 +192,8 @@ void lenet(const Args& a, int threads) {
         loss.backward();
         opt.step();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("lenet", "ms/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1e3);
     r.add("batch", std::to_string(batch)).add("steps", std::to_string(steps));
     r.print();
 }
@@ -216,15 +210,13 @@ void resblock(const Args& a, int threads) {
     auto x = torch::randn({batch, c, size, size}).requires_grad_();
     std::vector<torch::Tensor> leaves{conv1->weight, conv2->weight, bn1->weight, bn1->bias, bn2->weight, bn2->bias, x};
     auto step = [&] {
-        for (auto& p : leaves) p.mutable_grad() = torch::Tensor();
+        drop_grads(leaves);
         auto h = torch::relu(bn1->forward(conv1->forward(x)));
         auto out = torch::relu(bn2->forward(conv2->forward(h)) + x);
         out.sum().backward();
     };
-    for (long i = 0; i < warmup; ++i) step();
     Result r = result("resblock", "ms/step", threads);
-    for (long i = 0; i < steps; ++i) r.samples.push_back(bench::time_once(step) * 1e3);
-    r.value = bench::median(r.samples);
+    bench::time_steps(r, warmup, steps, step, 1e3);
     r.add("batch", std::to_string(batch)).add("channels", std::to_string(c)).add("size", std::to_string(size));
     r.print();
 }

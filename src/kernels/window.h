@@ -1,7 +1,9 @@
 #pragma once
 // The geometry of a sliding 2-D window (convolution, unfold/fold, pooling) and the index math of
-// each output element, as host-and-device functions: the CPU loops (src/cpu/window.cpp) and the
-// CUDA kernels (src/cuda/window.cu) call the same code, so the CPU tests cover the GPU's offsets.
+// each output element, as host-and-device functions. The CUDA kernels (src/cuda/window.cu) run
+// them one element per thread; the CPU loops (src/cpu/window.cpp) share max_pool_argmax and walk
+// whole rows for unfold/fold, and tests/test_window_math.cpp runs im2col_source and
+// col2im_pixel on the host against those loops, so the GPU's offsets are tested without a GPU.
 //
 // Window position (oy, ox) covers the input rows iy = oy * stride_h - pad_h + i * dil_h and the
 // columns ix = ox * stride_w - pad_w + j * dil_w for 0 <= i < kh, 0 <= j < kw. Positions outside

@@ -12,20 +12,28 @@ const char* reduction_name(Reduction r) {
     return "?";
 }
 
-Tensor functional::dropout(const Tensor& x, double p, bool training) {
-    EMBER_ENFORCE(p >= 0 && p <= 1, ValueError, "dropout: probability must be in [0, 1], got ", p);
-    EMBER_ENFORCE(x.defined(), ValueError, "dropout: undefined input");
+namespace {
+// Inverted dropout with one Bernoulli(1 - p) draw per element of `mask_like` (x's shape, or a
+// shape broadcasting against it), the survivors scaled by 1 / (1 - p); the mask is a constant
+// for autograd. Identity when !training or p == 0.
+Tensor scaled_dropout(const char* op, const Tensor& x, double p, bool training, const Tensor& mask_like) {
     if (!training || p == 0) return x;
-    EMBER_ENFORCE(x.is_floating_point(), DTypeError, "dropout: expected a floating input, got ", describe(x));
+    EMBER_ENFORCE(x.is_floating_point(), DTypeError, op, ": expected a floating input, got ", describe(x));
     // p == 1 drops everything; x * 0 keeps the result in the graph (its gradient is zero).
     if (p == 1) return x * 0.0;
-    // keep ~ Bernoulli(1 - p) with x's shape, dtype and device; the mask is a constant for autograd.
     Tensor scaled_mask;
     {
         NoGradGuard no_grad;
-        scaled_mask = bernoulli(x.detach(), 1.0 - p).mul_(1.0 / (1.0 - p));
+        scaled_mask = bernoulli(mask_like, 1.0 - p).mul_(1.0 / (1.0 - p));
     }
     return x * scaled_mask;
+}
+}  // namespace
+
+Tensor functional::dropout(const Tensor& x, double p, bool training) {
+    EMBER_ENFORCE(p >= 0 && p <= 1, ValueError, "dropout: probability must be in [0, 1], got ", p);
+    EMBER_ENFORCE(x.defined(), ValueError, "dropout: undefined input");
+    return scaled_dropout("dropout", x, p, training, x.detach());
 }
 
 Tensor functional::dropout2d(const Tensor& x, double p, bool training) {
@@ -34,18 +42,11 @@ Tensor functional::dropout2d(const Tensor& x, double p, bool training) {
                   "dropout2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ",
                   x.defined() ? describe(x) : std::string("an undefined tensor"));
     if (!training || p == 0) return x;
-    EMBER_ENFORCE(x.is_floating_point(), DTypeError, "dropout2d: expected a floating input, got ", describe(x));
-    if (p == 1) return x * 0.0;
-    // One Bernoulli(1 - p) draw per (image, channel), broadcast over the plane.
+    // One draw per (image, channel), broadcast over the plane.
     Shape mask_shape(x.sizes().begin(), x.sizes().end());
     mask_shape[mask_shape.size() - 1] = 1;
     mask_shape[mask_shape.size() - 2] = 1;
-    Tensor scaled_mask;
-    {
-        NoGradGuard no_grad;
-        scaled_mask = bernoulli(full(mask_shape, 1.0 - p, x.options().requires_grad(false))).mul_(1.0 / (1.0 - p));
-    }
-    return x * scaled_mask;
+    return scaled_dropout("dropout2d", x, p, training, empty(mask_shape, x.options()));
 }
 
 DropoutImpl::DropoutImpl(const DropoutOptions& o) : Module("Dropout"), options(o) {

@@ -167,6 +167,8 @@ Tensor BatchNormImplBase::forward(const Tensor& input) {
     EMBER_ENFORCE(input.defined() && input.dim() >= min_dim_ && input.dim() <= max_dim_, ShapeError, name(),
                   ": expected ", min_dim_ == max_dim_ ? std::to_string(min_dim_) : str_cat(min_dim_, "D or ", max_dim_),
                   "D input, got ", input.defined() ? describe(input) : std::string("an undefined tensor"));
+    // Batch statistics while training or when no running ones are kept; the running ones (when
+    // kept) are updated in training and used in eval.
     const bool use_batch_stats = is_training() || !options.track_running_stats();
     double momentum = options.momentum().value_or(0.0);
     if (is_training() && options.track_running_stats()) {
@@ -175,10 +177,7 @@ Tensor BatchNormImplBase::forward(const Tensor& input) {
         // Without a momentum the running statistics are the cumulative mean: factor 1 / batches.
         if (!options.momentum()) momentum = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>());
     }
-    const bool update = is_training() && options.track_running_stats();
-    return ember::batch_norm(input, weight, bias, update || !use_batch_stats ? running_mean : Tensor(),
-                             update || !use_batch_stats ? running_var : Tensor(), use_batch_stats, momentum,
-                             options.eps());
+    return ember::batch_norm(input, weight, bias, running_mean, running_var, use_batch_stats, momentum, options.eps());
 }
 
 void BatchNormImplBase::pretty_print(std::ostream& os) const {

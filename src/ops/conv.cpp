@@ -22,14 +22,12 @@ ConvArgs conv_args(const char* op, IntArrayRef stride, IntArrayRef padding, IntA
             expand_pair(dilation, op, "dilation", 1, dims)};
 }
 
-// The checks every convolution makes: ranks, dtypes, devices, the bias shape and the groups.
-// `in_per_group_dim` is the weight dim holding C_in / groups (1 for conv, 0 for transposed).
+// The checks every convolution makes on the 4-D input and weight: dtypes, devices, the bias
+// shape and the groups (the weight is [C_out, C_in / groups, ...], or [C_in, C_out / groups, ...]
+// when transposed).
 void check_conv(const char* op, const Tensor& x4, const Tensor& weight, const Tensor& bias, int64_t groups,
                 bool transposed, int64_t out_channels) {
-    check_defined(op, weight, "weight");
     check_same_device(op, x4, weight);
-    EMBER_ENFORCE(weight.dim() == 4, ShapeError, op, ": expected a weight of ", x4.dim(), " dims, got ",
-                  describe(weight));
     EMBER_ENFORCE(weight.dtype() == x4.dtype(), DTypeError, op, ": input ", describe(x4), " and weight ",
                   describe(weight), " differ in dtype");
     EMBER_ENFORCE(groups >= 1, ValueError, op, ": groups must be >= 1, got ", groups);
@@ -52,28 +50,11 @@ void check_conv(const char* op, const Tensor& x4, const Tensor& weight, const Te
     }
 }
 
-// [N, C, H, W] input as 4-D; 1-D ops insert a unit height.
-Tensor batched_input(const char* op, const Tensor& x, int64_t dims, bool& unbatched) {
-    check_defined(op, x);
-    EMBER_ENFORCE(x.dim() == dims + 1 || x.dim() == dims + 2, ShapeError, op, ": expected a ", dims + 1, "-D or ",
-                  dims + 2, "-D input, got ", describe(x));
-    Tensor t = dims == 1 ? x.unsqueeze(-2) : x;
-    return as_batch4d(op, t, unbatched);
-}
-
-Tensor finish(Tensor out, int64_t dims, bool unbatched) {
-    if (dims == 1) out = out.squeeze(-2);
-    return unbatched ? out.squeeze(0) : out;
-}
-
 Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight, const Tensor& bias,
                const ConvArgs& a, int64_t groups) {
     bool unbatched = false;
-    Tensor x4 = batched_input(op, input, dims, unbatched);
-    check_defined(op, weight, "weight");
-    EMBER_ENFORCE(weight.dim() == dims + 2, ShapeError, op, ": expected a ", dims + 2, "-D weight, got ",
-                  describe(weight));
-    Tensor w4 = dims == 1 ? weight.unsqueeze(-2) : weight;
+    Tensor x4 = as_batch4d(op, input, unbatched, dims);
+    Tensor w4 = weight_4d(op, weight, dims);
     const int64_t out_c = w4.size(0);
     check_conv(op, x4, w4, bias, groups, false, out_c);
     const Window2d g = make_window(op, x4, {w4.size(2), w4.size(3)}, a.stride, a.padding, a.dilation);
@@ -89,18 +70,14 @@ Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& 
     }
     out = out.reshape({n, out_c, g.out_h, g.out_w});
     if (bias.defined()) out = out + bias.view({1, out_c, 1, 1});
-    return finish(out, dims, unbatched);
+    return from_batch4d(out, unbatched, dims);
 }
 
 Tensor conv_transpose_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight, const Tensor& bias,
                          const ConvArgs& a, IntArrayRef output_padding, int64_t groups) {
     bool unbatched = false;
-    Tensor x4 = batched_input(op, input, dims, unbatched);
-    check_defined(op, weight, "weight");
-    EMBER_ENFORCE(weight.dim() == dims + 2, ShapeError, op, ": expected a ", dims + 2, "-D weight, got ",
-                  describe(weight));
-    Tensor w4 = dims == 1 ? weight.unsqueeze(-2) : weight;
-    EMBER_ENFORCE(groups >= 1, ValueError, op, ": groups must be >= 1, got ", groups);
+    Tensor x4 = as_batch4d(op, input, unbatched, dims);
+    Tensor w4 = weight_4d(op, weight, dims);
     const int64_t out_c = w4.size(1) * groups;
     check_conv(op, x4, w4, bias, groups, true, out_c);
     const auto op_pad = expand_pair(output_padding, op, "output_padding", 0, dims);
@@ -134,7 +111,7 @@ Tensor conv_transpose_nd(const char* op, int64_t dims, const Tensor& input, cons
     }
     Tensor out = fold_window(cols, g);
     if (bias.defined()) out = out + bias.view({1, out_c, 1, 1});
-    return finish(out, dims, unbatched);
+    return from_batch4d(out, unbatched, dims);
 }
 
 }  // namespace
@@ -159,9 +136,7 @@ Tensor conv_padded(int64_t dims, const Tensor& input, const Tensor& weight, cons
     ConvArgs a = conv_args(op, stride, 0, dilation, dims);
     EMBER_ENFORCE(a.stride[0] == 1 && a.stride[1] == 1, ValueError, op,
                   ": padding=\"same\" is not supported for strided convolutions (stride ", shape_str(stride), ")");
-    check_defined(op, weight, "weight");
-    EMBER_ENFORCE(weight.dim() == dims + 2, ShapeError, op, ": expected a ", dims + 2, "-D weight, got ",
-                  describe(weight));
+    weight_4d(op, weight, dims);  // its checks, before reading the kernel size
     // Total padding d (k - 1) per dim, split evenly; an odd total puts the extra on the right
     // (PyTorch's rule), computed here as padding ceil(total / 2) on both sides and the first
     // output position dropped.

@@ -26,22 +26,10 @@ Window2d pool_window(const char* op, const Tensor& x4, IntArrayRef kernel_size, 
     return make_window(op, x4, k, s, p, expand_pair(dilation, op, "dilation", 1, dims), ceil_mode);
 }
 
-Tensor pool_input(const char* op, const Tensor& x, int64_t dims, bool& unbatched) {
-    check_defined(op, x);
-    EMBER_ENFORCE(x.dim() == dims + 1 || x.dim() == dims + 2, ShapeError, op, ": expected a ", dims + 1, "-D or ",
-                  dims + 2, "-D input, got ", describe(x));
-    return as_batch4d(op, dims == 1 ? x.unsqueeze(-2) : x, unbatched);
-}
-
-Tensor pool_output(Tensor out, int64_t dims, bool unbatched) {
-    if (dims == 1) out = out.squeeze(-2);
-    return unbatched ? out.squeeze(0) : out;
-}
-
 std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int64_t dims, const Tensor& x, IntArrayRef kernel_size,
                                        IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
     bool unbatched = false;
-    Tensor x4 = pool_input(op, x, dims, unbatched);
+    Tensor x4 = as_batch4d(op, x, unbatched, dims);
     Window2d g = pool_window(op, x4, kernel_size, stride, padding, dilation, ceil_mode, dims);
     const int64_t n = x4.size(0), c = x4.size(1), planes = n * c;
     g.channels = 1;  // the kernel walks planes
@@ -53,14 +41,14 @@ std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int64_t dims, const Tenso
     }
     Tensor out = gather(flat, 1, idx).view({n, c, g.out_h, g.out_w});
     idx = idx.view({n, c, g.out_h, g.out_w});
-    return {pool_output(out, dims, unbatched), pool_output(idx, dims, unbatched)};
+    return {from_batch4d(out, unbatched, dims), from_batch4d(idx, unbatched, dims)};
 }
 
 Tensor avg_pool_nd(const char* op, int64_t dims, const Tensor& x, IntArrayRef kernel_size, IntArrayRef stride,
                    IntArrayRef padding, bool ceil_mode, bool count_include_pad,
                    std::optional<int64_t> divisor_override) {
     bool unbatched = false;
-    Tensor x4 = pool_input(op, x, dims, unbatched);
+    Tensor x4 = as_batch4d(op, x, unbatched, dims);
     const Window2d g = pool_window(op, x4, kernel_size, stride, padding, 1, ceil_mode, dims);
     EMBER_ENFORCE(!divisor_override || *divisor_override != 0, ValueError, op, ": divisor_override must not be zero");
     const int64_t n = x4.size(0), c = x4.size(1), L = g.positions();
@@ -85,7 +73,7 @@ Tensor avg_pool_nd(const char* op, int64_t dims, const Tensor& x, IntArrayRef ke
         }
         out = uniform ? sums / div[0] : sums / tensor(div, TensorOptions().dtype(x.dtype()).device(x.device()));
     }
-    return pool_output(out.view({n, c, g.out_h, g.out_w}), dims, unbatched);
+    return from_batch4d(out.view({n, c, g.out_h, g.out_w}), unbatched, dims);
 }
 
 // [out, in] with row p averaging in[floor(p in / out), ceil((p + 1) in / out)).
@@ -100,7 +88,7 @@ Tensor adaptive_matrix(int64_t out, int64_t in, const Tensor& like) {
 
 Tensor adaptive_avg_pool_nd(const char* op, int64_t dims, const Tensor& x, IntArrayRef output_size) {
     bool unbatched = false;
-    Tensor x4 = pool_input(op, x, dims, unbatched);
+    Tensor x4 = as_batch4d(op, x, unbatched, dims);
     const auto o = expand_pair(output_size, op, "output_size", 1, dims);
     const int64_t h = x4.size(2), w = x4.size(3);
     EMBER_ENFORCE(h > 0 && w > 0, ShapeError, op, ": empty spatial dims in ", describe(x));
@@ -115,7 +103,7 @@ Tensor adaptive_avg_pool_nd(const char* op, int64_t dims, const Tensor& x, IntAr
         Tensor t = matmul(x4, adaptive_matrix(o[1], w, x4).t());                            // [N, C, H, ow]
         out = matmul(t.transpose(2, 3), adaptive_matrix(o[0], h, x4).t()).transpose(2, 3);  // [N, C, oh, ow]
     }
-    return pool_output(out, dims, unbatched);
+    return from_batch4d(out, unbatched, dims);
 }
 
 }  // namespace

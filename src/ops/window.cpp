@@ -24,13 +24,27 @@ std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* wh
     return {v[0], v.size() == 1 ? v[0] : v[1]};
 }
 
-Tensor as_batch4d(const char* op, const Tensor& x, bool& unbatched) {
+Tensor as_batch4d(const char* op, const Tensor& x, bool& unbatched, int64_t spatial_dims) {
     check_defined(op, x);
     check_floating(op, x);
-    EMBER_ENFORCE(x.dim() == 3 || x.dim() == 4, ShapeError, op,
-                  ": expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ", describe(x));
-    unbatched = x.dim() == 3;
-    return unbatched ? x.unsqueeze(0) : x;
+    const int64_t d = spatial_dims;
+    EMBER_ENFORCE(x.dim() == d + 1 || x.dim() == d + 2, ShapeError, op, ": expected a ", d + 1, "-D [C, ...] or ",
+                  d + 2, "-D [N, C, ...] input, got ", describe(x));
+    unbatched = x.dim() == d + 1;
+    Tensor t = d == 1 ? x.unsqueeze(-2) : x;
+    return unbatched ? t.unsqueeze(0) : t;
+}
+
+Tensor from_batch4d(Tensor out, bool unbatched, int64_t spatial_dims) {
+    if (spatial_dims == 1) out = out.squeeze(-2);
+    return unbatched ? out.squeeze(0) : out;
+}
+
+Tensor weight_4d(const char* op, const Tensor& weight, int64_t spatial_dims) {
+    check_defined(op, weight, "weight");
+    EMBER_ENFORCE(weight.dim() == spatial_dims + 2, ShapeError, op, ": expected a ", spatial_dims + 2,
+                  "-D weight, got ", describe(weight));
+    return spatial_dims == 1 ? weight.unsqueeze(-2) : weight;
 }
 
 Window2d make_window(const char* op, const Tensor& x4, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
@@ -88,8 +102,7 @@ Tensor im2col(const Tensor& x, IntArrayRef kernel_size, IntArrayRef dilation, In
     Window2d g =
         make_window(op, x4, expand_pair(kernel_size, op, "kernel_size", 1), expand_pair(stride, op, "stride", 1),
                     expand_pair(padding, op, "padding", 0), expand_pair(dilation, op, "dilation", 1));
-    Tensor out = unfold_window(x4, g);
-    return unbatched ? out.squeeze(0) : out;
+    return from_batch4d(unfold_window(x4, g), unbatched);
 }
 
 Tensor col2im(const Tensor& cols, IntArrayRef output_size, IntArrayRef kernel_size, IntArrayRef dilation,

@@ -13,9 +13,13 @@ namespace ember::detail {
 std::array<int64_t, 2> expand_pair(IntArrayRef v, const char* op, const char* what, int64_t min,
                                    int64_t spatial_dims = 2);
 
-// x as a batch [N, C, H, W]: a 3-D [C, H, W] input gets N = 1 (`unbatched` says so, to drop it
-// again). Checks a floating dtype and the rank, naming `op`.
-Tensor as_batch4d(const char* op, const Tensor& x, bool& unbatched);
+// x, with `spatial_dims` (1 or 2) spatial dims, as a batch [N, C, H, W]: a 1-D op's input gets a
+// unit height, an unbatched input N = 1 (`unbatched` says so). Checks the rank and a floating
+// dtype, naming `op`. from_batch4d undoes both on the op's result.
+Tensor as_batch4d(const char* op, const Tensor& x, bool& unbatched, int64_t spatial_dims = 2);
+Tensor from_batch4d(Tensor out, bool unbatched, int64_t spatial_dims = 2);
+// A convolution weight of spatial_dims + 2 dims as 4-D (a 1-D op's with a unit height).
+Tensor weight_4d(const char* op, const Tensor& weight, int64_t spatial_dims);
 
 // The window over x4 [N, C, H, W] with the given sizes; positions from window_positions (floor,
 // or ceil_mode). A ShapeError naming op, the input and the sizes when no window fits.
