@@ -202,6 +202,28 @@ TEST_CASE("Module: printing and summary name the layers and count parameters", "
     REQUIRE(summary.find("total parameters: 27") != std::string::npos);
 }
 
+// A module that gives no name, as most libtorch users write theirs.
+struct TinyImpl : nn::Module {
+    TinyImpl() { fc = register_module("fc", nn::Linear(2, 1)); }
+    nn::Linear fc{nullptr};
+};
+
+TEST_CASE("Module: an unnamed module prints its C++ type, as libtorch's Module::name() does", "[nn]") {
+    TinyImpl tiny;
+    REQUIRE(tiny.name() == "TinyImpl");
+    std::ostringstream os;
+    os << tiny;
+    REQUIRE(os.str() == "TinyImpl(\n  (fc): ember::nn::Linear(in_features=2, out_features=1, bias=true)\n)");
+    // Error messages name the type too.
+    require_throws_with<ember::ValueError>([&] { tiny.register_module("fc", nn::Linear(1, 1)); }, {"TinyImpl"});
+}
+
+TEST_CASE("sizes(): operator<< prints them as libtorch does", "[nn]") {
+    std::ostringstream os;
+    os << ember::zeros({2, 3, 4}).sizes() << ' ' << ember::zeros({}).sizes() << ' ' << ember::zeros({5}).strides();
+    REQUIRE(os.str() == "[2, 3, 4] [] [1]");
+}
+
 TEST_CASE("Dropout: inverted scaling in training, identity in eval", "[nn]") {
     ember::manual_seed(11);
     const double p = 0.3;

@@ -33,9 +33,9 @@ void set_data(Tensor& t, const Tensor& value) {
 
 void Module::check_name(const std::string& name, const char* op) const {
     EMBER_ENFORCE(!name.empty() && name.find('.') == std::string::npos, ValueError, op, ": invalid name \"", name,
-                  "\" in ", name_, " (names are non-empty and contain no '.')");
+                  "\" in ", this->name(), " (names are non-empty and contain no '.')");
     EMBER_ENFORCE(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name), ValueError, op,
-                  ": \"", name, "\" is already registered in ", name_);
+                  ": \"", name, "\" is already registered in ", this->name());
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
@@ -54,12 +54,13 @@ Tensor& Module::register_buffer(std::string name, Tensor tensor) {
 
 void Module::replace_module(const std::string& name, std::shared_ptr<Module> module) {
     auto* slot = children_.find(name);
-    EMBER_ENFORCE(slot != nullptr, IndexError, "replace_module: ", name_, " has no child \"", name, "\"");
+    EMBER_ENFORCE(slot != nullptr, IndexError, "replace_module: ", this->name(), " has no child \"", name, "\"");
     *slot = std::move(module);
 }
 
 void Module::unregister_module(const std::string& name) {
-    EMBER_ENFORCE(children_.contains(name), IndexError, "unregister_module: ", name_, " has no child \"", name, "\"");
+    EMBER_ENFORCE(children_.contains(name), IndexError, "unregister_module: ", this->name(), " has no child \"", name,
+                  "\"");
     children_.erase(name);
 }
 
@@ -138,18 +139,20 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     OrderedDict<Tensor> mine = state_dict();
     if (strict) {
         for (const auto& [k, v] : state)
-            EMBER_ENFORCE(mine.contains(k), ValueError, "load_state_dict: unexpected key \"", k, "\" for ", name_);
+            EMBER_ENFORCE(mine.contains(k), ValueError, "load_state_dict: unexpected key \"", k, "\" for ",
+                          this->name());
     }
     NoGradGuard no_grad;
     for (auto& item : mine) {
         auto it = state.find(item.first);
         if (it == state.end()) {
-            EMBER_ENFORCE(!strict, ValueError, "load_state_dict: missing key \"", item.first, "\" for ", name_);
+            EMBER_ENFORCE(!strict, ValueError, "load_state_dict: missing key \"", item.first, "\" for ", this->name());
             continue;
         }
         Tensor& dst = item.second;
         EMBER_ENFORCE(it->second.sizes() == dst.sizes(), ShapeError, "load_state_dict: \"", item.first, "\" has shape ",
-                      shape_str(it->second.sizes()), " in the state but ", shape_str(dst.sizes()), " in ", name_);
+                      shape_str(it->second.sizes()), " in the state but ", shape_str(dst.sizes()), " in ",
+                      this->name());
         dst.copy_(it->second);
     }
 }
@@ -200,7 +203,12 @@ void Module::zero_grad(bool set_to_none) {
     }
 }
 
-void Module::pretty_print(std::ostream& os) const { os << name_; }
+const std::string& Module::name() const {
+    if (name_.empty()) name_ = type_name(typeid(*this));
+    return name_;
+}
+
+void Module::pretty_print(std::ostream& os) const { os << name(); }
 
 int64_t Module::num_parameters() const {
     int64_t n = 0;

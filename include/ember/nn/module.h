@@ -26,12 +26,15 @@ using OrderedDict = ember::OrderedDict<std::string, V>;
 
 class Module : public std::enable_shared_from_this<Module> {
 public:
-    explicit Module(std::string name = "Module") : name_(std::move(name)) {}
+    // Without a name, name() is the module's C++ type ("NetImpl" for `struct NetImpl : Module`),
+    // as in libtorch, so that printing a user's module names its class.
+    Module() = default;
+    explicit Module(std::string name) : name_(std::move(name)) {}
     virtual ~Module() = default;
     Module(const Module&) = delete;
     Module& operator=(const Module&) = delete;
 
-    const std::string& name() const { return name_; }
+    const std::string& name() const;
 
     // Registration returns a reference to the stored handle; modules keep a copy in a member
     // (`weight = register_parameter("weight", ...)`), which stays valid through to().
@@ -118,7 +121,7 @@ public:
 
 protected:
     void check_name(const std::string& name, const char* op) const;
-    std::string name_;
+    mutable std::string name_;  // filled from the type on first use when not given
     bool training_ = true;
     OrderedDict<Tensor> parameters_;
     OrderedDict<Tensor> buffers_;

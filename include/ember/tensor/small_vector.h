@@ -8,6 +8,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <new>
+#include <ostream>
 #include <type_traits>
 #include <vector>
 
@@ -173,6 +174,12 @@ public:
         for (std::size_t i = 0; i < a.size_; ++i)
             if (a.data_[i] != b.data_[i]) return false;
         return true;
+    }
+    // "[2, 3]", as libtorch prints `t.sizes()`.
+    friend std::ostream& operator<<(std::ostream& os, ArrayRef a) {
+        os << '[';
+        for (std::size_t i = 0; i < a.size_; ++i) os << (i ? ", " : "") << a.data_[i];
+        return os << ']';
     }
 
 private:
