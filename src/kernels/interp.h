@@ -8,9 +8,9 @@
 // (`scale` > 0, else none), PyTorch's rules:
 //   ratio  = 1 / scale when given, else in / out                      (nearest, linear without
 //            align_corners), or (in - 1) / (out - 1) (0 when out = 1)  (linear with align_corners)
-//   nearest:        src = min(floor(dst ratio), in - 1)  (the legacy "nearest"; out = in copies
-//                   and out = 2 in halves the index, as PyTorch's shortcuts; linear copies at
-//                   out = in too)
+//   nearest:        src = min(floor(dst ratio), in - 1)  (the legacy "nearest", as ATen's kernel
+//                   for NCHW-contiguous input; its channels-last kernel, which a [N, 1, H, W]
+//                   input also takes, copies at out = in and halves at out = 2 in instead)
 //   nearest-exact:  src = min(floor((dst + 0.5) ratio), in - 1)
 //   linear:         x = dst ratio (align_corners) or max((dst + 0.5) ratio - 0.5, 0); the taps
 //                   i0 = floor(x), i1 = min(i0 + 1, in - 1), weights 1 - l and l for l = x - i0.
@@ -53,25 +53,21 @@ template <typename A>
 EMBER_HD inline Taps1d<A> interp_taps_1d(InterpMode mode, int64_t dst, int64_t in, int64_t out, bool align_corners,
                                          double scale) {
     Taps1d<A> t;
-    if (mode == InterpMode::NearestExact) {  // no shortcut: a scale factor applies even when out = in
+    if (mode == InterpMode::NearestExact) {
         const float r = interp_ratio<float>(in, out, false, scale);
         const int64_t s = static_cast<int64_t>(floorf((static_cast<float>(dst) + 0.5f) * r));
         t.i0 = t.i1 = s < in - 1 ? s : in - 1;
         return t;
     }
-    if (in == out) {  // nearest and linear copy
-        t.i0 = t.i1 = dst;
+    if (mode == InterpMode::Nearest) {
+        // float, as PyTorch's nearest index for every dtype
+        const float r = interp_ratio<float>(in, out, false, scale);
+        const int64_t s = static_cast<int64_t>(floorf(static_cast<float>(dst) * r));
+        t.i0 = t.i1 = s < in - 1 ? s : in - 1;
         return t;
     }
-    if (mode == InterpMode::Nearest) {
-        if (out == 2 * in) {
-            t.i0 = t.i1 = dst >> 1;
-        } else {
-            // float, as PyTorch's nearest index for every dtype
-            const float r = interp_ratio<float>(in, out, false, scale);
-            const int64_t s = static_cast<int64_t>(floorf(static_cast<float>(dst) * r));
-            t.i0 = t.i1 = s < in - 1 ? s : in - 1;
-        }
+    if (in == out) {  // linear copies, whatever the scale factor (PyTorch's shortcut)
+        t.i0 = t.i1 = dst;
         return t;
     }
     const A r = interp_ratio<A>(in, out, align_corners, scale);
