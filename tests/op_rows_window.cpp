@@ -210,6 +210,67 @@ V normalize_ref(const V& x, const std::function<int64_t(std::size_t)>& group_of,
 
 Img img(const V& v, int64_t n, int64_t c, int64_t h, int64_t w) { return {n, c, h, w, v}; }
 
+// Upsampling, from PyTorch's documented source-index rules, in double: along one dim, output
+// index d reads input index floor(d r) (nearest), floor((d + 0.5) r) (nearest-exact), or the two
+// neighbours of x = d (in - 1) / (out - 1) (align_corners) or max((d + 0.5) r - 0.5, 0), weighted
+// by distance (linear); r = 1 / scale, or in / out without a scale.
+enum class Interp { Nearest, NearestExact, Linear };
+struct Tap {
+    int64_t i0, i1;
+    double w1;  // weight of i1; i0 has 1 - w1
+};
+Tap interp_tap(Interp m, int64_t d, int64_t in, int64_t out, bool align, double scale) {
+    const double r = scale > 0 ? 1.0 / scale : double(in) / double(out);
+    if (m == Interp::Nearest) {
+        const auto s = std::min<int64_t>(int64_t(std::floor(double(d) * r)), in - 1);
+        return {s, s, 0.0};
+    }
+    if (m == Interp::NearestExact) {
+        const auto s = std::min<int64_t>(int64_t(std::floor((double(d) + 0.5) * r)), in - 1);
+        return {s, s, 0.0};
+    }
+    const double x = align ? (out > 1 ? double(d) * double(in - 1) / double(out - 1) : 0.0)
+                           : std::max(0.0, (double(d) + 0.5) * r - 0.5);
+    const auto i0 = int64_t(std::floor(x));
+    return {i0, std::min(i0 + 1, in - 1), x - double(i0)};
+}
+V upsample_ref(const Img& x, Interp m, int64_t oh, int64_t ow, bool align, double sh = 0, double sw = 0) {
+    V out;
+    for (int64_t n = 0; n < x.n; ++n)
+        for (int64_t c = 0; c < x.c; ++c)
+            for (int64_t y = 0; y < oh; ++y)
+                for (int64_t xx = 0; xx < ow; ++xx) {
+                    const Tap ty = interp_tap(m, y, x.h, oh, align, sh), tx = interp_tap(m, xx, x.w, ow, align, sw);
+                    out.push_back((1 - ty.w1) *
+                                      ((1 - tx.w1) * x.at(n, c, ty.i0, tx.i0) + tx.w1 * x.at(n, c, ty.i0, tx.i1)) +
+                                  ty.w1 * ((1 - tx.w1) * x.at(n, c, ty.i1, tx.i0) + tx.w1 * x.at(n, c, ty.i1, tx.i1)));
+                }
+    return out;
+}
+
+// Adaptive max pooling: the max (or its index iy * W + ix, the first on ties) over the windows
+// of adaptive_avg_ref.
+V adaptive_max_ref(const Img& x, int64_t oh, int64_t ow, bool indices) {
+    V out;
+    for (int64_t n = 0; n < x.n; ++n)
+        for (int64_t c = 0; c < x.c; ++c)
+            for (int64_t p = 0; p < oh; ++p)
+                for (int64_t q = 0; q < ow; ++q) {
+                    const int64_t y0 = p * x.h / oh, y1 = ((p + 1) * x.h + oh - 1) / oh;
+                    const int64_t x0 = q * x.w / ow, x1 = ((q + 1) * x.w + ow - 1) / ow;
+                    double best = -std::numeric_limits<double>::infinity();
+                    int64_t arg = -1;
+                    for (int64_t iy = y0; iy < y1; ++iy)
+                        for (int64_t ix = x0; ix < x1; ++ix)
+                            if (x.at(n, c, iy, ix) > best) {
+                                best = x.at(n, c, iy, ix);
+                                arg = iy * x.w + ix;
+                            }
+                    out.push_back(indices ? double(arg) : best);
+                }
+    return out;
+}
+
 }  // namespace
 
 std::vector<OpRow> window_rows() {
@@ -408,6 +469,122 @@ std::vector<OpRow> window_rows() {
              },
          .shapes = {{1, 2, 6, 5}},
          .ref = [](const std::vector<V>& v) { return adaptive_avg_ref(img(v[0], 1, 2, 6, 5), 2, 5); }},
+        {.name = "max_pool1d_with_indices: indices",
+         .fn = [](const TL& x, Device) { return std::get<1>(max_pool1d_with_indices(x[0], 3, 2, 1)); },
+         .shapes = {{2, 3, 8}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 return max_pool_ref(img(v[0], 2, 3, 1, 8), {1, 3, 1, 2, 0, 1}, false, true);
+             },
+         .backward = false},
+        {.name = "adaptive_max_pool2d uneven",
+         .fn =
+             [](const TL& x, Device) {
+                 return std::get<0>(adaptive_max_pool2d(x[0], {3, 2}));
+             },
+         .shapes = {{2, 3, 7, 5}},
+         .ref = [](const std::vector<V>& v) { return adaptive_max_ref(img(v[0], 2, 3, 7, 5), 3, 2, false); }},
+        {.name = "adaptive_max_pool2d: indices",
+         .fn =
+             [](const TL& x, Device) {
+                 return std::get<1>(adaptive_max_pool2d(x[0], {4, 3}));
+             },
+         .shapes = {{1, 2, 6, 7}},
+         .ref = [](const std::vector<V>& v) { return adaptive_max_ref(img(v[0], 1, 2, 6, 7), 4, 3, true); },
+         .backward = false},
+        {.name = "adaptive_max_pool1d unbatched",
+         .fn = [](const TL& x, Device) { return std::get<0>(adaptive_max_pool1d(x[0], 4)); },
+         .shapes = {{3, 9}},
+         .ref = [](const std::vector<V>& v) { return adaptive_max_ref(img(v[0], 1, 3, 1, 9), 1, 4, false); }},
+        // ---- upsampling ----
+        {.name = "upsample_nearest2d",
+         .fn =
+             [](const TL& x, Device) {
+                 return upsample_nearest2d(x[0], {5, 7});
+             },
+         .shapes = {{2, 3, 3, 4}},
+         .ref =
+             [](const std::vector<V>& v) { return upsample_ref(img(v[0], 2, 3, 3, 4), Interp::Nearest, 5, 7, false); }},
+        {.name = "upsample_nearest2d scales, downsampling",
+         .fn =
+             [](const TL& x, Device) {
+                 return upsample_nearest2d(x[0], {7, 2}, 2.5, 0.4);
+             },
+         .shapes = {{1, 2, 3, 6}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 return upsample_ref(img(v[0], 1, 2, 3, 6), Interp::Nearest, 7, 2, false, 2.5, 0.4);
+             }},
+        {.name = "upsample_nearest1d",
+         .fn = [](const TL& x, Device) { return upsample_nearest1d(x[0], {12}); },
+         .shapes = {{2, 3, 5}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 return upsample_ref(img(v[0], 2, 3, 1, 5), Interp::Nearest, 1, 12, false);
+             }},
+        {.name = "_upsample_nearest_exact2d",
+         .fn =
+             [](const TL& x, Device) {
+                 return _upsample_nearest_exact2d(x[0], {7, 4});
+             },
+         .shapes = {{1, 2, 3, 5}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 return upsample_ref(img(v[0], 1, 2, 3, 5), Interp::NearestExact, 7, 4, false);
+             }},
+        {.name = "upsample_bilinear2d",
+         .fn =
+             [](const TL& x, Device) {
+                 return upsample_bilinear2d(x[0], {5, 8}, false);
+             },
+         .shapes = {{2, 2, 3, 4}},
+         .ref =
+             [](const std::vector<V>& v) { return upsample_ref(img(v[0], 2, 2, 3, 4), Interp::Linear, 5, 8, false); }},
+        {.name = "upsample_bilinear2d align_corners",
+         .fn =
+             [](const TL& x, Device) {
+                 return upsample_bilinear2d(x[0], {7, 5}, true);
+             },
+         .shapes = {{1, 2, 4, 3}},
+         .ref =
+             [](const std::vector<V>& v) { return upsample_ref(img(v[0], 1, 2, 4, 3), Interp::Linear, 7, 5, true); }},
+        {.name = "upsample_bilinear2d downsampling, scales",
+         .fn =
+             [](const TL& x, Device) {
+                 return upsample_bilinear2d(x[0], {4, 3}, false, 0.7, 0.6);
+             },
+         .shapes = {{1, 2, 6, 5}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 return upsample_ref(img(v[0], 1, 2, 6, 5), Interp::Linear, 4, 3, false, 0.7, 0.6);
+             }},
+        {.name = "upsample_bilinear2d strided input",
+         .fn =
+             [](const TL& x, Device) {
+                 return upsample_bilinear2d(x[0].transpose(2, 3), {6, 5}, false);
+             },
+         .shapes = {{1, 2, 4, 3}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 V t(v[0].size());  // [1, 2, 4, 3] -> [1, 2, 3, 4]
+                 for (int64_t c = 0; c < 2; ++c)
+                     for (int64_t a = 0; a < 4; ++a)
+                         for (int64_t b = 0; b < 3; ++b)
+                             t[std::size_t((c * 3 + b) * 4 + a)] = v[0][std::size_t((c * 4 + a) * 3 + b)];
+                 return upsample_ref(img(t, 1, 2, 3, 4), Interp::Linear, 6, 5, false);
+             }},
+        {.name = "upsample_linear1d scale",
+         .fn = [](const TL& x, Device) { return upsample_linear1d(x[0], {10}, false, 2.5); },
+         .shapes = {{2, 3, 4}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 return upsample_ref(img(v[0], 2, 3, 1, 4), Interp::Linear, 1, 10, false, 0, 2.5);
+             }},
+        {.name = "upsample_linear1d align_corners",
+         .fn = [](const TL& x, Device) { return upsample_linear1d(x[0], {9}, true); },
+         .shapes = {{1, 2, 5}},
+         .ref =
+             [](const std::vector<V>& v) { return upsample_ref(img(v[0], 1, 2, 1, 5), Interp::Linear, 1, 9, true); }},
         // ---- normalisation ----
         {.name = "batch_norm training",
          .fn = [](const TL& x, Device) { return batch_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-5); },
@@ -430,6 +607,25 @@ std::vector<OpRow> window_rows() {
                      out.push_back((v[0][k] - v[1][c]) / std::sqrt(v[2][c] * v[2][c] + 0.5 + 1e-5));
                  }
                  return out;
+             }},
+        {.name = "instance_norm",
+         .fn = [](const TL& x, Device) { return instance_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-5); },
+         .shapes = {{2, 3, 2, 3}, {3}, {3}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 // 6 values per (sample, channel): 6 groups
+                 return normalize_ref(
+                     v[0], [](std::size_t k) { return int64_t(k / 6); }, 6, 1e-5, v[1], v[2],
+                     [](std::size_t k) { return int64_t((k / 6) % 3); });
+             }},
+        {.name = "instance_norm 1d, no affine",
+         .fn = [](const TL& x, Device) { return instance_norm(x[0], {}, {}, {}, {}, true, 0.1, 1e-5); },
+         .shapes = {{3, 2, 5}},
+         .ref =
+             [](const std::vector<V>& v) {
+                 return normalize_ref(
+                     v[0], [](std::size_t k) { return int64_t(k / 5); }, 6, 1e-5, {}, {},
+                     [](std::size_t) { return int64_t(0); });
              }},
         {.name = "layer_norm",
          .fn =

@@ -110,4 +110,18 @@ void max_pool2d_kernel(ScalarType dtype, const Window2d& g, int64_t planes, cons
     });
 }
 
+void adaptive_max_pool2d_kernel(ScalarType dtype, const AdaptiveWindow2d& g, int64_t planes, const void* in,
+                                int64_t* indices) {
+    dispatch_floating(dtype, "adaptive_max_pool2d", [&]<typename T>() {
+        const T* x = static_cast<const T*>(in);
+        const int64_t L = g.positions(), plane = g.plane();
+        parallel_for(planes, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, plane)),
+                     [&](int64_t b, int64_t e) {
+                         for (int64_t p = b; p < e; ++p)
+                             for (int64_t l = 0; l < L; ++l)
+                                 indices[p * L + l] = adaptive_max_argmax(g, x + p * plane, l);
+                     });
+    });
+}
+
 }  // namespace ember::cpu

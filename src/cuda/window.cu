@@ -52,6 +52,12 @@ __global__ void max_pool_positions(Window2d g, const T* x, int64_t* indices, int
     EMBER_GRID_STRIDE(k, total) { indices[k] = max_pool_argmax(g, x + (k / L) * g.plane(), k % L); }
 }
 
+template <typename T>
+__global__ void adaptive_max_positions(AdaptiveWindow2d g, const T* x, int64_t* indices, int64_t total) {
+    const int64_t L = g.positions();
+    EMBER_GRID_STRIDE(k, total) { indices[k] = adaptive_max_argmax(g, x + (k / L) * g.plane(), k % L); }
+}
+
 }  // namespace
 
 void im2col_kernel(ScalarType dtype, const Window2d& g, int64_t batch, const void* in, void* cols) {
@@ -79,6 +85,16 @@ void max_pool2d_kernel(ScalarType dtype, const Window2d& g, int64_t planes, cons
         max_pool_positions<T><<<blocks_for(total), kThreads>>>(g, static_cast<const T*>(in), indices, total);
     });
     EMBER_CUDA_CHECK_LAUNCH("max_pool2d_kernel");
+}
+
+void adaptive_max_pool2d_kernel(ScalarType dtype, const AdaptiveWindow2d& g, int64_t planes, const void* in,
+                                int64_t* indices) {
+    const int64_t total = planes * g.positions();
+    if (total == 0) return;
+    dispatch_floating(dtype, "adaptive_max_pool2d", [&]<typename T>() {
+        adaptive_max_positions<T><<<blocks_for(total), kThreads>>>(g, static_cast<const T*>(in), indices, total);
+    });
+    EMBER_CUDA_CHECK_LAUNCH("adaptive_max_pool2d_kernel");
 }
 
 }  // namespace ember::cuda

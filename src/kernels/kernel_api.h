@@ -8,6 +8,8 @@ namespace ember::kernels {
 struct SgdStepF;          // kernels/functors.h
 struct CdStatisticsArgs;  // kernels/cd_statistics.h
 struct Window2d;          // kernels/window.h
+struct Upsample2d;        // kernels/interp.h
+struct AdaptiveWindow2d;  // kernels/window.h
 }  // namespace ember::kernels
 
 #define EMBER_DECLARE_KERNELS                                                                                        \
@@ -51,6 +53,15 @@ struct Window2d;          // kernels/window.h
                        void* out);                                                                                   \
     void max_pool2d_kernel(ScalarType dtype, const ::ember::kernels::Window2d& g, int64_t planes, const void* in,    \
                            int64_t* indices);                                                                        \
+    /* The index iy * width + ix of each adaptive window's maximum, per plane (kernels/window.h). */                 \
+    void adaptive_max_pool2d_kernel(ScalarType dtype, const ::ember::kernels::AdaptiveWindow2d& g, int64_t planes,   \
+                                    const void* in, int64_t* indices);                                               \
+    /* Upsampling of `planes` contiguous planes [in_h, in_w] -> [out_h, out_w] (kernels/interp.h), and its */        \
+    /* adjoint: grad_in (overwritten) = the scatter-add of grad_out into the taps, with the same weights. */         \
+    void upsample_kernel(ScalarType dtype, const ::ember::kernels::Upsample2d& g, int64_t planes, const void* in,    \
+                         void* out);                                                                                 \
+    void upsample_backward_kernel(ScalarType dtype, const ::ember::kernels::Upsample2d& g, int64_t planes,           \
+                                  const void* grad_out, void* grad_in);                                              \
     /* Philox streams (see kernels/philox.h) into a contiguous buffer of n elements. */                              \
     void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low,          \
                         double high);                                                                                \

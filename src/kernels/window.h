@@ -101,4 +101,37 @@ EMBER_HD inline int64_t max_pool_argmax(const Window2d& g, const T* plane, int64
     return best;
 }
 
+// Adaptive pooling of a plane [height, width] to [out_h, out_w]: output row p covers the input
+// rows [floor(p height / out_h), ceil((p + 1) height / out_h)), the columns likewise (PyTorch's
+// windows, which overlap when the sizes do not divide).
+struct AdaptiveWindow2d {
+    int64_t height = 1, width = 1, out_h = 1, out_w = 1;
+    EMBER_HD int64_t plane() const { return height * width; }
+    EMBER_HD int64_t positions() const { return out_h * out_w; }
+};
+
+EMBER_HD inline int64_t adaptive_start(int64_t p, int64_t in, int64_t out) { return (p * in) / out; }
+EMBER_HD inline int64_t adaptive_end(int64_t p, int64_t in, int64_t out) { return ((p + 1) * in + out - 1) / out; }
+
+// The index (iy * width + ix) of the largest element of adaptive window l: the first on ties,
+// the last NaN if any, as max_pool_argmax.
+template <typename T>
+EMBER_HD inline int64_t adaptive_max_argmax(const AdaptiveWindow2d& g, const T* plane, int64_t l) {
+    const int64_t p = l / g.out_w, q = l % g.out_w;
+    const int64_t y0 = adaptive_start(p, g.height, g.out_h), y1 = adaptive_end(p, g.height, g.out_h);
+    const int64_t x0 = adaptive_start(q, g.width, g.out_w), x1 = adaptive_end(q, g.width, g.out_w);
+    int64_t best = y0 * g.width + x0;
+    T best_v = plane[best];
+    for (int64_t iy = y0; iy < y1; ++iy)
+        for (int64_t ix = x0; ix < x1; ++ix) {
+            const int64_t k = iy * g.width + ix;
+            const T v = plane[k];
+            if (v > best_v || v != v) {  // v != v: NaN
+                best = k;
+                best_v = v;
+            }
+        }
+    return best;
+}
+
 }  // namespace ember::kernels

@@ -75,6 +75,49 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
     return y;
 }
 
+Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                     const Tensor& running_var, bool use_input_stats, double momentum, double eps, bool) {
+    const char* op = "instance_norm";
+    EMBER_ENFORCE(input.defined() && input.dim() >= 3, ShapeError, op, ": expected an input [N, C, ...] with ",
+                  "spatial dims, got ", input.defined() ? describe(input) : std::string("an undefined tensor"));
+    EMBER_ENFORCE(input.is_floating_point(), DTypeError, op, ": expected a floating input, got ", describe(input));
+    check_channel_vector(op, "weight", weight, input);
+    check_channel_vector(op, "bias", bias, input);
+    check_channel_vector(op, "running_mean", running_mean, input);
+    check_channel_vector(op, "running_var", running_var, input);
+    EMBER_ENFORCE(running_mean.defined() == running_var.defined(), ValueError, op,
+                  ": running_mean and running_var must be given together");
+    const int64_t n = input.size(0), c = input.size(1);
+    const Shape cs = channel_shape(input);
+    Shape dims;
+    for (int64_t d = 2; d < input.dim(); ++d) dims.push_back(d);
+    Tensor y;
+    if (use_input_stats) {
+        const int64_t per_instance = input.numel() / std::max<int64_t>(1, n * c);
+        EMBER_ENFORCE(per_instance > 1, ValueError, op,
+                      ": expected more than 1 spatial element per channel when using input statistics, got ",
+                      describe(input));
+        Tensor mean, var;
+        y = normalize(input, dims, eps, &mean, &var);
+        if (running_mean.defined()) {
+            // Each sample's statistics update its own copy of the running ones, and the copies
+            // are averaged: running = (1 - m) running + m mean_n(stat), the variance unbiased.
+            NoGradGuard no_grad;
+            const double k = static_cast<double>(per_instance);
+            Tensor rm = running_mean, rv = running_var;
+            rm.mul_(1 - momentum).add_(mean.detach().reshape({n, c}).mean({0}).to(rm.dtype()), momentum);
+            rv.mul_(1 - momentum).add_(var.detach().reshape({n, c}).mean({0}).to(rv.dtype()), momentum * k / (k - 1));
+        }
+    } else {
+        EMBER_ENFORCE(running_mean.defined(), ValueError, op,
+                      ": running_mean and running_var are needed when use_input_stats is false");
+        y = (input - running_mean.view(cs)) * rsqrt(running_var.view(cs) + eps);
+    }
+    if (weight.defined()) y = y * weight.view(cs);
+    if (bias.defined()) y = y + bias.view(cs);
+    return y;
+}
+
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps, bool) {
     const char* op = "layer_norm";
@@ -122,6 +165,11 @@ Tensor functional::batch_norm(const Tensor& input, const Tensor& running_mean, c
                   "batch_norm: a momentum is needed to update running statistics");
     return ember::batch_norm(input, o.weight(), o.bias(), running_mean, running_var, o.training(),
                              o.momentum().value_or(0.0), o.eps());
+}
+
+Tensor functional::instance_norm(const Tensor& input, const InstanceNormFuncOptions& o) {
+    return ember::instance_norm(input, o.weight(), o.bias(), o.running_mean(), o.running_var(), o.use_input_stats(),
+                                o.momentum(), o.eps());
 }
 
 Tensor functional::layer_norm(const Tensor& input, const LayerNormFuncOptions& o) {
@@ -187,6 +235,57 @@ void BatchNormImplBase::pretty_print(std::ostream& os) const {
     else
         os << "None";
     os << ", affine=" << (options.affine() ? "true" : "false")
+       << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false") << ")";
+}
+
+InstanceNormImplBase::InstanceNormImplBase(const char* name, const InstanceNormOptions& o, int64_t spatial_dims)
+    : Module(name), options(o), spatial_dims_(spatial_dims) {
+    EMBER_ENFORCE(o.num_features() > 0, ValueError, name, ": num_features must be positive, got ", o.num_features());
+    if (o.affine()) {
+        weight = register_parameter("weight", empty({o.num_features()}));
+        bias = register_parameter("bias", empty({o.num_features()}));
+    }
+    if (o.track_running_stats()) {
+        running_mean = register_buffer("running_mean", zeros({o.num_features()}));
+        running_var = register_buffer("running_var", ones({o.num_features()}));
+        num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, dtype(kInt64)));
+    }
+    reset_parameters();
+}
+
+void InstanceNormImplBase::reset_running_stats() {
+    if (!options.track_running_stats()) return;
+    NoGradGuard no_grad;
+    running_mean.zero_();
+    running_var.fill_(1);
+    num_batches_tracked.zero_();
+}
+
+void InstanceNormImplBase::reset_parameters() {
+    reset_running_stats();
+    if (!options.affine()) return;
+    NoGradGuard no_grad;
+    weight.fill_(1);
+    bias.zero_();
+}
+
+Tensor InstanceNormImplBase::forward(const Tensor& input) {
+    const int64_t d = spatial_dims_;
+    EMBER_ENFORCE(input.defined() && (input.dim() == d + 1 || input.dim() == d + 2), ShapeError, name(), ": expected ",
+                  d + 1, "D (unbatched) or ", d + 2, "D input, got ",
+                  input.defined() ? describe(input) : std::string("an undefined tensor"));
+    const bool unbatched = input.dim() == d + 1;
+    Tensor x = unbatched ? input.unsqueeze(0) : input;
+    // libtorch counts no batches for instance norm (num_batches_tracked stays 0): the momentum is
+    // always the option's.
+    Tensor y = ember::instance_norm(x, weight, bias, running_mean, running_var,
+                                    is_training() || !options.track_running_stats(), options.momentum(), options.eps());
+    return unbatched ? y.squeeze(0) : y;
+}
+
+void InstanceNormImplBase::pretty_print(std::ostream& os) const {
+    os << "ember::nn::" << name() << "(" << options.num_features() << ", eps=" << options.eps()
+       << ", momentum=" << options.momentum() << ", affine=" << (options.affine() ? "true" : "false")
        << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false") << ")";
 }
 

@@ -106,7 +106,46 @@ Tensor adaptive_avg_pool_nd(const char* op, int64_t dims, const Tensor& x, IntAr
     return from_batch4d(out, unbatched, dims);
 }
 
+// Adaptive max pooling: each window's argmax by a kernel, then a gather (so the backward is
+// gather's, differentiable again), as max_pool_nd.
+std::tuple<Tensor, Tensor> adaptive_max_pool_nd(const char* op, int64_t dims, const Tensor& x,
+                                                IntArrayRef output_size) {
+    bool unbatched = false;
+    Tensor x4 = as_batch4d(op, x, unbatched, dims);
+    const auto o = expand_pair(output_size, op, "output_size", 1, dims);
+    kernels::AdaptiveWindow2d g;
+    g.height = x4.size(2);
+    g.width = x4.size(3);
+    g.out_h = o[0];
+    g.out_w = o[1];
+    EMBER_ENFORCE(g.height > 0 && g.width > 0, ShapeError, op, ": empty spatial dims in ", describe(x));
+    const int64_t n = x4.size(0), c = x4.size(1), planes = n * c;
+    Tensor flat = x4.reshape({planes, g.plane()});
+    Tensor idx = make_empty({planes, g.positions()}, kInt64, x.device());
+    if (idx.numel() > 0) {
+        Tensor xc = flat.contiguous();
+        EMBER_KERNEL(x.device(), adaptive_max_pool2d_kernel, x.dtype(), g, planes, xc.raw_data_ptr(),
+                     idx.data_ptr<int64_t>());
+    }
+    Tensor out = gather(flat, 1, idx).view({n, c, g.out_h, g.out_w});
+    idx = idx.view({n, c, g.out_h, g.out_w});
+    return {from_batch4d(out, unbatched, dims), from_batch4d(idx, unbatched, dims)};
+}
+
 }  // namespace
+
+std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& x, IntArrayRef output_size) {
+    return adaptive_max_pool_nd("adaptive_max_pool2d", 2, x, output_size);
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& x, IntArrayRef output_size) {
+    return adaptive_max_pool_nd("adaptive_max_pool1d", 1, x, output_size);
+}
+
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, IntArrayRef kernel_size, IntArrayRef stride,
+                                                   IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
+    return max_pool_nd("max_pool1d", 1, x, kernel_size, stride, padding, dilation, ceil_mode);
+}
 
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, IntArrayRef kernel_size, IntArrayRef stride,
                                                    IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {

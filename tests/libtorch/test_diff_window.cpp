@@ -324,3 +324,187 @@ CATCH_TEST_CASE("differential: BatchNorm2d modules train three steps and evaluat
         CATCH_CHECK(differ(eb->weight.grad(), tb->weight.grad()) == "");
     }
 }
+
+CATCH_TEST_CASE("differential: interpolate (nearest, nearest-exact, linear, bilinear, area) against libtorch",
+                "[libtorch][upsample]") {
+    torch::set_num_threads(1);
+    namespace EF = ember::nn::functional;
+    namespace TF = torch::nn::functional;
+    for (uint64_t seed = 300; seed < 380; ++seed) {
+        Rng r(seed);
+        // c >= 2: a [N, 1, H, W] input takes libtorch's channels-last nearest kernel, whose index
+        // shortcuts differ from its NCHW kernel's (docs/decisions.md)
+        const int64_t spatial = r.i(1, 2), n = r.i(1, 2), c = r.i(2, 3);
+        const int64_t mode = r.i(0, 3);  // nearest, nearest-exact, (bi)linear, area
+        const bool align = r.p(0.5), by_scale = r.p(0.5), recompute = r.p(0.3);
+        std::vector<int64_t> in_shape{n, c}, size;
+        std::vector<double> scale;
+        for (int64_t d = 0; d < spatial; ++d) {
+            const int64_t in = r.i(1, 7);
+            in_shape.push_back(in);
+            if (by_scale) {
+                // scales from 0.5 to 3.5 in steps of 0.25, and a few irregular ones
+                double s = 0.5 + 0.25 * static_cast<double>(r.i(0, 12));
+                if (r.p(0.3)) s = 0.37 + 2.9 * std::uniform_real_distribution<double>(0, 1)(r.g);
+                if (std::floor(static_cast<double>(in) * s) < 1) s = 1.0;
+                scale.push_back(s);
+            } else {
+                size.push_back(r.i(1, 13));
+            }
+        }
+        std::ostringstream what;
+        what << "interpolate seed=" << seed << " input " << ember::shape_str(in_shape) << " mode=" << mode
+             << " align=" << align << " recompute=" << recompute << " size=" << ember::shape_str(size) << " scale=";
+        for (double s : scale) what << s << ",";
+        EF::InterpolateFuncOptions eo;
+        TF::InterpolateFuncOptions to;
+        if (by_scale) {
+            eo.scale_factor(scale).recompute_scale_factor(recompute);
+            to.scale_factor(scale).recompute_scale_factor(recompute);
+        } else {
+            eo.size(size);
+            to.size(size);
+        }
+        if (mode == 0) {
+            eo.mode(ember::kNearest);
+            to.mode(torch::kNearest);
+        } else if (mode == 1) {
+            eo.mode(ember::kNearestExact);
+            to.mode(torch::kNearestExact);
+        } else if (mode == 2) {
+            if (spatial == 1) {
+                eo.mode(ember::kLinear);
+                to.mode(torch::kLinear);
+            } else {
+                eo.mode(ember::kBilinear);
+                to.mode(torch::kBilinear);
+            }
+            eo.align_corners(align);
+            to.align_corners(align);
+        } else {
+            eo.mode(ember::kArea);
+            to.mode(torch::kArea);
+        }
+        std::vector<Leaf> L{leaf(r, in_shape)};
+        check(
+            what.str(), r, L, [&](const std::vector<ETensor>& x) { return EF::interpolate(x[0], eo); },
+            [&](const std::vector<TTensor>& x) { return TF::interpolate(x[0], to); });
+    }
+}
+
+CATCH_TEST_CASE("differential: nn::Upsample modules against libtorch's", "[libtorch][upsample]") {
+    torch::set_num_threads(1);
+    Rng r(17);
+    ember::nn::Upsample e1(ember::nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}));
+    torch::nn::Upsample t1(torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}));
+    ember::nn::Upsample e2(
+        ember::nn::UpsampleOptions().size(std::vector<int64_t>{7, 3}).mode(ember::kBilinear).align_corners(true));
+    torch::nn::Upsample t2(
+        torch::nn::UpsampleOptions().size(std::vector<int64_t>{7, 3}).mode(torch::kBilinear).align_corners(true));
+    std::vector<Leaf> L{leaf(r, {2, 3, 4, 5})};
+    check(
+        "Upsample nearest x2", r, L, [&](const std::vector<ETensor>& x) { return e1(x[0]); },
+        [&](const std::vector<TTensor>& x) { return t1(x[0]); });
+    std::vector<Leaf> M{leaf(r, {2, 3, 4, 5})};
+    check(
+        "Upsample bilinear align_corners to 7x3", r, M, [&](const std::vector<ETensor>& x) { return e2(x[0]); },
+        [&](const std::vector<TTensor>& x) { return t2(x[0]); });
+}
+
+CATCH_TEST_CASE("differential: adaptive max pooling, max_pool1d_with_indices and instance_norm against libtorch",
+                "[libtorch][pool][norm]") {
+    torch::set_num_threads(1);
+    for (uint64_t seed = 400; seed < 440; ++seed) {
+        Rng r(seed);
+        const int64_t n = r.i(1, 3), c = r.i(1, 3), h = r.i(1, 8), w = r.i(1, 9);
+        const int64_t oh = r.i(1, h + 2), ow = r.i(1, w + 2);
+        const std::string cf =
+            cfg({{"seed", int64_t(seed)}, {"n", n}, {"c", c}, {"h", h}, {"w", w}, {"oh", oh}, {"ow", ow}});
+        {
+            std::vector<Leaf> L{leaf(r, {n, c, h, w})};
+            check(
+                "adaptive_max_pool2d " + cf, r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return std::get<0>(ember::adaptive_max_pool2d(x[0], {oh, ow}));
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return std::get<0>(torch::adaptive_max_pool2d(x[0], {oh, ow}));
+                });
+            CATCH_INFO("adaptive_max_pool2d indices " << cf);
+            CATCH_CHECK(differ(std::get<1>(ember::adaptive_max_pool2d(L[0].e, {oh, ow})),
+                               std::get<1>(torch::adaptive_max_pool2d(L[0].t, {oh, ow}))) == "");
+        }
+        {
+            std::vector<Leaf> L{leaf(r, {n, c, w})};
+            check(
+                "adaptive_max_pool1d " + cf, r, L,
+                [&](const std::vector<ETensor>& x) { return std::get<0>(ember::adaptive_max_pool1d(x[0], {ow})); },
+                [&](const std::vector<TTensor>& x) { return std::get<0>(torch::adaptive_max_pool1d(x[0], {ow})); });
+        }
+        {
+            const int64_t k = r.i(1, 3), s = r.i(1, 2), p = r.i(0, k / 2);
+            const int64_t len = k + r.i(0, 6);
+            std::vector<Leaf> L{leaf(r, {n, c, len})};
+            auto ei = ember::max_pool1d_with_indices(L[0].e, k, s, p);
+            auto ti = torch::max_pool1d_with_indices(L[0].t, k, s, p);
+            CATCH_INFO("max_pool1d_with_indices " << cf << cfg({{"k", k}, {"s", s}, {"p", p}, {"len", len}}));
+            CATCH_CHECK(differ(std::get<0>(ei), std::get<0>(ti)) == "");
+            CATCH_CHECK(differ(std::get<1>(ei), std::get<1>(ti)) == "");
+        }
+        if (h * w > 1) {
+            const bool use_input_stats = r.p(0.7), affine = r.p(0.5), running = r.p(0.6) || !use_input_stats;
+            std::vector<Leaf> L{leaf(r, {n, c, h, w}), leaf(r, {c}, affine), leaf(r, {c}, affine)};
+            std::vector<double> rm = r.data(c), rv = r.data(c);
+            for (double& v : rv) v = v * v + 0.5;
+            ETensor erm = ember::tensor(rm, ember::dtype(ember::kFloat64)),
+                    erv = ember::tensor(rv, ember::dtype(ember::kFloat64));
+            TTensor trm = torch::tensor(rm, at::kDouble), trv = torch::tensor(rv, at::kDouble);
+            check(
+                "instance_norm " + cf +
+                    cfg({{"use_input_stats", use_input_stats}, {"affine", affine}, {"running", running}}),
+                r, L,
+                [&](const std::vector<ETensor>& x) {
+                    return ember::instance_norm(x[0], affine ? x[1] : ETensor(), affine ? x[2] : ETensor(),
+                                                running ? erm : ETensor(), running ? erv : ETensor(), use_input_stats,
+                                                0.3, 1e-5);
+                },
+                [&](const std::vector<TTensor>& x) {
+                    return torch::instance_norm(x[0], affine ? x[1] : TTensor(), affine ? x[2] : TTensor(),
+                                                running ? trm : TTensor(), running ? trv : TTensor(), use_input_stats,
+                                                0.3, 1e-5, false);
+                });
+            CATCH_INFO("running statistics after instance_norm " << cf);
+            CATCH_CHECK(differ(erm, trm) == "");
+            CATCH_CHECK(differ(erv, trv) == "");
+        }
+    }
+}
+
+CATCH_TEST_CASE("differential: InstanceNorm1d/2d modules train and evaluate as libtorch's", "[libtorch][norm]") {
+    torch::set_num_threads(1);
+    ember::nn::InstanceNorm2d eb(ember::nn::InstanceNorm2dOptions(3).affine(true).track_running_stats(true));
+    torch::nn::InstanceNorm2d tb(torch::nn::InstanceNorm2dOptions(3).affine(true).track_running_stats(true));
+    eb->to(ember::kFloat64);
+    tb->to(at::kDouble);
+    Rng r(8);
+    for (int step = 0; step < 4; ++step) {
+        const bool train = step < 3;
+        eb->train(train);
+        tb->train(train);
+        std::vector<Leaf> L{leaf(r, step == 1 ? std::vector<int64_t>{3, 2, 4} : std::vector<int64_t>{2, 3, 2, 4})};
+        check(
+            "InstanceNorm2d step " + std::to_string(step), r, L,
+            [&](const std::vector<ETensor>& x) { return eb(x[0]); },
+            [&](const std::vector<TTensor>& x) { return tb(x[0]); });
+    }
+    CATCH_CHECK(differ(eb->running_mean, tb->running_mean) == "");
+    CATCH_CHECK(differ(eb->running_var, tb->running_var) == "");
+    CATCH_CHECK(eb->num_batches_tracked.item<int64_t>() == tb->num_batches_tracked.item<int64_t>());
+    CATCH_CHECK(differ(eb->weight.grad(), tb->weight.grad()) == "");
+    ember::nn::InstanceNorm1d e1(2);
+    torch::nn::InstanceNorm1d t1(2);
+    std::vector<Leaf> L{leaf(r, {3, 2, 5})};
+    check(
+        "InstanceNorm1d", r, L, [&](const std::vector<ETensor>& x) { return e1(x[0]); },
+        [&](const std::vector<TTensor>& x) { return t1(x[0]); });
+}

@@ -45,7 +45,14 @@ namespace ember {
 // libtorch's spellings: nn::init::kaiming_normal_(w, 0, ember::kFanOut, ember::kReLU).
 inline constexpr nn::init::FanMode kFanIn = nn::init::FanMode::FanIn;
 inline constexpr nn::init::FanMode kFanOut = nn::init::FanMode::FanOut;
-inline constexpr nn::init::Nonlinearity kLinear = nn::init::Nonlinearity::Linear;
+// kLinear is both an init nonlinearity and an interpolation mode (nn/upsampling.h), as in
+// libtorch: a type of its own that converts to the Nonlinearity.
+namespace enumtype {
+struct kLinear {
+    constexpr operator nn::init::Nonlinearity() const { return nn::init::Nonlinearity::Linear; }
+};
+}  // namespace enumtype
+inline constexpr enumtype::kLinear kLinear{};
 inline constexpr nn::init::Nonlinearity kSigmoid = nn::init::Nonlinearity::Sigmoid;
 inline constexpr nn::init::Nonlinearity kTanh = nn::init::Nonlinearity::Tanh;
 inline constexpr nn::init::Nonlinearity kReLU = nn::init::Nonlinearity::ReLU;

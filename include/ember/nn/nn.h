@@ -32,3 +32,4 @@
 #include "ember/nn/rbm.h"
 #include "ember/nn/sequential.h"
 #include "ember/nn/serialize.h"
+#include "ember/nn/upsampling.h"

@@ -1,7 +1,9 @@
 #pragma once
-// Pooling layers as in libtorch: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, with their
-// Options (the stride defaults to the kernel size) and the functional forms F::max_pool2d,
-// F::max_pool2d_with_indices, F::avg_pool2d, F::adaptive_avg_pool2d, ...
+// Pooling layers as in libtorch: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d,
+// AdaptiveMaxPool1d/2d, with their Options (the stride defaults to the kernel size) and the
+// functional forms F::max_pool2d, F::max_pool2d_with_indices, F::avg_pool2d,
+// F::adaptive_avg_pool2d, F::adaptive_max_pool2d(_with_indices), ... The max-pooling modules
+// return the maxima from forward and (maxima, indices) from forward_with_indices, as libtorch's.
 #include <optional>
 
 #include "ember/nn/expanding_array.h"
@@ -44,6 +46,14 @@ struct AdaptiveAvgPoolOptions {
 using AdaptiveAvgPool1dOptions = AdaptiveAvgPoolOptions<1>;
 using AdaptiveAvgPool2dOptions = AdaptiveAvgPoolOptions<2>;
 
+template <std::size_t D>
+struct AdaptiveMaxPoolOptions {
+    AdaptiveMaxPoolOptions(ExpandingArray<D> output_size) : output_size_(output_size) {}
+    EMBER_ARG(ExpandingArray<D>, output_size);
+};
+using AdaptiveMaxPool1dOptions = AdaptiveMaxPoolOptions<1>;
+using AdaptiveMaxPool2dOptions = AdaptiveMaxPoolOptions<2>;
+
 namespace functional {
 using MaxPool1dFuncOptions = MaxPool1dOptions;
 using MaxPool2dFuncOptions = MaxPool2dOptions;
@@ -51,6 +61,8 @@ using AvgPool1dFuncOptions = AvgPool1dOptions;
 using AvgPool2dFuncOptions = AvgPool2dOptions;
 using AdaptiveAvgPool1dFuncOptions = AdaptiveAvgPool1dOptions;
 using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;
+using AdaptiveMaxPool1dFuncOptions = AdaptiveMaxPool1dOptions;
+using AdaptiveMaxPool2dFuncOptions = AdaptiveMaxPool2dOptions;
 
 inline Tensor max_pool1d(const Tensor& x, const MaxPool1dFuncOptions& o) {
     return ember::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
@@ -60,6 +72,9 @@ inline Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
 }
 inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPool2dFuncOptions& o) {
     return ember::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
+}
+inline std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, const MaxPool1dFuncOptions& o) {
+    return ember::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 inline Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& o) {
     return ember::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad());
@@ -74,15 +89,39 @@ inline Tensor adaptive_avg_pool1d(const Tensor& x, const AdaptiveAvgPool1dFuncOp
 inline Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOptions& o) {
     return ember::adaptive_avg_pool2d(x, o.output_size());
 }
+inline std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& x,
+                                                                   const AdaptiveMaxPool1dFuncOptions& o) {
+    return ember::adaptive_max_pool1d(x, o.output_size());
+}
+inline std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x,
+                                                                   const AdaptiveMaxPool2dFuncOptions& o) {
+    return ember::adaptive_max_pool2d(x, o.output_size());
+}
+inline Tensor adaptive_max_pool1d(const Tensor& x, const AdaptiveMaxPool1dFuncOptions& o) {
+    return std::get<0>(ember::adaptive_max_pool1d(x, o.output_size()));
+}
+inline Tensor adaptive_max_pool2d(const Tensor& x, const AdaptiveMaxPool2dFuncOptions& o) {
+    return std::get<0>(ember::adaptive_max_pool2d(x, o.output_size()));
+}
 }  // namespace functional
 
 // One class per layer, each holding its options and printing them as libtorch does.
-#define EMBER_POOL_MODULE(Name, Options, first_field, call, print_fields)                         \
+// The max-pooling ones (EMBER_MAXPOOL_MODULE) also have forward_with_indices.
+#define EMBER_POOL_MODULE(Name, Options, first_field, call, print_fields) \
+    EMBER_POOL_MODULE_WITH(Name, Options, first_field, call, print_fields, )
+#define EMBER_MAXPOOL_MODULE(Name, Options, first_field, call, print_fields)   \
+    EMBER_POOL_MODULE_WITH(                                                    \
+        Name, Options, first_field, call, print_fields,                        \
+        std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input) { \
+            return call##_with_indices(input, options);                        \
+        })
+#define EMBER_POOL_MODULE_WITH(Name, Options, first_field, call, print_fields, ...)               \
     class Name##Impl : public Module {                                                            \
     public:                                                                                       \
         explicit Name##Impl(const Options& options_) : Module(#Name), options(options_) {}        \
         explicit Name##Impl(decltype(Options::first_field) first) : Name##Impl(Options(first)) {} \
         Tensor forward(const Tensor& input) { return call(input, options); }                      \
+        __VA_ARGS__                                                                               \
         void pretty_print(std::ostream& os) const override {                                      \
             os << "ember::nn::" #Name "(";                                                        \
             print_fields;                                                                         \
@@ -101,16 +140,22 @@ inline Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOp
        << ", padding=" << options.padding()
 #define EMBER_ADAPTIVE_FIELDS os << "output_size=" << options.output_size()
 
-EMBER_POOL_MODULE(MaxPool1d, MaxPool1dOptions, kernel_size_, functional::max_pool1d, EMBER_MAXPOOL_FIELDS);
-EMBER_POOL_MODULE(MaxPool2d, MaxPool2dOptions, kernel_size_, functional::max_pool2d, EMBER_MAXPOOL_FIELDS);
+EMBER_MAXPOOL_MODULE(MaxPool1d, MaxPool1dOptions, kernel_size_, functional::max_pool1d, EMBER_MAXPOOL_FIELDS);
+EMBER_MAXPOOL_MODULE(MaxPool2d, MaxPool2dOptions, kernel_size_, functional::max_pool2d, EMBER_MAXPOOL_FIELDS);
 EMBER_POOL_MODULE(AvgPool1d, AvgPool1dOptions, kernel_size_, functional::avg_pool1d, EMBER_AVGPOOL_FIELDS);
 EMBER_POOL_MODULE(AvgPool2d, AvgPool2dOptions, kernel_size_, functional::avg_pool2d, EMBER_AVGPOOL_FIELDS);
 EMBER_POOL_MODULE(AdaptiveAvgPool1d, AdaptiveAvgPool1dOptions, output_size_, functional::adaptive_avg_pool1d,
                   EMBER_ADAPTIVE_FIELDS);
 EMBER_POOL_MODULE(AdaptiveAvgPool2d, AdaptiveAvgPool2dOptions, output_size_, functional::adaptive_avg_pool2d,
                   EMBER_ADAPTIVE_FIELDS);
+EMBER_MAXPOOL_MODULE(AdaptiveMaxPool1d, AdaptiveMaxPool1dOptions, output_size_, functional::adaptive_max_pool1d,
+                     EMBER_ADAPTIVE_FIELDS);
+EMBER_MAXPOOL_MODULE(AdaptiveMaxPool2d, AdaptiveMaxPool2dOptions, output_size_, functional::adaptive_max_pool2d,
+                     EMBER_ADAPTIVE_FIELDS);
 
 #undef EMBER_POOL_MODULE
+#undef EMBER_POOL_MODULE_WITH
+#undef EMBER_MAXPOOL_MODULE
 #undef EMBER_MAXPOOL_FIELDS
 #undef EMBER_AVGPOOL_FIELDS
 #undef EMBER_ADAPTIVE_FIELDS

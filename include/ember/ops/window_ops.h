@@ -74,4 +74,33 @@ Tensor avg_pool1d(const Tensor& x, IntArrayRef kernel_size, IntArrayRef stride =
 Tensor adaptive_avg_pool2d(const Tensor& x, IntArrayRef output_size);
 Tensor adaptive_avg_pool1d(const Tensor& x, IntArrayRef output_size);
 
+// Adaptive max pooling over the windows of adaptive_avg_pool2d: the maxima and their indices
+// (iy * W + ix within each input plane, int64), as ATen's (which returns both).
+std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& x, IntArrayRef output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& x, IntArrayRef output_size);
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, IntArrayRef kernel_size, IntArrayRef stride = {},
+                                                   IntArrayRef padding = 0, IntArrayRef dilation = 1,
+                                                   bool ceil_mode = false);
+
+// Upsampling of [N, C, W] (1d) or [N, C, H, W] (2d) input to output_size, as ATen's
+// upsample_* ops: the optional scales (the user's scale factors) set the source-index ratio
+// 1 / scale in place of in / out, as in PyTorch. Nearest takes src = min(floor(dst ratio), in - 1);
+// linear samples x = dst (in - 1) / (out - 1) with align_corners, else the half-pixel
+// max((dst + 0.5) ratio - 0.5, 0) (src/kernels/interp.h). The backward is a scatter-add of the
+// gradient with the same weights, an op whose own backward is the upsampling again.
+Tensor upsample_nearest1d(const Tensor& input, IntArrayRef output_size, std::optional<double> scales = std::nullopt);
+Tensor upsample_nearest2d(const Tensor& input, IntArrayRef output_size, std::optional<double> scales_h = std::nullopt,
+                          std::optional<double> scales_w = std::nullopt);
+// PyTorch's "nearest-exact": src = min(floor((dst + 0.5) ratio), in - 1).
+Tensor _upsample_nearest_exact1d(const Tensor& input, IntArrayRef output_size,
+                                 std::optional<double> scales = std::nullopt);
+Tensor _upsample_nearest_exact2d(const Tensor& input, IntArrayRef output_size,
+                                 std::optional<double> scales_h = std::nullopt,
+                                 std::optional<double> scales_w = std::nullopt);
+Tensor upsample_linear1d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                         std::optional<double> scales = std::nullopt);
+Tensor upsample_bilinear2d(const Tensor& input, IntArrayRef output_size, bool align_corners,
+                           std::optional<double> scales_h = std::nullopt,
+                           std::optional<double> scales_w = std::nullopt);
+
 }  // namespace ember
