@@ -403,7 +403,9 @@ void RNNImplBase<Derived>::pretty_print(std::ostream& os) const {
        << ", hidden_size=" << o.hidden_size() << ", num_layers=" << o.num_layers() << ", bias=" << o.bias()
        << ", batch_first=" << o.batch_first() << ", dropout=" << o.dropout() << ", bidirectional=" << o.bidirectional();
     if (o.proj_size() > 0) os << ", proj_size=" << o.proj_size();
-    os << ")" << std::noboolalpha;
+    // libtorch leaves the stream in boolalpha; so does ember, so that what a program prints next
+    // is the same.
+    os << ")";
 }
 
 template <typename Derived>
@@ -582,7 +584,7 @@ void RNNCellImplBase<Derived>::reset_parameters() {
 template <typename Derived>
 void RNNCellImplBase<Derived>::pretty_print(std::ostream& os) const {
     os << "ember::nn::" << kind() << "(" << options_base.input_size() << ", " << options_base.hidden_size();
-    if (!options_base.bias()) os << ", bias=false";
+    if (!options_base.bias()) os << ", bias=" << std::boolalpha << false;  // boolalpha stays set, as libtorch
     const std::string nl = get_nonlinearity_str();
     if (!nl.empty() && nl != "kTanh") os << ", nonlinearity=" << nl;
     os << ")";
