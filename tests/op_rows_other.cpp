@@ -109,6 +109,61 @@ std::vector<OpRow> other_rows() {
                  return stack({x[0], x[1]}, 1).exp();
              },
          .shapes = {{2, 3}, {2, 3}}},
+        // The multi-view ops: one node for all outputs; the unused ones (u[3], c[1]) get zeros.
+        {.name = "unbind",
+         .fn =
+             [](const TL& x, Device) {
+                 std::vector<Tensor> u = x[0].unbind(1);
+                 return u[0] * u[2] + u[1].square();
+             },
+         .shapes = {{3, 4}},
+         .ref =
+             [](const std::vector<std::vector<double>>& v) {
+                 std::vector<double> out;
+                 for (int i = 0; i < 3; ++i)
+                     out.push_back(v[0][i * 4] * v[0][i * 4 + 2] + v[0][i * 4 + 1] * v[0][i * 4 + 1]);
+                 return out;
+             }},
+        {.name = "unbind dim 0, every output",
+         .fn = [](const TL& x, Device) { return stack(unbind(x[0], 0), 1).exp(); },
+         .shapes = {{2, 3}},
+         .ref =
+             [](const std::vector<std::vector<double>>& v) {
+                 // stack of the rows along dim 1 is the transpose
+                 std::vector<double> out;
+                 for (int j = 0; j < 3; ++j)
+                     for (int i = 0; i < 2; ++i) out.push_back(std::exp(v[0][i * 3 + j]));
+                 return out;
+             }},
+        {.name = "chunk",
+         .fn =
+             [](const TL& x, Device) {
+                 std::vector<Tensor> c = x[0].chunk(3, 1);  // [2, 5] -> widths 2, 2, 1
+                 return cat({c[2], c[0]}, 1).exp();
+             },
+         .shapes = {{2, 5}},
+         .ref =
+             [](const std::vector<std::vector<double>>& v) {
+                 std::vector<double> out;
+                 for (int i = 0; i < 2; ++i)
+                     for (int j : {4, 0, 1}) out.push_back(std::exp(v[0][i * 5 + j]));
+                 return out;
+             }},
+        {.name = "split",
+         .fn =
+             [](const TL& x, Device) {
+                 std::vector<Tensor> s = split(x[0], 2, 0);  // [5, 2] -> rows 2, 2, 1
+                 return s[1].sin() * s[0] + s[2];
+             },
+         .shapes = {{5, 2}},
+         .ref =
+             [](const std::vector<std::vector<double>>& v) {
+                 std::vector<double> out;
+                 for (int i = 0; i < 2; ++i)
+                     for (int j = 0; j < 2; ++j)
+                         out.push_back(std::sin(v[0][(2 + i) * 2 + j]) * v[0][i * 2 + j] + v[0][4 * 2 + j]);
+                 return out;
+             }},
         {.name = "to float64", .fn = [](const TL& x, Device) { return x[0].to(kFloat64) * 2.0; }, .shapes = {{5, 7}}},
         // ---- indexing ----
         {.name = "index_select",

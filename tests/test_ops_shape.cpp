@@ -267,3 +267,53 @@ TEST_CASE("cat and stack along every dim, mixed layouts", "[ops][shape]") {
         require_tensor(s, shape, w, 0, 0, "stack dim " + std::to_string(dim));
     }
 }
+
+TEST_CASE("unbind, split and chunk: views with libtorch's piece counts, one node, zeros for unused outputs",
+          "[ops][shape]") {
+    Tensor x = iota({3, 5});
+    std::vector<Tensor> u = x.unbind(1);
+    REQUIRE(u.size() == 5);
+    for (int64_t j = 0; j < 5; ++j) {
+        REQUIRE(u[j].storage() == x.storage());
+        REQUIRE(u[j].sizes() == ember::IntArrayRef({3}));
+        REQUIRE(u[j].to_vector<double>() == std::vector<double>{double(j), double(5 + j), double(10 + j)});
+    }
+    REQUIRE(ember::unbind(x, -2).size() == 3);
+    // split: pieces of the given length, the last one shorter; chunk: ceil(n / chunks) each.
+    auto lengths = [](const std::vector<Tensor>& pieces, int64_t d) {
+        std::vector<int64_t> n;
+        for (const Tensor& p : pieces) n.push_back(p.size(d));
+        return n;
+    };
+    REQUIRE(lengths(x.split(2, 1), 1) == std::vector<int64_t>{2, 2, 1});
+    REQUIRE(lengths(x.split(5, 1), 1) == std::vector<int64_t>{5});
+    REQUIRE(lengths(x.split(7, 1), 1) == std::vector<int64_t>{5});
+    REQUIRE(lengths(x.chunk(2, 1), 1) == std::vector<int64_t>{3, 2});
+    REQUIRE(lengths(x.chunk(4, 1), 1) == std::vector<int64_t>{2, 2, 1});  // fewer than asked, as libtorch
+    REQUIRE(lengths(x.chunk(9, 1), 1) == std::vector<int64_t>{1, 1, 1, 1, 1});
+    REQUIRE(lengths(ember::chunk(x, 3, 0), 0) == std::vector<int64_t>{1, 1, 1});
+    REQUIRE(x.split(2, 1)[2].to_vector<double>() == std::vector<double>{4, 9, 14});
+    Tensor empty = ember::zeros({0, 2});
+    REQUIRE(lengths(empty.split(0, 0), 0) == std::vector<int64_t>{0});
+    REQUIRE(lengths(empty.chunk(3, 0), 0) == std::vector<int64_t>{0, 0, 0});
+    REQUIRE(empty.unbind(0).empty());
+
+    // One backward node for all the pieces (libtorch's names); an unused piece gets zeros.
+    Tensor w = iota({3, 5}).requires_grad_();
+    std::vector<Tensor> pu = w.unbind(1);
+    REQUIRE(pu[0].grad_fn() == pu[4].grad_fn());
+    REQUIRE(pu[0].grad_fn()->name() == "UnbindBackward0");
+    (pu[1] * 2.0).sum().backward();
+    REQUIRE(w.grad().to_vector<double>() == std::vector<double>{0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0});
+    Tensor v = iota({3, 5}).requires_grad_();
+    std::vector<Tensor> pc = v.chunk(2, 1);
+    REQUIRE(pc[1].grad_fn()->name() == "SplitBackward0");
+    pc[1].square().sum().backward();
+    REQUIRE(v.grad().to_vector<double>() == std::vector<double>{0, 0, 0, 6, 8, 0, 0, 0, 16, 18, 0, 0, 0, 26, 28});
+
+    require_throws_with<ember::IndexError>([] { ember::tensor(1.0).unbind(0); }, {"unbind", "0-dim"});
+    require_throws_with<ember::IndexError>([&] { x.unbind(2); }, {"unbind"});
+    require_throws_with<ember::ValueError>([&] { x.chunk(0, 1); }, {"chunk", "greater than 0", "0"});
+    require_throws_with<ember::ValueError>([&] { x.split(-1, 1); }, {"split", "non-negative", "-1"});
+    require_throws_with<ember::ValueError>([&] { x.split(0, 1); }, {"split", "0", "size 5"});
+}

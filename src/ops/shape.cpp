@@ -317,6 +317,98 @@ Tensor& Tensor::detach_() {
     return *this;
 }
 
+// ---- splitting into several views ----
+
+namespace {
+// The one backward node of an op that returns several views of its input along `dim`
+// (libtorch's UnbindBackward0 and SplitBackward0): the outputs' gradients, zeros for those that
+// were not used (the engine fills them in), stacked (unbind) or concatenated (split) back into
+// the input's shape, with differentiable ops so that second-order gradients go through.
+class MultiViewBackward final : public Node {
+public:
+    MultiViewBackward(const char* name, int64_t dim, bool stacked) : name_(name), dim_(dim), stacked_(stacked) {}
+    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+        return {stacked_ ? stack(grads, dim_) : cat(grads, dim_)};
+    }
+    std::string name() const override { return name_; }
+
+private:
+    const char* name_;
+    int64_t dim_;
+    bool stacked_;
+};
+
+std::vector<Tensor> finish_views(const char* name, const Tensor& x, std::vector<Tensor> views, int64_t dim,
+                                 bool stacked) {
+    if (!views.empty() && autograd::needs_grad(x)) {
+        std::vector<Tensor*> outs;
+        outs.reserve(views.size());
+        for (Tensor& v : views) outs.push_back(&v);
+        autograd::connect(std::make_shared<MultiViewBackward>(name, dim, stacked), std::vector<Tensor>{x}, outs);
+    }
+    return views;
+}
+
+// Views of x along d at the given lengths (no history).
+std::vector<Tensor> split_views(const Tensor& x, int64_t d, const std::vector<int64_t>& lengths) {
+    Shape s(x.sizes().begin(), x.sizes().end()), t(x.strides().begin(), x.strides().end());
+    std::vector<Tensor> out;
+    out.reserve(lengths.size());
+    int64_t start = 0;
+    for (int64_t len : lengths) {
+        s[d] = len;
+        out.push_back(make_view(x, s, t, x.storage_offset() + start * x.stride(d)));
+        start += len;
+    }
+    return out;
+}
+}  // namespace
+
+std::vector<Tensor> Tensor::unbind(int64_t d) const {
+    EMBER_ENFORCE(dim() > 0, IndexError, "unbind: cannot unbind a 0-dim tensor");
+    const int64_t dd = wrap_dim(d, dim(), "unbind");
+    Shape s, t;
+    for (int64_t i = 0; i < dim(); ++i)
+        if (i != dd) {
+            s.push_back(size(i));
+            t.push_back(stride(i));
+        }
+    std::vector<Tensor> out;
+    out.reserve(static_cast<std::size_t>(size(dd)));
+    for (int64_t i = 0; i < size(dd); ++i) out.push_back(make_view(*this, s, t, storage_offset() + i * stride(dd)));
+    return finish_views("UnbindBackward0", *this, std::move(out), dd, /*stacked=*/true);
+}
+std::vector<Tensor> unbind(const Tensor& x, int64_t d) { return x.unbind(d); }
+
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
+    EMBER_ENFORCE(dim() > 0, IndexError, "split: cannot split a 0-dim tensor");
+    const int64_t dd = wrap_dim(d, dim(), "split");
+    const int64_t n = size(dd);
+    EMBER_ENFORCE(split_size >= 0, ValueError, "split: split_size must be non-negative, got ", split_size);
+    EMBER_ENFORCE(split_size > 0 || n == 0, ValueError, "split: split_size can only be 0 if the dim is empty, but dim ",
+                  d, " of ", describe(*this), " has size ", n);
+    // As libtorch: ceil(n / split_size) pieces, the last one shorter; one empty piece when n = 0.
+    const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
+    std::vector<int64_t> lengths;
+    for (int64_t i = 0; i < pieces; ++i) lengths.push_back(std::min(split_size, n - i * split_size));
+    return finish_views("SplitBackward0", *this, split_views(*this, dd, lengths), dd, /*stacked=*/false);
+}
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t d) { return x.split(split_size, d); }
+
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
+    EMBER_ENFORCE(dim() > 0, IndexError, "chunk: cannot chunk a 0-dim tensor");
+    EMBER_ENFORCE(chunks > 0, ValueError, "chunk: chunks must be greater than 0, got ", chunks);
+    const int64_t dd = wrap_dim(d, dim(), "chunk");
+    const int64_t n = size(dd);
+    if (n == 0) {
+        // libtorch's rule for an empty dim: `chunks` empty pieces.
+        return finish_views("SplitBackward0", *this, split_views(*this, dd, std::vector<int64_t>(chunks, 0)), dd,
+                            /*stacked=*/false);
+    }
+    return split((n + chunks - 1) / chunks, dd);
+}
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t d) { return x.chunk(chunks, d); }
+
 // ---- joining ----
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {

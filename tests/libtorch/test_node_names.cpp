@@ -1,6 +1,7 @@
 // grad_fn()->name() against libtorch: the same call in both frameworks must record a node of the
 // same name (AddBackward0 for a + b, AddBackward1 for a + 2.0, SumBackward1 for x.sum({1}), ...),
-// for the elementwise ops, reductions, products, views, index ops, copies and custom Functions.
+// for the elementwise ops, reductions, products, views (unbind, split and chunk included), index
+// ops, copies and custom Functions.
 // Calls that ember composes from other ops while libtorch has a node of its own (the losses,
 // matmul of vectors, logsumexp, var, reshape of a contiguous tensor) are listed in
 // docs/derivatives.md; their nodes are those of the ops they are made of.
@@ -290,6 +291,9 @@ CATCH_TEST_CASE("node names: reductions, products, views, index ops and copies r
         EMBER_NAME_ROW("slice", in.x.slice(1, 1, 3)),
         EMBER_NAME_ROW("narrow", in.x.narrow(1, 1, 2)),
         EMBER_NAME_ROW("select", in.x.select(0, 1)),
+        EMBER_NAME_ROW("unbind", in.x.unbind(1)[2]),
+        EMBER_NAME_ROW("split", in.x.split(3, 1)[1]),
+        EMBER_NAME_ROW("chunk", ns::chunk(in.x, 2, 1)[0]),
         EMBER_NAME_ROW("unsqueeze", in.x.unsqueeze(0)),
         EMBER_NAME_ROW("squeeze()", in.x.unsqueeze(0).squeeze()),
         EMBER_NAME_ROW("squeeze(0)", in.x.unsqueeze(0).squeeze(0)),

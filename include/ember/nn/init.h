@@ -42,6 +42,21 @@ Tensor kaiming_normal_(Tensor tensor, double a = 0, FanMode mode = FanMode::FanI
 }  // namespace ember::nn::init
 
 namespace ember {
+// libtorch's option enums kTanh and kReLU (its enumtype::kTanh, enumtype::kReLU): each value is
+// its own type, so that RNNOptions::nonlinearity_t (ember/nn/rnn.h) is a std::variant of the two,
+// as libtorch's; each converts to nn::init's Nonlinearity, so calculate_gain(ember::kTanh) and
+// kaiming_normal_(w, 0, ember::kFanOut, ember::kReLU) read as in libtorch too.
+namespace enumtype {
+struct kTanh {
+    constexpr operator nn::init::Nonlinearity() const { return nn::init::Nonlinearity::Tanh; }
+};
+struct kReLU {
+    constexpr operator nn::init::Nonlinearity() const { return nn::init::Nonlinearity::ReLU; }
+};
+// libtorch's enumtype::get_enum_name: "kTanh", "kReLU".
+inline const char* get_enum_name(kTanh) { return "kTanh"; }
+inline const char* get_enum_name(kReLU) { return "kReLU"; }
+}  // namespace enumtype
 // libtorch's spellings: nn::init::kaiming_normal_(w, 0, ember::kFanOut, ember::kReLU).
 inline constexpr nn::init::FanMode kFanIn = nn::init::FanMode::FanIn;
 inline constexpr nn::init::FanMode kFanOut = nn::init::FanMode::FanOut;
@@ -54,8 +69,8 @@ struct kLinear {
 }  // namespace enumtype
 inline constexpr enumtype::kLinear kLinear{};
 inline constexpr nn::init::Nonlinearity kSigmoid = nn::init::Nonlinearity::Sigmoid;
-inline constexpr nn::init::Nonlinearity kTanh = nn::init::Nonlinearity::Tanh;
-inline constexpr nn::init::Nonlinearity kReLU = nn::init::Nonlinearity::ReLU;
+inline constexpr enumtype::kTanh kTanh{};
+inline constexpr enumtype::kReLU kReLU{};
 inline constexpr nn::init::Nonlinearity kLeakyReLU = nn::init::Nonlinearity::LeakyReLU;
 inline constexpr nn::init::Nonlinearity kSELU = nn::init::Nonlinearity::SELU;
 }  // namespace ember

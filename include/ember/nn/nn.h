@@ -1,6 +1,6 @@
 #pragma once
 // Everything of ember::nn: modules and layers, the functional forms and losses, initialisers,
-// gradient clipping, ember::optim (optimizers and learning-rate schedulers), the RBM/DBN models,
+// gradient clipping, ember::optim (optimizers and learning-rate schedulers), the recurrent layers, the RBM/DBN models,
 // and saving/loading a module.
 #include "ember/nn/activation.h"
 #include "ember/nn/any_module.h"
@@ -30,6 +30,7 @@
 #include "ember/nn/optim/sgd.h"
 #include "ember/nn/pooling.h"
 #include "ember/nn/rbm.h"
+#include "ember/nn/rnn.h"
 #include "ember/nn/sequential.h"
 #include "ember/nn/serialize.h"
 #include "ember/nn/upsampling.h"

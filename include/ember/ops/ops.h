@@ -236,6 +236,16 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(
 // ---- shape and indexing ----
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+// Several views of x along `dim`, as libtorch's, each recording one shared backward node:
+//   unbind(x, d): the size(d) slices x.select(d, i) (UnbindBackward0: the gradients stacked);
+//   split(x, s, d): pieces of length s, the last one shorter when s does not divide size(d)
+//     (SplitBackward0: the gradients concatenated); one empty piece when size(d) is 0;
+//   chunk(x, c, d): split(x, ceil(size(d) / c), d), so at most c pieces (c empty ones when
+//     size(d) is 0).
+// The gradient of an output nobody used is zeros.
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 // out = copy of x with out[index[i][j]][j] += src[i][j] (dim 0); the adjoint of gather.

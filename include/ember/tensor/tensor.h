@@ -205,6 +205,10 @@ public:
     Tensor squeeze() const;
     Tensor squeeze(int64_t dim) const;
     Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+    // Several views along dim, one backward node for all of them (ops.h: unbind, split, chunk).
+    std::vector<Tensor> unbind(int64_t dim = 0) const;
+    std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+    std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
     Tensor operator[](int64_t index) const { return select(0, index); }
     // x.index({Slice(), 0, None}) and x.index_put_({mask}, v), as in libtorch: see
     // ember/tensor/indexing.h.
