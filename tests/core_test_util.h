@@ -36,6 +36,10 @@ inline double read_raw(const Tensor& t, int64_t pos) {
         case ember::kFloat64: return reinterpret_cast<const double*>(base)[pos];
         case ember::kInt64: return static_cast<double>(reinterpret_cast<const int64_t*>(base)[pos]);
         case ember::kBool: return reinterpret_cast<const bool*>(base)[pos] ? 1.0 : 0.0;
+        case ember::kUInt8: return static_cast<double>(reinterpret_cast<const uint8_t*>(base)[pos]);
+        case ember::kInt32: return static_cast<double>(reinterpret_cast<const int32_t*>(base)[pos]);
+        case ember::kFloat16: return static_cast<double>(float(reinterpret_cast<const ember::Half*>(base)[pos]));
+        case ember::kBFloat16: return static_cast<double>(float(reinterpret_cast<const ember::BFloat16*>(base)[pos]));
     }
     return 0;
 }

@@ -32,7 +32,8 @@ std::set<std::string> all_names() {
     return names_where<Op, N>([](Op) { return true; });
 }
 
-const ember::ScalarType kAllDtypes[] = {ember::kFloat32, ember::kFloat64, ember::kInt64, ember::kBool};
+const ember::ScalarType kAllDtypes[] = {ember::kFloat32, ember::kFloat64, ember::kInt64, ember::kBool,
+                                        ember::kUInt8,   ember::kInt32,   ember::kHalf,  ember::kBFloat16};
 
 }  // namespace
 

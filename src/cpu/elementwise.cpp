@@ -79,7 +79,7 @@ bool binary_vectorised_f32(BinaryOp op, const StridedIter& it, OpParams p) {
 void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
     const ScalarType t = it.dtypes[0];
     if (t == kFloat32 && unary_vectorised_f32(op, it, p)) return;
-    dispatch_all(t, [&]<typename T>() {
+    dispatch_all(t, "unary_kernel", [&]<typename T>() {
         if (!visit_unary<T>(op, p, [&](auto f) { elementwise_loop<T, T>(it, f); }))
             throw_dtype_not_accepted("unary_kernel", op, t);
     });
@@ -88,7 +88,7 @@ void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
 void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
     const ScalarType t = it.dtypes[1];
     if (t == kFloat32 && binary_vectorised_f32(op, it, p)) return;
-    dispatch_all(t, [&]<typename T>() {
+    dispatch_all(t, "binary_kernel", [&]<typename T>() {
         const bool ran = visit_binary<T>(op, p, [&](auto f) {
             using Out = decltype(f(T{}, T{}));  // T, or bool for comparisons and logical ops
             elementwise_loop<Out, T, T>(it, f);
@@ -99,17 +99,18 @@ void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
 
 // Operands (out, cond bool, a, b); a and b already have out's dtype.
 void where_kernel(const StridedIter& it) {
-    dispatch_all(it.dtypes[0], [&]<typename T>() { elementwise_loop<T, bool, T, T>(it, WhereF{}); });
+    dispatch_all(it.dtypes[0], "where", [&]<typename T>() { elementwise_loop<T, bool, T, T>(it, WhereF{}); });
 }
 
 void copy_kernel(const StridedIter& it) {
-    dispatch_all(it.dtypes[0], [&]<typename O>() {
-        dispatch_all(it.dtypes[1], [&]<typename I>() { elementwise_loop<O, I>(it, CastF<O>{}); });
+    dispatch_all(it.dtypes[0], "copy_", [&]<typename O>() {
+        dispatch_all(it.dtypes[1], "copy_", [&]<typename I>() { elementwise_loop<O, I>(it, CastF<O>{}); });
     });
 }
 
 void fill_kernel(const StridedIter& it, double value) {
-    dispatch_all(it.dtypes[0], [&]<typename T>() { elementwise_loop<T>(it, ConstantF<T>{static_cast<T>(value)}); });
+    dispatch_all(it.dtypes[0], "fill_",
+                 [&]<typename T>() { elementwise_loop<T>(it, ConstantF<T>{static_cast<T>(value)}); });
 }
 
 void sgd_step_kernel(ScalarType dtype, void* param, const void* grad, void* buf, int64_t n, const SgdStepF& step) {

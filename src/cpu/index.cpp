@@ -74,7 +74,7 @@ void for_each_offset(const StridedIter& it, const int64_t* extra_strides, Body&&
 int64_t gather_kernel(ScalarType dtype, const StridedIter& it, const char* x, const int64_t* x_strides,
                       int64_t dim_stride, int64_t dim_size) {
     int64_t bad = -1, count = 0;
-    dispatch_all(dtype, [&]<typename T>() {
+    dispatch_all(dtype, "gather", [&]<typename T>() {
         T* out = reinterpret_cast<T*>(it.data[0]);
         const int64_t* index = reinterpret_cast<const int64_t*>(it.data[1]);
         const T* src = reinterpret_cast<const T*>(x);

@@ -10,6 +10,13 @@
 
 namespace ember::cpu {
 
+// The float32 and float64 streams are the only ones: any other dtype is an error, never doubles
+// written into a buffer of another type (ops/ draws float16/bfloat16 in float32).
+static void check_random_dtype(ScalarType dtype, const char* op) {
+    if (dtype != kFloat32 && dtype != kFloat64)
+        throw DTypeError(str_cat(op, ": expected a float32 or float64 buffer, got ", dtype_name(dtype)));
+}
+
 using namespace ember::random;
 
 namespace {
@@ -48,6 +55,7 @@ void for_uniform_blocks(int64_t n, uint64_t seed, uint64_t offset, Block&& block
 }  // namespace
 
 void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high) {
+    check_random_dtype(dtype, "uniform_");
     if (dtype == kFloat32) {
         float* o = static_cast<float*>(out);
         float lo = static_cast<float>(low), span = static_cast<float>(high - low);
@@ -65,6 +73,7 @@ void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint6
 }
 
 void normal_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean, double std) {
+    check_random_dtype(dtype, "normal_");
     if (dtype == kFloat32) {
         float* o = static_cast<float*>(out);
         float m = static_cast<float>(mean), s = static_cast<float>(std);

@@ -24,7 +24,7 @@ __global__ void sgd_step_kernel_impl(T* __restrict__ p, const T* __restrict__ g,
 // launch the kernel for every dtype the op's row accepts and return false for the others.
 void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
     const ScalarType t = it.dtypes[0];
-    dispatch_all(t, [&]<typename T>() {
+    dispatch_all(t, "unary_kernel", [&]<typename T>() {
         if (!visit_unary<T>(op, p, [&](auto f) { launch_elementwise<T, T>(it, f); }))
             throw_dtype_not_accepted("unary_kernel", op, t);
     });
@@ -33,7 +33,7 @@ void unary_kernel(UnaryOp op, const StridedIter& it, OpParams p) {
 
 void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
     const ScalarType t = it.dtypes[1];
-    dispatch_all(t, [&]<typename T>() {
+    dispatch_all(t, "binary_kernel", [&]<typename T>() {
         const bool ran = visit_binary<T>(op, p, [&](auto f) {
             using Out = decltype(f(T{}, T{}));  // T, or bool for comparisons and logical ops
             launch_elementwise<Out, T, T>(it, f);
@@ -45,19 +45,20 @@ void binary_kernel(BinaryOp op, const StridedIter& it, OpParams p) {
 
 // Operands (out, cond bool, a, b); a and b already have out's dtype.
 void where_kernel(const StridedIter& it) {
-    dispatch_all(it.dtypes[0], [&]<typename T>() { launch_elementwise<T, bool, T, T>(it, WhereF{}); });
+    dispatch_all(it.dtypes[0], "where", [&]<typename T>() { launch_elementwise<T, bool, T, T>(it, WhereF{}); });
     EMBER_CUDA_CHECK_LAUNCH("where_kernel");
 }
 
 void copy_kernel(const StridedIter& it) {
-    dispatch_all(it.dtypes[0], [&]<typename O>() {
-        dispatch_all(it.dtypes[1], [&]<typename I>() { launch_elementwise<O, I>(it, CastF<O>{}); });
+    dispatch_all(it.dtypes[0], "copy_", [&]<typename O>() {
+        dispatch_all(it.dtypes[1], "copy_", [&]<typename I>() { launch_elementwise<O, I>(it, CastF<O>{}); });
     });
     EMBER_CUDA_CHECK_LAUNCH("copy_kernel");
 }
 
 void fill_kernel(const StridedIter& it, double value) {
-    dispatch_all(it.dtypes[0], [&]<typename T>() { launch_elementwise<T>(it, ConstantF<T>{static_cast<T>(value)}); });
+    dispatch_all(it.dtypes[0], "fill_",
+                 [&]<typename T>() { launch_elementwise<T>(it, ConstantF<T>{static_cast<T>(value)}); });
     EMBER_CUDA_CHECK_LAUNCH("fill_kernel");
 }
 

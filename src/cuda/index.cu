@@ -127,6 +127,20 @@ __device__ __forceinline__ void atomic_add(int64_t* p, int64_t v) {
     // Two's complement: an unsigned add wraps to the same bits as the signed one.
     atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
 }
+__device__ __forceinline__ void atomic_add(int32_t* p, int32_t v) { atomicAdd(reinterpret_cast<int*>(p), v); }
+// No 8-bit atomicAdd: a compare-and-swap loop on the aligned 32-bit word that holds the byte,
+// adding modulo 256 as the CPU's uint8 arithmetic does.
+__device__ __forceinline__ void atomic_add(uint8_t* p, uint8_t v) {
+    const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+    unsigned int* word = reinterpret_cast<unsigned int*>(addr & ~uintptr_t(3));
+    const unsigned int shift = static_cast<unsigned int>(addr & 3) * 8;
+    unsigned int old = *word, assumed;
+    do {
+        assumed = old;
+        const unsigned int sum = ((assumed >> shift) + v) & 0xffu;
+        old = atomicCAS(word, assumed, (assumed & ~(0xffu << shift)) | (sum << shift));
+    } while (old != assumed);
+}
 
 template <typename T>
 __global__ void scatter_add_atomic(StridedIter it, T* self, AlongDim a, unsigned long long* bad) {
@@ -148,6 +162,7 @@ template <typename F>
 void dispatch_element_size(ScalarType dtype, F&& f) {
     switch (element_size(dtype)) {
         case 1: return f.template operator()<uint8_t>();
+        case 2: return f.template operator()<uint16_t>();  // float16, bfloat16
         case 4: return f.template operator()<uint32_t>();
         case 8: return f.template operator()<uint64_t>();
         default: throw DTypeError(str_cat("index kernels: unsupported element size of ", dtype_name(dtype)));
@@ -195,7 +210,7 @@ int64_t gather_kernel(ScalarType dtype, const StridedIter& it, const char* x, co
     if (it.numel <= 0) return -1;
     BadIndexFlag bad;
     const AlongDim a = make_along_dim(it.ndim, x_strides, dim_stride, dim_size);
-    dispatch_all(dtype, [&]<typename T>() {
+    dispatch_all(dtype, "gather", [&]<typename T>() {
         gather_elements<T><<<blocks_for(it.numel), kThreads>>>(it, reinterpret_cast<const T*>(x), a, bad.device_ptr());
     });
     EMBER_CUDA_CHECK_LAUNCH("gather_kernel");

@@ -9,6 +9,13 @@
 
 namespace ember::cuda {
 
+// The float32 and float64 streams are the only ones: any other dtype is an error, never doubles
+// written into a buffer of another type (ops/ draws float16/bfloat16 in float32).
+static void check_random_dtype(ScalarType dtype, const char* op) {
+    if (dtype != kFloat32 && dtype != kFloat64)
+        throw DTypeError(str_cat(op, ": expected a float32 or float64 buffer, got ", dtype_name(dtype)));
+}
+
 namespace {
 
 // out[i] = f(i) for i in [0, n), grid-stride.
@@ -85,6 +92,7 @@ struct RandintF {
 }  // namespace
 
 void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double low, double high) {
+    check_random_dtype(dtype, "uniform_");
     if (dtype == kFloat32) {
         launch_generate(static_cast<float*>(out), n,
                         UniformF<float>{seed, offset, static_cast<float>(high - low), static_cast<float>(low)},
@@ -96,6 +104,7 @@ void uniform_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint6
 }
 
 void normal_kernel(ScalarType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean, double std) {
+    check_random_dtype(dtype, "normal_");
     if (dtype == kFloat32) {
         launch_generate(static_cast<float*>(out), n,
                         NormalF<float>{seed, offset, static_cast<float>(std), static_cast<float>(mean)},

@@ -169,6 +169,10 @@ const char* descr_of(ScalarType t) {
         case kFloat64: return "<f8";
         case kInt64: return "<i8";
         case kBool: return "|b1";
+        case kUInt8: return "|u1";
+        case kInt32: return "<i4";
+        case kFloat16: return "<f2";
+        case kBFloat16: break;  // NumPy has no bfloat16 (save_npy refuses it)
     }
     return "?";
 }
@@ -177,6 +181,8 @@ const char* descr_of(ScalarType t) {
 
 void save_tensor_npy(const Tensor& t, const std::string& path) {
     EMBER_ENFORCE(t.defined(), ValueError, "save_tensor_npy: undefined tensor (saving '", path, "')");
+    EMBER_ENFORCE(t.dtype() != kBFloat16, DTypeError, "save_tensor_npy: NumPy has no bfloat16 dtype, cannot save ",
+                  describe(t), " to '", path, "' (convert it with .to(kFloat32) first)");
     static_assert(std::endian::native == std::endian::little, "npy writer assumes a little-endian host");
     Tensor c = t.detach().to(kCPU).contiguous();
     std::string shape = "(";

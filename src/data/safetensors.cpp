@@ -36,6 +36,10 @@ const char* dtype_code(ScalarType t) {
         case kFloat64: return "F64";
         case kInt64: return "I64";
         case kBool: return "BOOL";
+        case kUInt8: return "U8";
+        case kInt32: return "I32";
+        case kFloat16: return "F16";
+        case kBFloat16: return "BF16";
     }
     return "?";
 }
@@ -49,6 +53,14 @@ bool parse_dtype(const std::string& s, ScalarType& t) {
         t = kInt64;
     else if (s == "BOOL")
         t = kBool;
+    else if (s == "U8")
+        t = kUInt8;
+    else if (s == "I32")
+        t = kInt32;
+    else if (s == "F16")
+        t = kFloat16;
+    else if (s == "BF16")
+        t = kBFloat16;
     else
         return false;
     return true;
@@ -134,7 +146,8 @@ Parsed parse_header(FileReader& f) {
         e.name = name;
         if (!info.contains("dtype") || !info["dtype"].is_string()) bad("missing or non-string \"dtype\"");
         const std::string dt = info["dtype"].get<std::string>();
-        if (!parse_dtype(dt, e.dtype)) bad(str_cat("unsupported dtype \"", dt, "\" (ember reads F32, F64, I64, BOOL)"));
+        if (!parse_dtype(dt, e.dtype))
+            bad(str_cat("unsupported dtype \"", dt, "\" (ember reads F32, F64, F16, BF16, I64, I32, U8, BOOL)"));
         if (!info.contains("shape") || !info["shape"].is_array()) bad("missing or non-array \"shape\"");
         for (const json& d : info["shape"]) {
             if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))

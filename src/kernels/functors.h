@@ -36,19 +36,32 @@ EMBER_HD inline float erf(float x) { return ::erff(x); }
 EMBER_HD inline double erf(double x) { return ::erf(x); }
 EMBER_HD inline float pow(float x, float y) { return ::powf(x, y); }
 EMBER_HD inline double pow(double x, double y) { return ::pow(x, y); }
-EMBER_HD inline int64_t pow(int64_t x, int64_t y) {
-    if (y < 0) return x == 1 ? 1 : (x == -1 ? (y % 2 ? -1 : 1) : 0);
-    int64_t r = 1;
-    while (y) {
-        if (y & 1) r *= x;
-        x *= x;
-        y >>= 1;
+// Integer powers by squaring, in the integer type (int64, int32, uint8), wrapping as PyTorch's do;
+// a negative exponent gives 0 unless |x| is 1.
+template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+EMBER_HD inline T pow(T x, T y) {
+    if constexpr (std::is_signed_v<T>) {
+        if (y < 0) return x == 1 ? T(1) : (x == -1 ? T(y % 2 ? -1 : 1) : T(0));
     }
-    return r;
+    // In the unsigned type of the same width: the wrap-around is defined there.
+    using U = std::make_unsigned_t<T>;
+    U r = 1, b = static_cast<U>(x);
+    while (y) {
+        if (y & 1) r = static_cast<U>(r * b);
+        b = static_cast<U>(b * b);
+        y = static_cast<T>(y >> 1);
+    }
+    return static_cast<T>(r);
 }
 EMBER_HD inline float abs(float x) { return ::fabsf(x); }
 EMBER_HD inline double abs(double x) { return ::fabs(x); }
-EMBER_HD inline int64_t abs(int64_t x) { return x < 0 ? -x : x; }
+template <typename T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+EMBER_HD inline T abs(T x) {
+    if constexpr (std::is_signed_v<T>)
+        return x < 0 ? static_cast<T>(-x) : x;
+    else
+        return x;
+}
 template <typename T>
 EMBER_HD inline bool isnan(T x) {
     return x != x;
@@ -197,6 +210,12 @@ struct ClampF {
     double lo, hi;
     template <typename T>
     EMBER_HD T operator()(T x) const {
+        if constexpr (std::is_integral_v<T>) {
+            // Compared in double: an infinite bound (a missing one) has no integer value, and a
+            // bound outside T's range must not wrap into it.
+            const double v = double(x);
+            return v < lo ? T(lo) : (v > hi ? T(hi) : x);
+        }
         if (km::isnan(x)) return x;
         T l = T(lo), h = T(hi);
         return x < l ? l : (x > h ? h : x);

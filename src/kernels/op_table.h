@@ -20,9 +20,10 @@ namespace ember::kernels {
 // The dtypes an op's kernels accept. ops/ converts other inputs before the kernel sees them.
 enum class DTypeClass : uint8_t {
     Floating,  // float32, float64
-    Numeric,   // float32, float64, int64
-    All,       // float32, float64, int64, bool
+    Numeric,   // float32, float64, int64, int32, uint8
+    All,       // the numeric dtypes and bool
     Bool,      // bool only (the logical ops)
+    // float16 and bfloat16 are in no class: ops/ computes them in float32 and rounds the result.
 };
 // The dtype of a binary op's result.
 enum class BinaryResult : uint8_t {
@@ -114,8 +115,8 @@ constexpr const char* dtype_class_name(DTypeClass c) {
 constexpr bool accepts(DTypeClass c, ScalarType t) {
     switch (c) {
         case DTypeClass::Floating: return t == kFloat32 || t == kFloat64;
-        case DTypeClass::Numeric: return t == kFloat32 || t == kFloat64 || t == kInt64;
-        case DTypeClass::All: return true;
+        case DTypeClass::Numeric: return t == kFloat32 || t == kFloat64 || is_integral(t);
+        case DTypeClass::All: return !is_reduced_float(t);
         case DTypeClass::Bool: return t == kBool;
     }
     return false;

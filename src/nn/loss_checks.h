@@ -16,8 +16,8 @@ inline void check_pair(const char* loss, const Tensor& input, const Tensor& targ
     check_floating_arg(loss, target, "target");
     EMBER_ENFORCE(input.sizes() == target.sizes(), ShapeError, loss, ": input ", shape_str(input.sizes()),
                   " and target ", shape_str(target.sizes()), " must have the same shape");
-    EMBER_ENFORCE(input.dtype() == target.dtype(), DTypeError, loss, ": input (", input.dtype(), ") and target (",
-                  target.dtype(), ") must have the same dtype");
+    EMBER_ENFORCE(input.dtype() == target.dtype(), DTypeError, loss, ": input (", dtype_name(input.dtype()),
+                  ") and target (", dtype_name(target.dtype()), ") must have the same dtype");
 }
 
 }  // namespace ember::nn::functional::detail

@@ -115,7 +115,9 @@ void check_floating(const char* op, const Tensor& t) {
 
 Tensor wrap_scalar(double value, const Tensor& like) {
     ScalarType t = like.dtype();
-    if (!is_floating(t)) t = (std::floor(value) == value && t == kInt64) ? kInt64 : kFloat32;
+    // An integral value keeps an integer tensor's dtype (uint8 * 2 stays uint8, as in PyTorch,
+    // where a Python number does not promote within its category); anything else is float32.
+    if (!is_floating(t)) t = (std::floor(value) == value && is_integral(t)) ? t : kFloat32;
     Tensor s = make_empty({}, t, like.device());
     fill_kernel_any(s, value);
     return s;

@@ -22,7 +22,13 @@ namespace {
 // kernels/op_table.def says which dtypes its kernels take, and the others are converted first,
 // as PyTorch promotes (an integer input of a floating op computes in float32, a bool input of an
 // arithmetic op in int64, any input of a logical op as bool).
+//
+// float16 and bfloat16 are in no class: they compute in float32, and the result is rounded back to
+// the input's dtype (round_result). This is the one place that upcasts for the elementwise ops, as
+// PyTorch's CPU kernels compute half in float ("opmath"): the result is float32 arithmetic rounded
+// once, the same on every device.
 ScalarType compute_dtype(kernels::DTypeClass accepted, ScalarType t) {
+    if (is_reduced_float(t)) return accepted == kernels::DTypeClass::Bool ? kBool : kFloat32;
     switch (accepted) {
         case kernels::DTypeClass::Floating: return is_floating(t) ? t : kFloat32;
         case kernels::DTypeClass::Numeric: return t == kBool ? kInt64 : t;
@@ -30,6 +36,14 @@ ScalarType compute_dtype(kernels::DTypeClass accepted, ScalarType t) {
         case kernels::DTypeClass::Bool: return kBool;
     }
     return t;
+}
+
+// The float32 result of a float16/bfloat16 op rounded to that dtype (`wanted`); out otherwise.
+Tensor round_result(Tensor out, ScalarType wanted) {
+    if (!is_reduced_float(wanted) || out.dtype() != kFloat32) return out;
+    Tensor r = make_empty(out.sizes(), wanted, out.device());
+    copy_into(r, out);
+    return r;
 }
 }  // namespace
 
@@ -43,7 +57,7 @@ Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, OpParams p) {
     if (out.numel() == 0) return out;
     StridedIter it = make_iter(out, {&in});
     EMBER_KERNEL(in.device(), unary_kernel, op, it, p);
-    return out;
+    return round_result(std::move(out), x.dtype());
 }
 
 Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, OpParams p) {
@@ -58,7 +72,8 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
         shape = broadcast;
     }
     // Division of integers is true division (float32), as in PyTorch: div's row is Floating.
-    const ScalarType t = compute_dtype(kernels::op_dtypes(op), promote_types(a.dtype(), b.dtype()));
+    const ScalarType promoted = promote_types(a.dtype(), b.dtype());
+    const ScalarType t = compute_dtype(kernels::op_dtypes(op), promoted);
     // Converted copies only where the dtype differs; otherwise the operands are used as they are
     // (copying a Tensor handle costs two atomic reference-count updates, a sizeable share of a
     // one-element op).
@@ -72,7 +87,7 @@ Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b
     if (out.numel() == 0) return out;
     StridedIter it = make_iter(out, {&A, &B});
     EMBER_KERNEL(a.device(), binary_kernel, op, it, p);
-    return out;
+    return round_result(std::move(out), promoted);
 }
 
 void binary_op_inplace(BinaryOp op, const char* name, Tensor& out, const Tensor& b, OpParams p) {
@@ -86,10 +101,19 @@ void binary_op_inplace(BinaryOp op, const char* name, Tensor& out, const Tensor&
                   describe(out), " and ", describe(b), " is floating point and cannot be stored in place in ",
                   dtype_name(out.dtype()));
     EMBER_ENFORCE(out.dtype() != kBool, DTypeError, name, ": arithmetic in place on a bool tensor ", describe(out));
-    Tensor B = b.dtype() == out.dtype() ? b : b.to(out.dtype());
     if (out.numel() == 0) return;
-    StridedIter it = make_iter(out, {&out, &B});
-    EMBER_KERNEL(out.device(), binary_kernel, op, it, p);
+    if (is_reduced_float(out.dtype())) {
+        // Computed in float32 (see compute_dtype), rounded into out.
+        NoGradGuard no_grad;
+        Tensor F = out.to(kFloat32), B = b.to(kFloat32);
+        StridedIter it = make_iter(F, {&F, &B});
+        EMBER_KERNEL(out.device(), binary_kernel, op, it, p);
+        copy_into(out, F);
+    } else {
+        Tensor B = b.dtype() == out.dtype() ? b : b.to(out.dtype());
+        StridedIter it = make_iter(out, {&out, &B});
+        EMBER_KERNEL(out.device(), binary_kernel, op, it, p);
+    }
     out.storage()->bump_version();
 }
 

@@ -97,7 +97,7 @@ Tensor neg(const Tensor& x) {
 Tensor pow(const Tensor& x, double e) {
     // An integer base keeps its dtype for a non-negative integral exponent (as in PyTorch);
     // otherwise it is raised in float32.
-    const bool integral = x.dtype() == kInt64 && e >= 0 && std::floor(e) == e;
+    const bool integral = is_integral(x.dtype()) && e >= 0 && std::floor(e) == e;
     Tensor converted;
     if (!x.is_floating_point() && !integral) converted = x.to(kFloat32);
     Tensor y = unary_op(UnaryOp::PowScalar, "pow", converted.defined() ? converted : x, {e, 0});

@@ -75,14 +75,17 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
                   " of the index length)");
     EMBER_ENFORCE(src.dtype() == x.dtype(), DTypeError, op, ": source ", describe(src), " and target ", describe(x),
                   " differ in dtype");
-    Tensor out = x.clone().detach();
-    Tensor s = src.contiguous();
+    // float16/bfloat16 accumulate in float32 and are rounded once at the end.
+    const bool reduced = is_reduced_float(x.dtype());
+    Tensor out = reduced ? x.detach().to(kFloat32) : x.clone().detach();
+    Tensor s = (reduced ? src.detach().to(kFloat32) : src).contiguous();
     int64_t outer, inner;
     split_at(out, d, outer, inner);
     int64_t n = x.dim() == 0 ? 1 : x.size(d);
-    int64_t bad = EMBER_KERNEL(x.device(), index_add_kernel, x.dtype(), out.raw_data_ptr(), outer, n, inner,
+    int64_t bad = EMBER_KERNEL(x.device(), index_add_kernel, out.dtype(), out.raw_data_ptr(), outer, n, inner,
                                idx.data_ptr<int64_t>(), idx.numel(), s.raw_data_ptr());
     if (bad >= 0) bad_index(op, idx, bad, n, x, dim);
+    if (reduced) out = out.to(x.dtype());
     if (autograd::needs_grad(x, src)) {
         autograd::record("IndexAddBackward0", {x, src}, out, [d, idx](const Tensor& g, const Node&) -> Grads {
             return {g, index_select(g, d, idx)};
@@ -145,26 +148,30 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
                       " or target ", shape_str(x.sizes()), " in dim ", i);
     EMBER_ENFORCE(src.dtype() == x.dtype(), DTypeError, op, ": source ", describe(src), " and target ", describe(x),
                   " differ in dtype");
-    Tensor out = x.clone().detach();
+    // float16/bfloat16 accumulate in float32 and are rounded once at the end.
+    const bool reduced = is_reduced_float(x.dtype());
+    Tensor out = reduced ? x.detach().to(kFloat32) : x.clone().detach();
+    const Tensor s = reduced ? src.detach().to(kFloat32) : src;
     if (index.numel() > 0) {
         StridedIter it;
         it.nops = 2;
         it.ndim = static_cast<int>(index.dim());
         it.numel = index.numel();
         it.data[0] = static_cast<char*>(index.raw_data_ptr());
-        it.data[1] = static_cast<char*>(src.raw_data_ptr());
+        it.data[1] = static_cast<char*>(s.raw_data_ptr());
         int64_t os[kernels::kMaxDims] = {};
         for (int64_t i = 0; i < index.dim(); ++i) {
             it.sizes[i] = index.size(i);
             it.strides[0][i] = index.stride(i);
-            it.strides[1][i] = src.stride(i);
+            it.strides[1][i] = s.stride(i);
             os[i] = i == d ? 0 : out.stride(i);
         }
         int64_t n = x.dim() == 0 ? 1 : x.size(d);
-        int64_t bad = EMBER_KERNEL(x.device(), scatter_add_kernel, x.dtype(), it,
+        int64_t bad = EMBER_KERNEL(x.device(), scatter_add_kernel, out.dtype(), it,
                                    static_cast<char*>(out.raw_data_ptr()), os, x.dim() == 0 ? 0 : out.stride(d), n);
         if (bad >= 0) bad_index(op, index.contiguous(), bad, n, x, dim);
     }
+    if (reduced) out = out.to(x.dtype());
     if (autograd::needs_grad(x, src)) {
         Shape ss(src.sizes().begin(), src.sizes().end());
         autograd::record("ScatterAddBackward0", {x, src}, out, [d, index, ss](const Tensor& g, const Node&) -> Grads {

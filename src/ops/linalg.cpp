@@ -38,6 +38,15 @@ void check_matmul_args(const char* op, const Tensor& a, const Tensor& b) {
 
 // C[M,N] = alpha A[M,K] B[K,N] + beta C into a contiguous C (no autograd; beta == 0: C not read).
 void gemm_into(const Tensor& C, const Tensor& A, const Tensor& B, double beta = 0, double alpha = 1) {
+    if (is_reduced_float(C.dtype())) {
+        // float16/bfloat16: a float32 product (float32 accumulation), rounded once into C. Every
+        // matrix product (mm, bmm, addmm, linear, matmul) comes through here.
+        NoGradGuard no_grad;
+        Tensor Cf = beta != 0 ? C.to(kFloat32).contiguous() : make_empty(C.sizes(), kFloat32, C.device());
+        gemm_into(Cf, A.to(kFloat32), B.to(kFloat32), beta, alpha);
+        copy_into(C, Cf);
+        return;
+    }
     const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
     if (M == 0 || N == 0) return;
     GemmOperand a = as_gemm_operand(A), b = as_gemm_operand(B);

@@ -23,8 +23,9 @@ void sgd_step_(Tensor& param, const Tensor& grad, Tensor& momentum_buffer, doubl
         check_same_device(op, param, momentum_buffer);
     }
     NoGradGuard no_grad;
-    const bool fused = param.is_contiguous() && grad.is_contiguous() && grad.dtype() == param.dtype() &&
-                       (momentum == 0 || first || momentum_buffer.is_contiguous());
+    // float16/bfloat16 parameters take the composed ops (each computes in float32 and rounds).
+    const bool fused = !is_reduced_float(param.dtype()) && param.is_contiguous() && grad.is_contiguous() &&
+                       grad.dtype() == param.dtype() && (momentum == 0 || first || momentum_buffer.is_contiguous());
     if (!fused) {
         // Strided or mixed-dtype operands: the composed ops (torch.optim.SGD's lines, in order).
         Tensor d = weight_decay != 0 ? grad + param * weight_decay : grad;

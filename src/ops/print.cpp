@@ -21,7 +21,7 @@ struct Format {
 std::string format_value(double v, ScalarType t, const Format& f) {
     std::ostringstream os;
     if (t == kBool) return v != 0 ? "True" : "False";
-    if (t == kInt64) {
+    if (is_integral(t)) {
         os << static_cast<int64_t>(v);
         return os.str();
     }
@@ -98,7 +98,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
         print_dims(os, values, t.sizes(), strides, 0, 0, t.dtype(), f, 7, summarize);
     if (t.is_cuda()) os << ", device='" << t.device().str() << "'";
     // float32, int64 and bool are the dtypes PyTorch infers from literals, so it leaves them out.
-    if (t.dtype() == kFloat64) os << ", dtype=" << dtype_name(t.dtype());
+    if (t.dtype() != kFloat32 && t.dtype() != kInt64 && t.dtype() != kBool) os << ", dtype=" << dtype_name(t.dtype());
     if (t.numel() == 0) os << ", size=" << shape_str(t.sizes());
     if (t.grad_fn())  // the node's name is libtorch's: grad_fn=<MulBackward0>
         os << ", grad_fn=<" << t.grad_fn()->name() << ">";

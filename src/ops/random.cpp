@@ -31,10 +31,13 @@ std::pair<uint64_t, uint64_t> reserve(Dist d, int64_t n) {
     return {g.seed, start};
 }
 
-// Random kernels write contiguous buffers; a non-contiguous target gets a temporary.
+// Random kernels write contiguous float32/float64 buffers; a non-contiguous target gets a
+// temporary, and so does a float16/bfloat16 one (drawn in float32, then rounded).
 template <typename Fill>
 Tensor& fill_random(Tensor& t, Fill&& fill) {
-    Tensor buf = t.is_contiguous() ? t : make_empty(t.sizes(), t.dtype(), t.device());
+    Tensor buf = is_reduced_float(t.dtype()) ? make_empty(t.sizes(), kFloat32, t.device())
+                 : t.is_contiguous()         ? t
+                                             : make_empty(t.sizes(), t.dtype(), t.device());
     if (t.numel() > 0) fill(buf);
     if (!buf.is_same(t)) copy_into(t, buf);
     t.storage()->bump_version();
@@ -123,14 +126,15 @@ Tensor randperm(int64_t n, const TensorOptions& o) {
 
 Tensor bernoulli(const Tensor& p) {
     check_floating("bernoulli", p);
-    Tensor probs = p.detach().contiguous();
-    Tensor out = make_empty(p.sizes(), p.dtype(), p.device());
+    // float16/bfloat16 probabilities are read as float32 and the 0/1 samples stored back.
+    Tensor probs = (is_reduced_float(p.dtype()) ? p.detach().to(kFloat32) : p.detach()).contiguous();
+    Tensor out = make_empty(p.sizes(), probs.dtype(), p.device());
     if (out.numel() > 0) {
         auto [seed, off] = reserve(Dist::bernoulli, out.numel());
-        EMBER_KERNEL(p.device(), bernoulli_kernel, p.dtype(), out.raw_data_ptr(), out.numel(), seed, off,
+        EMBER_KERNEL(p.device(), bernoulli_kernel, probs.dtype(), out.raw_data_ptr(), out.numel(), seed, off,
                      probs.raw_data_ptr(), 0.0);
     }
-    return out;
+    return out.dtype() == p.dtype() ? out : out.to(p.dtype());
 }
 Tensor bernoulli(const Tensor& p, double scalar_p) {
     Tensor out = empty_like(p);
@@ -141,14 +145,14 @@ Tensor sigmoid_bernoulli(const Tensor& logits) {
     check_defined("sigmoid_bernoulli", logits);
     // Integer input runs the composition (sigmoid promotes it); it draws the same random numbers.
     if (!logits.is_floating_point()) return bernoulli(sigmoid(logits.detach()));
-    Tensor x = logits.detach().contiguous();
+    Tensor x = (is_reduced_float(logits.dtype()) ? logits.detach().to(kFloat32) : logits.detach()).contiguous();
     Tensor out = make_empty(x.sizes(), x.dtype(), x.device());
     if (out.numel() > 0) {
         auto [seed, off] = reserve(Dist::bernoulli, out.numel());
         EMBER_KERNEL(x.device(), sigmoid_bernoulli_kernel, x.dtype(), out.raw_data_ptr(), out.numel(), seed, off,
                      x.raw_data_ptr());
     }
-    return out;
+    return out.dtype() == logits.dtype() ? out : out.to(logits.dtype());
 }
 
 }  // namespace ember

@@ -65,6 +65,20 @@ bool merge_dims(const std::vector<int64_t>& sizes, const std::vector<int64_t>& s
 
 // Runs a reduction kernel; values (dtype of x) and/or indices (int64) come back with kept_sizes.
 void run_reduce(ReduceOp op, const Tensor& x, const ReducePlan& p, Tensor* values, Tensor* indices) {
+    if (is_reduced_float(x.dtype())) {
+        // float16/bfloat16 reduce in float32 (sums accumulate there), the values rounded once.
+        Tensor xf, vf;
+        {
+            NoGradGuard g;
+            xf = x.to(kFloat32);
+        }
+        run_reduce(op, xf, p, values ? &vf : nullptr, indices);
+        if (values) {
+            *values = make_empty(vf.sizes(), x.dtype(), x.device());
+            copy_into(*values, vf);
+        }
+        return;
+    }
     std::vector<int64_t> ks, kt, rs, rt;
     for (int64_t d = 0; d < x.dim(); ++d) {
         (p.reduced[d] ? rs : ks).push_back(x.size(d));
@@ -113,7 +127,8 @@ Tensor keep_or_squeeze(const Tensor& t, const ReducePlan& p, bool keepdim) {
 
 Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
     check_defined("sum", x);
-    Tensor in = x.dtype() == kBool ? x.to(kInt64) : x;
+    // Integers and bool sum in int64, as in PyTorch (a sum of uint8 pixels would wrap in uint8).
+    Tensor in = x.dtype() == kBool || is_integral(x.dtype()) ? x.to(kInt64) : x;
     ReducePlan p = plan_reduce("sum", in, dims);
     Tensor out;
     run_reduce(ReduceOp::Sum, in, p, &out, nullptr);
@@ -135,7 +150,11 @@ Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
     Tensor out;
     {
         NoGradGuard g;
-        out = sum(x, dims, keepdim) / count;
+        // float16/bfloat16: sum and divide in float32, rounded once.
+        if (is_reduced_float(x.dtype()))
+            out = (sum(x.to(kFloat32), dims, keepdim) / count).to(x.dtype());
+        else
+            out = sum(x, dims, keepdim) / count;
     }
     if (autograd::needs_grad(x)) {
         // Recorded as one node (libtorch's MeanBackward0/1), not as the sum and division it runs.
@@ -256,6 +275,7 @@ Tensor softmax_impl(bool log_, const Tensor& x, int64_t dim) {
         NoGradGuard g;
         bool last = x.dim() == 0 || d == x.dim() - 1;
         Tensor src = last ? x.contiguous() : x.transpose(d, -1).contiguous();
+        if (is_reduced_float(src.dtype())) src = src.to(kFloat32);  // computed in float32, rounded below
         Tensor out = make_empty(src.sizes(), src.dtype(), src.device());
         int64_t inner = x.dim() == 0 ? 1 : x.size(d);
         int64_t outer = inner == 0 ? 0 : src.numel() / inner;
@@ -263,6 +283,7 @@ Tensor softmax_impl(bool log_, const Tensor& x, int64_t dim) {
             EMBER_KERNEL(x.device(), softmax_kernel, log_, src.dtype(), src.raw_data_ptr(), out.raw_data_ptr(), outer,
                          inner);
         y = last ? out : out.transpose(d, -1).contiguous();
+        if (y.dtype() != x.dtype()) y = y.to(x.dtype());
     }
     if (autograd::needs_grad(x)) {
         SavedTensor sy(y, true);

@@ -21,7 +21,7 @@ namespace ember {
 //    "__metadata__": {"key": "value"}}
 // padded with spaces to a multiple of 8; then the byte buffer. Offsets are relative to the start
 // of the buffer; the tensors tile it exactly (no gap, no overlap), little-endian, row-major.
-// Dtypes: F32, F64, I64, BOOL (ember's four). Tensors are written in name order.
+// Dtypes: F32, F64, F16, BF16, I64, I32, U8, BOOL (every ember dtype). Tensors are written in name order.
 void save_tensors(const std::map<std::string, Tensor>& tensors, const std::string& path,
                   const std::map<std::string, std::string>& metadata = {});
 // Loads every tensor of a safetensors file into contiguous CPU tensors.

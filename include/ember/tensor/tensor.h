@@ -117,7 +117,7 @@ public:
     // Pointer to the first element (storage data + offset). Throws if T is not the tensor's dtype.
     template <typename T>
     T* data_ptr() const {
-        EMBER_ENFORCE(dtype_of<T>::value == dtype(), DTypeError, "data_ptr: tensor has dtype ", dtype(),
+        EMBER_ENFORCE(dtype_of<T>::value == dtype(), DTypeError, "data_ptr: tensor has dtype ", dtype_name(dtype()),
                       " but data_ptr<", dtype_name(dtype_of<T>::value), "> was requested");
         return static_cast<T*>(raw_data_ptr());
     }
