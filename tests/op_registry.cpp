@@ -26,7 +26,7 @@ std::vector<double> reduce_ref(const std::vector<double>& values, const Sizes& s
 const std::vector<OpRow>& op_rows() {
     static const std::vector<OpRow> rows = [] {
         std::vector<OpRow> all;
-        for (auto part : {elementwise_rows, reduction_rows, other_rows, window_rows})
+        for (auto part : {elementwise_rows, reduction_rows, other_rows, window_rows, tensor_api_rows})
             for (OpRow& row : part()) all.push_back(std::move(row));
         return all;
     }();

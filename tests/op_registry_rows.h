@@ -14,6 +14,7 @@ std::vector<OpRow> elementwise_rows();
 std::vector<OpRow> reduction_rows();
 std::vector<OpRow> other_rows();
 std::vector<OpRow> window_rows();
+std::vector<OpRow> tensor_api_rows();
 
 inline double sigmoid_ref(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 inline double softplus_ref(double x, double beta = 1, double threshold = 20) {

@@ -117,7 +117,7 @@ TEST_CASE("dtype conversions with to(), item, data_ptr", "[tensor][dtype]") {
     REQUIRE(t.to_vector<int64_t>() == std::vector<int64_t>{1, 3, 2, 4});
 
     REQUIRE(ember::tensor({2.5}).item<float>() == 2.5f);
-    REQUIRE(ember::tensor({2.5}).item() == 2.5);
+    REQUIRE(ember::tensor({2.5}).item().toDouble() == 2.5);
     REQUIRE(ember::tensor(std::vector<int64_t>{7}).item<int64_t>() == 7);
     REQUIRE(ember::tensor({1.0, 2.0})[1].item<double>() == 2.0);
 

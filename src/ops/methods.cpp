@@ -41,6 +41,16 @@ template int32_t Tensor::item<int32_t>() const;
 template Half Tensor::item<Half>() const;
 template BFloat16 Tensor::item<BFloat16>() const;
 
+Scalar Tensor::item() const {
+    switch (dtype()) {
+        case kFloat32:
+        case kFloat64: return Scalar(item<double>());
+        case kInt64: return Scalar(item<int64_t>());
+        case kBool: return Scalar(item<bool>());
+    }
+    return Scalar(item<double>());
+}
+
 // ---- autograd accessors ----
 
 Tensor& Tensor::requires_grad_(bool r) {
@@ -130,7 +140,53 @@ Tensor Tensor::argmin(int64_t d, bool k) const { return ember::argmin(*this, d, 
 Tensor Tensor::logsumexp(IntArrayRef d, bool k) const { return ember::logsumexp(*this, d, k); }
 Tensor Tensor::softmax(int64_t d) const { return ember::softmax(*this, d); }
 Tensor Tensor::log_softmax(int64_t d) const { return ember::log_softmax(*this, d); }
-Tensor Tensor::norm() const { return ember::norm(*this); }
+Tensor Tensor::norm(const Scalar& p) const { return ember::norm(*this, p); }
+Tensor Tensor::norm(const std::optional<Scalar>& p, IntArrayRef d, bool k) const { return ember::norm(*this, p, d, k); }
+Tensor Tensor::any() const { return ember::any(*this); }
+Tensor Tensor::all() const { return ember::all(*this); }
+Tensor Tensor::any(int64_t d, bool k) const { return ember::any(*this, d, k); }
+Tensor Tensor::all(int64_t d, bool k) const { return ember::all(*this, d, k); }
+Tensor Tensor::masked_fill(const Tensor& m, const Scalar& v) const { return ember::masked_fill(*this, m, v); }
+Tensor Tensor::masked_fill(const Tensor& m, const Tensor& v) const { return ember::masked_fill(*this, m, v); }
+Tensor Tensor::masked_select(const Tensor& m) const { return ember::masked_select(*this, m); }
+Tensor Tensor::nonzero() const { return ember::nonzero(*this); }
+std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t d, bool l, bool s) const {
+    return ember::topk(*this, k, d, l, s);
+}
+std::tuple<Tensor, Tensor> Tensor::sort(int64_t d, bool desc) const { return ember::sort(*this, d, desc); }
+std::tuple<Tensor, Tensor> Tensor::sort(std::optional<bool> st, int64_t d, bool desc) const {
+    return ember::sort(*this, st, d, desc);
+}
+Tensor Tensor::argsort(int64_t d, bool desc) const { return ember::argsort(*this, d, desc); }
+Tensor Tensor::argsort(bool st, int64_t d, bool desc) const { return ember::argsort(*this, st, d, desc); }
+Tensor Tensor::cumsum(int64_t d, std::optional<ScalarType> t) const { return ember::cumsum(*this, d, t); }
+Tensor Tensor::cumprod(int64_t d, std::optional<ScalarType> t) const { return ember::cumprod(*this, d, t); }
+std::vector<Tensor> Tensor::split(IntArrayRef s, int64_t d) const { return ember::split(*this, s, d); }
+std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef s, int64_t d) const {
+    return ember::split_with_sizes(*this, s, d);
+}
+std::vector<Tensor> Tensor::tensor_split(int64_t s, int64_t d) const { return ember::tensor_split(*this, s, d); }
+std::vector<Tensor> Tensor::tensor_split(IntArrayRef i, int64_t d) const { return ember::tensor_split(*this, i, d); }
+Tensor Tensor::flip(IntArrayRef d) const { return ember::flip(*this, d); }
+Tensor Tensor::roll(IntArrayRef s, IntArrayRef d) const { return ember::roll(*this, s, d); }
+
+// ---- new tensors like this one ----
+// The options' dtype and device where they set them (libtorch: options merged over self's), this
+// tensor's otherwise. requires_grad comes from the options only.
+namespace {
+TensorOptions like(const Tensor& self, const TensorOptions& o) {
+    return TensorOptions()
+        .dtype(o.has_dtype() ? o.dtype() : self.dtype())
+        .device(o.has_device() ? o.device() : self.device())
+        .requires_grad(o.requires_grad());
+}
+}  // namespace
+Tensor Tensor::new_empty(IntArrayRef s, const TensorOptions& o) const { return ember::empty(s, like(*this, o)); }
+Tensor Tensor::new_zeros(IntArrayRef s, const TensorOptions& o) const { return ember::zeros(s, like(*this, o)); }
+Tensor Tensor::new_ones(IntArrayRef s, const TensorOptions& o) const { return ember::ones(s, like(*this, o)); }
+Tensor Tensor::new_full(IntArrayRef s, const Scalar& v, const TensorOptions& o) const {
+    return ember::full(s, v.toDouble(), like(*this, o));
+}
 Tensor Tensor::var(IntArrayRef d, bool u, bool k) const { return ember::var(*this, d, u, k); }
 Tensor Tensor::std(IntArrayRef d, bool u, bool k) const { return ember::std(*this, d, u, k); }
 bool Tensor::allclose(const Tensor& o, double r, double a) const { return ember::allclose(*this, o, r, a); }

@@ -1,6 +1,10 @@
 // Random tensors. One global Philox state (seed, offset); every call reserves the counter groups
 // it will read, so the streams are reproducible after manual_seed and never overlap.
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <mutex>
+#include <vector>
 
 #include "kernels/philox.h"
 #include "ops/internal.h"
@@ -154,5 +158,93 @@ Tensor sigmoid_bernoulli(const Tensor& logits) {
     }
     return out.dtype() == logits.dtype() ? out : out.to(logits.dtype());
 }
+
+}  // namespace ember
+
+namespace ember {
+
+// multinomial: the uniform numbers are drawn from the one Philox stream, always as a host float64
+// tensor (rand's layout is the same on every device, so this reserves and reads exactly what a
+// GPU draw would), and the samples are computed on the host from them, then moved to x's device:
+// a CPU and a CUDA run of the same seed give the same samples.
+//   With replacement: sample = the number of categories whose cumulative weight is <= u * total,
+//     u uniform in [0, 1), i.e. the c with cdf[c - 1] <= u total < cdf[c] (inverse-CDF sampling).
+//   Without: the num_samples largest keys log(u_c) / w_c, one u per category (Efraimidis and
+//     Spirakis' weighted sampling without replacement: key = u^(1/w), compared through its log).
+Tensor multinomial(const Tensor& x, int64_t num_samples, bool replacement) {
+    const char* op = "multinomial";
+    check_floating(op, x);
+    EMBER_ENFORCE(x.dim() == 1 || x.dim() == 2, ShapeError, op, ": prob_dist must be 1 or 2 dim, got ", describe(x));
+    const int64_t C = x.size(-1), rows = x.dim() == 2 ? x.size(0) : 1;
+    EMBER_ENFORCE(C > 0, ShapeError, op, ": the number of categories cannot be zero (", describe(x), ")");
+    EMBER_ENFORCE(num_samples > 0, ValueError, op, ": cannot sample num_samples = ", num_samples, " <= 0 samples (",
+                  describe(x), ")");
+    EMBER_ENFORCE(replacement || num_samples <= C, ValueError, op, ": cannot sample num_samples = ", num_samples,
+                  " > the ", C, " categories of ", describe(x), " without replacement");
+    NoGradGuard no_grad;
+    Tensor w = x.detach().to(Device(kCPU)).to(kFloat64).reshape({rows, C}).contiguous();
+    const double* wp = w.data_ptr<double>();
+    for (int64_t r = 0; r < rows; ++r) {
+        double total = 0;
+        int64_t positive = 0;
+        for (int64_t c = 0; c < C; ++c) {
+            const double v = wp[r * C + c];
+            EMBER_ENFORCE(std::isfinite(v) && v >= 0, ValueError, op,
+                          ": probability tensor contains either inf, nan or element < 0 (row ", r, " category ", c,
+                          " is ", v, " in ", describe(x), ")");
+            total += v;
+            positive += v > 0 ? 1 : 0;
+        }
+        EMBER_ENFORCE(total > 0, ValueError, op,
+                      ": invalid multinomial distribution (sum of probabilities <= 0) in row ", r, " of ", describe(x));
+        EMBER_ENFORCE(replacement || num_samples <= positive, ValueError, op,
+                      ": invalid multinomial distribution (with replacement=False, not enough non-negative category "
+                      "to sample): row ",
+                      r, " of ", describe(x), " has ", positive,
+                      " categories of positive weight for num_samples = ", num_samples);
+    }
+    Tensor out = make_empty({rows, num_samples}, kInt64, Device(kCPU));
+    int64_t* o = out.data_ptr<int64_t>();
+    if (replacement) {
+        Tensor u = rand({rows, num_samples}, dtype(kFloat64));
+        const double* up = u.data_ptr<double>();
+        std::vector<double> cdf(static_cast<std::size_t>(C));
+        for (int64_t r = 0; r < rows; ++r) {
+            double acc = 0;
+            int64_t last = 0;  // the last category of positive weight: a u * total that rounds up to total lands there
+            for (int64_t c = 0; c < C; ++c) {
+                acc += wp[r * C + c];
+                cdf[static_cast<std::size_t>(c)] = acc;
+                if (wp[r * C + c] > 0) last = c;
+            }
+            for (int64_t s = 0; s < num_samples; ++s) {
+                const double target = up[r * num_samples + s] * acc;
+                const int64_t c = std::upper_bound(cdf.begin(), cdf.end(), target) - cdf.begin();
+                o[r * num_samples + s] = std::min(c, last);
+            }
+        }
+    } else {
+        Tensor u = rand({rows, C}, dtype(kFloat64));
+        const double* up = u.data_ptr<double>();
+        std::vector<std::pair<double, int64_t>> keys(static_cast<std::size_t>(C));
+        for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t c = 0; c < C; ++c) {
+                const double wc = wp[r * C + c];
+                // A zero weight never comes first: the error above made sure enough weights are positive.
+                const double key = wc > 0 ? std::log(up[r * C + c]) / wc : -std::numeric_limits<double>::infinity();
+                keys[static_cast<std::size_t>(c)] = {key, c};
+            }
+            // Largest keys first; equal keys (only -inf in practice) by category, for a fixed order.
+            std::partial_sort(keys.begin(), keys.begin() + num_samples, keys.end(), [](const auto& a, const auto& b) {
+                return a.first > b.first || (a.first == b.first && a.second < b.second);
+            });
+            for (int64_t s = 0; s < num_samples; ++s) o[r * num_samples + s] = keys[static_cast<std::size_t>(s)].second;
+        }
+    }
+    if (x.dim() == 1) out = out.reshape({num_samples});
+    return out.to(x.device());
+}
+
+Tensor Tensor::multinomial(int64_t n, bool r) const { return ember::multinomial(*this, n, r); }
 
 }  // namespace ember

@@ -333,7 +333,66 @@ Tensor sqrt_zero_grad_at_zero(const char* node, const Tensor& v) {
 Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
     return sqrt_zero_grad_at_zero("StdBackward0", var(x, dims, unbiased, keepdim));
 }
-Tensor norm(const Tensor& x) { return sqrt_zero_grad_at_zero("NormBackward0", sum(x * x)); }
+namespace {
+// v^(1/p) for the general p-norm, with the gradient y / (p v) (0 where y = 0, as for sqrt).
+Tensor root_zero_grad_at_zero(const char* node, const Tensor& v, double p) {
+    Tensor y;
+    {
+        NoGradGuard g;
+        y = pow(v, 1.0 / p);
+    }
+    if (autograd::needs_grad(v)) {
+        SavedTensor sv(v, false), sy(y, true);
+        autograd::record(node, {v}, y, [sv, sy, p](const Tensor& g, const Node& n) -> Grads {
+            Tensor Y = sy.unpack(n), V = sv.unpack(n);
+            Tensor nz = Y != 0.0;
+            return {where(nz, g * Y / where(nz, V * p, ones_like(V)), zeros_like(g))};
+        });
+    }
+    return y;
+}
+
+Tensor norm_impl(const Tensor& x, double p, IntArrayRef dims, bool keepdim, const char* node) {
+    check_floating("norm", x);
+    if (std::isinf(p)) return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
+    if (p == 0) {
+        NoGradGuard g;  // the count of non-zeros has no gradient
+        return sum((x != 0.0).to(x.dtype()), dims, keepdim);
+    }
+    if (p == 1) return sum(abs(x), dims, keepdim);
+    if (p == 2) return sqrt_zero_grad_at_zero(node, sum(x * x, dims, keepdim));
+    return root_zero_grad_at_zero(node, sum(pow(abs(x), p), dims, keepdim), p);
+}
+}  // namespace
+
+Tensor norm(const Tensor& x, const Scalar& p) { return norm_impl(x, p.toDouble(), {}, false, "NormBackward0"); }
+Tensor norm(const Tensor& x, const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim) {
+    return norm_impl(x, p ? p->toDouble() : 2.0, dim, keepdim, "NormBackward1");
+}
+
+// any / all: counts of the non-zero (zero) elements, compared with 0. NaN is non-zero.
+Tensor any(const Tensor& x) {
+    check_defined("any", x);
+    NoGradGuard g;
+    return sum(x != 0.0) > 0.0;
+}
+Tensor all(const Tensor& x) {
+    check_defined("all", x);
+    NoGradGuard g;
+    return sum(x == 0.0) == 0.0;
+}
+Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
+    check_defined("any", x);
+    NoGradGuard g;
+    const int64_t d = wrap_dim(dim, std::max<int64_t>(x.dim(), 1), "any");
+    return x.dim() == 0 ? x != 0.0 : sum(x != 0.0, {d}, keepdim) > 0.0;
+}
+Tensor all(const Tensor& x, int64_t dim, bool keepdim) {
+    check_defined("all", x);
+    NoGradGuard g;
+    const int64_t d = wrap_dim(dim, std::max<int64_t>(x.dim(), 1), "all");
+    return x.dim() == 0 ? x != 0.0 : sum(x == 0.0, {d}, keepdim) == 0.0;
+}
 
 Tensor sum_to_size(const Tensor& x, IntArrayRef shape) {
     if (x.sizes() == shape) return x;

@@ -276,8 +276,8 @@ Tensor Tensor::clone() const {
     return out;
 }
 
-Tensor Tensor::to(ScalarType t) const {
-    if (t == dtype()) return *this;
+Tensor Tensor::to(ScalarType t, bool /*non_blocking*/, bool copy) const {
+    if (t == dtype()) return copy ? clone() : *this;
     Tensor out = make_empty(sizes(), t, device());
     copy_into(out, *this);
     if (autograd::needs_grad(*this) && is_floating(t)) {
@@ -288,8 +288,8 @@ Tensor Tensor::to(ScalarType t) const {
     return out;
 }
 
-Tensor Tensor::to(Device d) const {
-    if (d == device()) return *this;
+Tensor Tensor::to(Device d, bool /*non_blocking*/, bool copy) const {
+    if (d == device()) return copy ? clone() : *this;
     ensure_backend(d, "to");
     Tensor out = make_empty(sizes(), dtype(), d);
     copy_into(out, *this);
@@ -300,8 +300,16 @@ Tensor Tensor::to(Device d) const {
     }
     return out;
 }
-Tensor Tensor::to(Device d, ScalarType t) const { return to(d).to(t); }
-Tensor Tensor::to(const TensorOptions& o) const { return to(o.device()).to(o.dtype()); }
+Tensor Tensor::to(Device d, ScalarType t, bool /*non_blocking*/, bool copy) const {
+    if (d == device() && t == dtype()) return copy ? clone() : *this;
+    return to(d).to(t);
+}
+Tensor Tensor::to(const TensorOptions& o, bool non_blocking, bool copy) const {
+    return to(o.has_device() ? o.device() : device(), o.has_dtype() ? o.dtype() : dtype(), non_blocking, copy);
+}
+Tensor Tensor::to(const Tensor& other, bool non_blocking, bool copy) const {
+    return to(other.device(), other.dtype(), non_blocking, copy);
+}
 
 Tensor Tensor::detach() const {
     Tensor out = make_view(*this, sizes(), strides(), storage_offset());

@@ -302,6 +302,17 @@ CATCH_TEST_CASE("node names: reductions, products, views, index ops and copies r
         EMBER_NAME_ROW("to(float32)", in.x.to(ns::kFloat32)),
         EMBER_NAME_ROW("to(float64), a no-op", in.x.to(ns::kFloat64)),
         EMBER_NAME_ROW("detach", in.x.detach()),
+        EMBER_NAME_ROW("sort", std::get<0>(in.x.sort(1))),
+        EMBER_NAME_ROW("sort stable", std::get<0>(in.x.sort(true, 0))),
+        EMBER_NAME_ROW("topk", std::get<0>(in.x.topk(2))),
+        EMBER_NAME_ROW("cumsum", in.x.cumsum(1)),
+        EMBER_NAME_ROW("cumprod", in.x.cumprod(0)),
+        EMBER_NAME_ROW("masked_fill scalar", in.x.masked_fill(in.x > 1.0, 0.5)),
+        EMBER_NAME_ROW("masked_fill tensor", in.x.masked_fill(in.x > 1.0, in.x.sum())),
+        EMBER_NAME_ROW("flip", in.x.flip({0})),
+        EMBER_NAME_ROW("roll", in.x.roll({1}, {1})),
+        EMBER_NAME_ROW("constant_pad_nd", ns::constant_pad_nd(in.x, {1, 1})),
+        EMBER_NAME_ROW("norm(3, dim)", in.x.norm(3, {1})),
     };
     // clang-format on
     const Inputs<ETensor> e = ember_inputs();

@@ -48,6 +48,7 @@ namespace enumtype {
 struct kValid {};
 struct kSame {};
 struct kZeros {};
+struct kConstant {};
 struct kReflect {};
 struct kReplicate {};
 struct kCircular {};
@@ -61,6 +62,7 @@ struct kNearestExact {};
 inline constexpr enumtype::kValid kValid{};
 inline constexpr enumtype::kSame kSame{};
 inline constexpr enumtype::kZeros kZeros{};
+inline constexpr enumtype::kConstant kConstant{};
 inline constexpr enumtype::kReflect kReflect{};
 inline constexpr enumtype::kReplicate kReplicate{};
 inline constexpr enumtype::kCircular kCircular{};

@@ -28,6 +28,7 @@
 #include "ember/nn/optim/rmsprop.h"
 #include "ember/nn/optim/serialize.h"
 #include "ember/nn/optim/sgd.h"
+#include "ember/nn/padding.h"
 #include "ember/nn/pooling.h"
 #include "ember/nn/rbm.h"
 #include "ember/nn/rnn.h"

@@ -195,7 +195,15 @@ Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
 Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
-Tensor norm(const Tensor& x);
+// (sum |x|^p)^(1/p) over all elements or over `dim`; p = +-inf: max / min |x|; p = 0: the count
+// of non-zeros (no gradient). A std::nullopt p means 2.
+Tensor norm(const Tensor& x, const Scalar& p = 2);
+Tensor norm(const Tensor& x, const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim = false);
+// Whether any / all elements are non-zero, as a bool tensor (no gradient).
+Tensor any(const Tensor& x);
+Tensor all(const Tensor& x);
+Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
 // Sums `x` over the broadcast dims so that it has shape `shape` (the adjoint of expand).
 Tensor sum_to_size(const Tensor& x, IntArrayRef shape);
 
@@ -263,6 +271,50 @@ Tensor squeeze(const Tensor& x, int64_t dim);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor expand(const Tensor& x, IntArrayRef shape);
+// Copies of x with `value` where the mask (broadcast to x's shape) is true; the value is a number
+// or a 0-dim tensor (which gets a gradient). The _ forms write into x.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
+// The elements of x where the mask is true (both broadcast together), as a 1-D tensor in
+// row-major order.
+Tensor masked_select(const Tensor& x, const Tensor& mask);
+// The positions of the non-zero elements: int64 [count, x.dim()], in row-major order.
+Tensor nonzero(const Tensor& x);
+// Splits along dim beside split(x, int) and chunk above: pieces of the given sizes (which must
+// add up to the size); tensor_split's `sections` nearly equal pieces (the first size % sections
+// one longer) or the pieces between the given indices. Every piece is a view (narrow).
+std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
+std::vector<Tensor> tensor_split(const Tensor& x, int64_t sections, int64_t dim = 0);
+std::vector<Tensor> tensor_split(const Tensor& x, IntArrayRef indices, int64_t dim = 0);
+// Reverses the order of elements along each of `dims`.
+Tensor flip(const Tensor& x, IntArrayRef dims);
+// Rotates along each dim by its shift (elements pushed off the end come back at the start); with
+// no dims, over the flattened tensor, reshaped back.
+Tensor roll(const Tensor& x, IntArrayRef shifts, IntArrayRef dims = {});
+// Pads the last len(pad) / 2 dims with `value`: pad = {left of the last dim, right of it, left of
+// the one before, ...}; a negative entry crops.
+Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad, const Scalar& value = 0);
+
+// ---- sorting, scans, sampling ----
+// The values along dim in ascending (descending) order, and their positions in x. Stable: equal
+// values keep their order (libtorch's sort is stable only when asked; ember's always is). NaN
+// sorts above every number, as in libtorch.
+std::tuple<Tensor, Tensor> sort(const Tensor& x, int64_t dim = -1, bool descending = false);
+std::tuple<Tensor, Tensor> sort(const Tensor& x, std::optional<bool> stable, int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& x, int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& x, bool stable, int64_t dim = -1, bool descending = false);
+// The k largest (smallest) values along dim and their positions, in sorted order (also with
+// sorted = false, which libtorch allows to return any order).
+std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
+// Running sums (products) along dim, in dtype if given (else x's, int64 for bool).
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+// num_samples category indices (int64) per row of the non-negative weights x ([C] or [rows, C]),
+// drawn with probability proportional to the weights from ember's Philox stream (reproducible
+// after manual_seed). Without replacement the samples of a row are distinct.
+Tensor multinomial(const Tensor& x, int64_t num_samples, bool replacement = false);
+
 // The shape both shapes broadcast to; ShapeError naming `op` and both shapes if they do not.
 Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast");
 

@@ -3,6 +3,7 @@
 // offset, dtype, device, the Storage it views, and the autograd fields. Copying a Tensor copies
 // the handle, never the data (as in libtorch). The math methods declared here are implemented in
 // ops/, which is the one place that ties kernels to their backward.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,9 +14,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "ember/tensor/accessor.h"
 #include "ember/tensor/device.h"
 #include "ember/tensor/dtype.h"
 #include "ember/tensor/error.h"
+#include "ember/tensor/scalar.h"
 #include "ember/tensor/small_vector.h"
 #include "ember/tensor/storage.h"
 #include "ember/tensor/tensor_options.h"
@@ -31,6 +34,8 @@ class TensorIndex;
 }
 
 class Tensor;
+// "[2, 3]" (declared again below, with describe).
+std::string shape_str(IntArrayRef shape);
 
 struct TensorImpl {
     Shape sizes;
@@ -121,6 +126,8 @@ public:
                       " but data_ptr<", dtype_name(dtype_of<T>::value), "> was requested");
         return static_cast<T*>(raw_data_ptr());
     }
+    // The untyped pointer, libtorch's `void* data_ptr() const`.
+    void* data_ptr() const { return raw_data_ptr(); }
     void* raw_data_ptr() const {
         const TensorImpl& t = checked();
         void* base = t.storage ? t.storage->data() : nullptr;
@@ -129,7 +136,22 @@ public:
     // Value of a one-element tensor, converted to T (copied to the host first if needed).
     template <typename T>
     T item() const;
-    double item() const { return item<double>(); }
+    // The value as a Scalar of the tensor's kind (floating, integral or bool), as libtorch's item().
+    Scalar item() const;
+    // Strided element access to a CPU tensor of dtype T and N dims (ember/tensor/accessor.h):
+    // t.accessor<float, 2>()[i][j]. A DTypeError or ShapeError when T or N does not match. As in
+    // libtorch, not on a temporary (the accessor reads the tensor's sizes and strides in place).
+    template <typename T, std::size_t N>
+    TensorAccessor<T, N> accessor() const& {
+        static_assert(N > 0, "accessor is used for indexing tensor, for scalars use *data_ptr<T>()");
+        EMBER_ENFORCE(static_cast<int64_t>(N) == dim(), ShapeError, "accessor: TensorAccessor expected ", N,
+                      " dims but tensor has ", dim(), " (", shape_str(sizes()), ")");
+        EMBER_ENFORCE(is_cpu(), DeviceError, "accessor: the tensor is on ", device(),
+                      "; move it to the CPU first (accessor reads host memory)");
+        return TensorAccessor<T, N>(data_ptr<T>(), sizes().data(), strides().data());
+    }
+    template <typename T, std::size_t N>
+    TensorAccessor<T, N> accessor() && = delete;
     // All elements in row-major order, converted to T (a copy; an ember convenience).
     template <typename T>
     std::vector<T> to_vector() const;
@@ -177,11 +199,19 @@ public:
     uint32_t _version() const { return checked().storage->version(); }
 
     // ---- conversions and copies ----
-    Tensor to(ScalarType dtype) const;
-    Tensor to(Device device) const;
-    Tensor to(DeviceType device) const { return to(Device(device)); }
-    Tensor to(Device device, ScalarType dtype) const;
-    Tensor to(const TensorOptions& options) const;
+    // libtorch's forms: non_blocking is accepted and ignored (every copy here completes before
+    // it returns); copy = true returns a new tensor even when nothing changes.
+    Tensor to(ScalarType dtype, bool non_blocking = false, bool copy = false) const;
+    Tensor to(Device device, bool non_blocking = false, bool copy = false) const;
+    Tensor to(DeviceType device, bool non_blocking = false, bool copy = false) const {
+        return to(Device(device), non_blocking, copy);
+    }
+    Tensor to(Device device, ScalarType dtype, bool non_blocking = false, bool copy = false) const;
+    // The options' device, and their dtype where they set one (TensorOptions().device(kCUDA)
+    // keeps an int64 tensor int64).
+    Tensor to(const TensorOptions& options, bool non_blocking = false, bool copy = false) const;
+    // To other's device and dtype.
+    Tensor to(const Tensor& other, bool non_blocking = false, bool copy = false) const;
     Tensor cpu() const { return to(Device(kCPU)); }
     Tensor cuda() const { return to(Device(kCUDA)); }
     Tensor contiguous() const;
@@ -219,6 +249,37 @@ public:
     // ---- indexing ----
     Tensor index_select(int64_t dim, const Tensor& index) const;
     Tensor gather(int64_t dim, const Tensor& index) const;
+    Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
+    Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+    Tensor& masked_fill_(const Tensor& mask, const Scalar& value);
+    Tensor& masked_fill_(const Tensor& mask, const Tensor& value);
+    Tensor masked_select(const Tensor& mask) const;
+    Tensor nonzero() const;
+
+    // ---- sorting, scans, sampling (src/ops/sort.cpp, src/ops/scan.cpp, src/ops/random.cpp) ----
+    std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
+    std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
+    std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1, bool descending = false) const;
+    Tensor argsort(int64_t dim = -1, bool descending = false) const;
+    Tensor argsort(bool stable, int64_t dim = -1, bool descending = false) const;
+    Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+    Tensor cumprod(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+    Tensor multinomial(int64_t num_samples, bool replacement = false) const;
+
+    // ---- splitting, repeating, reordering (src/ops/split_repeat.cpp) ----
+    std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
+    std::vector<Tensor> split_with_sizes(IntArrayRef split_sizes, int64_t dim = 0) const;
+    std::vector<Tensor> tensor_split(int64_t sections, int64_t dim = 0) const;
+    std::vector<Tensor> tensor_split(IntArrayRef indices, int64_t dim = 0) const;
+    Tensor repeat(IntArrayRef repeats) const;
+    Tensor flip(IntArrayRef dims) const;
+    Tensor roll(IntArrayRef shifts, IntArrayRef dims = {}) const;
+
+    // ---- new tensors with this one's dtype and device unless `options` says otherwise ----
+    Tensor new_empty(IntArrayRef size, const TensorOptions& options = {}) const;
+    Tensor new_zeros(IntArrayRef size, const TensorOptions& options = {}) const;
+    Tensor new_ones(IntArrayRef size, const TensorOptions& options = {}) const;
+    Tensor new_full(IntArrayRef size, const Scalar& fill_value, const TensorOptions& options = {}) const;
 
     // ---- elementwise ----
     Tensor add(const Tensor& other, double alpha = 1) const;
@@ -273,7 +334,15 @@ public:
     Tensor logsumexp(IntArrayRef dims, bool keepdim = false) const;
     Tensor softmax(int64_t dim) const;
     Tensor log_softmax(int64_t dim) const;
-    Tensor norm() const;
+    // The p-norm (sum |x|^p)^(1/p) of all elements or over `dim`; p = inf / -inf is the largest /
+    // smallest |x|, p = 0 the count of non-zeros. A std::nullopt p means 2.
+    Tensor norm(const Scalar& p = 2) const;
+    Tensor norm(const std::optional<Scalar>& p, IntArrayRef dim, bool keepdim = false) const;
+    // Whether any / all elements are non-zero (a bool tensor), overall or along `dim`.
+    Tensor any() const;
+    Tensor all() const;
+    Tensor any(int64_t dim, bool keepdim = false) const;
+    Tensor all(int64_t dim, bool keepdim = false) const;
     Tensor var(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
     Tensor std(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
     bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
