@@ -16,6 +16,8 @@ template <typename T>
 bool is_nan(T v) {
     if constexpr (std::is_floating_point_v<T>) {
         return std::isnan(v);
+    } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+        return std::isnan(static_cast<float>(v));
     } else {
         return false;
     }
@@ -25,7 +27,7 @@ bool is_nan(T v) {
 
 void sort_rows(ScalarType dtype, const void* in, void* values, int64_t* indices, int64_t rows, int64_t n,
                bool descending) {
-    dispatch_all(dtype, [&]<typename T>() {
+    dispatch_all(dtype, "sort", [&]<typename T>() {
         const T* src = static_cast<const T*>(in);
         T* dst = static_cast<T*>(values);
         // NaN is the largest value: last in ascending order, first in descending order.
