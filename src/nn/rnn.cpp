@@ -53,7 +53,7 @@ std::pair<Tensor, Tensor> cell_step(CellKind kind, const Tensor& xw, const Tenso
             Tensor r = sigmoid(gh[0] + gi[0]);
             Tensor z = sigmoid(gh[1] + gi[1]);
             Tensor n = tanh(gi[2] + gh[2] * r);
-            return {(h - n) * z + n, Tensor()};
+            return {(h - n) * z + n, Tensor()};  // (1 - z) n + z h, in libtorch's arrangement
         }
     }
     return {};
