@@ -68,7 +68,7 @@ std::string differ(const ETensor& e, const TTensor& t) {
 // Runs one op in both frameworks on the leaves, compares the output, then the leaves' gradients
 // of sum(out * w) for random w.
 template <typename FE, typename FT>
-void check(const std::string& what, Rng& r, std::vector<Leaf>& leaves, FE fe, FT ft) {
+void check(const std::string& what, Rng& r, std::vector<Leaf>& leaves, FE fe, FT ft, bool gradients = true) {
     std::vector<ETensor> ei;
     std::vector<TTensor> ti;
     for (Leaf& l : leaves) {
@@ -80,7 +80,7 @@ void check(const std::string& what, Rng& r, std::vector<Leaf>& leaves, FE fe, FT
     const std::string d = differ(eo, to);
     CATCH_INFO(what);
     CATCH_CHECK(d == "");
-    if (!d.empty() || !to.requires_grad()) return;
+    if (!d.empty() || !to.requires_grad() || !gradients) return;
     std::vector<int64_t> s(to.sizes().begin(), to.sizes().end());
     std::vector<double> w = r.data(numel(s));
     ETensor we = ember::tensor(w, ember::dtype(ember::kFloat64)).reshape(s);
@@ -385,10 +385,21 @@ CATCH_TEST_CASE("differential: interpolate (nearest, nearest-exact, linear, bili
             eo.mode(ember::kArea);
             to.mode(torch::kArea);
         }
+        // libtorch 1.13's nearest backward indexes with the shortcuts (out = in: copy, out = 2 in:
+        // halve) that its NCHW forward does not take, so where a scale factor disagrees with them
+        // its gradient is not the adjoint of its forward; ember's is. Values only there.
+        bool shortcut = false;
+        if (mode == 0 && by_scale && !recompute)
+            for (int64_t d = 0; d < spatial; ++d) {
+                const int64_t in = in_shape[static_cast<std::size_t>(2 + d)];
+                const int64_t out =
+                    static_cast<int64_t>(std::floor(static_cast<double>(in) * scale[static_cast<std::size_t>(d)]));
+                shortcut = shortcut || out == in || out == 2 * in;
+            }
         std::vector<Leaf> L{leaf(r, in_shape)};
         check(
             what.str(), r, L, [&](const std::vector<ETensor>& x) { return EF::interpolate(x[0], eo); },
-            [&](const std::vector<TTensor>& x) { return TF::interpolate(x[0], to); });
+            [&](const std::vector<TTensor>& x) { return TF::interpolate(x[0], to); }, !shortcut);
     }
 }
 
