@@ -9,12 +9,12 @@ CommThread::CommThread() : thread_([this] { loop(); }) {}
 
 CommThread::~CommThread() { stop(); }
 
-void CommThread::enqueue(std::shared_ptr<Work> work, std::function<void()> task) {
+void CommThread::enqueue(std::shared_ptr<Work> work, const char* name, std::function<void()> task) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         EMBER_ENFORCE(!stopping_, Error,
                       "ember::distributed: a collective was started after the process group was destroyed");
-        queue_.emplace_back(std::move(work), std::move(task));
+        queue_.push_back(Item{std::move(work), name, std::move(task)});
     }
     queued_cv_.notify_one();
 }
@@ -28,24 +28,35 @@ void CommThread::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+CommThread::Running CommThread::running() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return running_;
+}
+
 void CommThread::loop() {
     // The tasks copy tensors in and out of MPI buffers; none of that is part of a graph.
     NoGradGuard no_grad;
     for (;;) {
-        std::pair<std::shared_ptr<Work>, std::function<void()>> item;
+        Item item;
         {
             std::unique_lock<std::mutex> lock(mutex_);
             queued_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) return;  // stopping, and everything queued has run
             item = std::move(queue_.front());
             queue_.pop_front();
+            running_ = Running{item.name, std::chrono::steady_clock::now()};
         }
+        std::exception_ptr error;
         try {
-            item.second();
-            item.first->finish();
+            item.task();
         } catch (...) {
-            item.first->finish(std::current_exception());
+            error = std::current_exception();
         }
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            running_ = Running{};
+        }
+        item.work->finish(error);
     }
 }
 

@@ -36,13 +36,13 @@ bool is_mpi_available() {
 
 bool is_nccl_available() { return false; }
 
-void init_process_group(const std::string& backend) {
+void init_process_group(const std::string& backend, std::chrono::milliseconds timeout) {
     std::lock_guard<std::mutex> lock(g_mutex);
     EMBER_ENFORCE(g_default == nullptr, Error, "ember::distributed::init_process_group(\"", backend,
                   "\"): the default process group is already initialized (backend ", g_default->getBackendName(),
                   "); call destroy_process_group() first");
     if (backend == "mpi") {
-        g_default = ProcessGroupMPI::createProcessGroupMPI();
+        g_default = ProcessGroupMPI::createProcessGroupMPI(timeout);
         return;
     }
     if (backend == "nccl")

@@ -7,10 +7,14 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <mutex>
+#include <thread>
 
 #include "distributed/collective_header.h"
 #include "distributed/comm_thread.h"
@@ -23,6 +27,12 @@ struct ProcessGroupMPI::Impl {
     detail::CommThread thread;
     bool owns_mpi = false;  // ember called MPI_Init_thread, so ember calls MPI_Finalize
     bool shut_down = false;
+    // The watchdog: a collective running longer than `timeout` means a rank never joined it.
+    std::chrono::milliseconds timeout{0};
+    std::mutex watchdog_mutex;
+    std::condition_variable watchdog_cv;
+    bool watchdog_stop = false;
+    std::thread watchdog;
 };
 
 namespace {
@@ -152,9 +162,32 @@ void copy_back(const Tensor& t, const Tensor& buffer) {
     if (!buffer.is_same(t) && buffer.raw_data_ptr() != t.raw_data_ptr()) t.detach().copy_(buffer);
 }
 
+// Wakes a few times per timeout; when the collective now running started more than `timeout`
+// ago, some rank is hung, deadlocked or in a different collective, and waiting longer helps
+// nobody: name this rank and the collective, then MPI_Abort ends the job. (MPI_Abort from this
+// thread while the communication thread is inside MPI goes past MPI_THREAD_SERIALIZED's promise;
+// Open MPI handles it, and the job is ending anyway.)
+void watch(ProcessGroupMPI::Impl& impl) {
+    const auto period = std::max(std::chrono::milliseconds(10), impl.timeout / 10);
+    std::unique_lock<std::mutex> lock(impl.watchdog_mutex);
+    while (!impl.watchdog_cv.wait_for(lock, period, [&] { return impl.watchdog_stop; })) {
+        detail::CommThread::Running now = impl.thread.running();
+        if (!now.name || std::chrono::steady_clock::now() - now.since < impl.timeout) continue;
+        std::fprintf(stderr,
+                     "ember::distributed: rank %d of %d: %s has not completed after %.3g s (the process group's "
+                     "timeout); a rank did not join it (hung, deadlocked, or calling a different collective). "
+                     "Calling MPI_Abort so that the job ends.\n",
+                     g_rank.load(), g_size.load(), now.name, static_cast<double>(impl.timeout.count()) / 1000.0);
+        std::fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+}
+
 }  // namespace
 
-std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI() {
+std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI(std::chrono::milliseconds timeout) {
+    EMBER_ENFORCE(timeout.count() > 0, ValueError, "ember::distributed::init_process_group(\"mpi\"): timeout ",
+                  timeout.count(), " ms must be positive");
     int initialized = 0, finalized = 0;
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
@@ -181,6 +214,9 @@ std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI() {
     g_rank = rank;
     g_size = size;
     std::set_terminate(abort_job_on_uncaught_exception);
+    impl->timeout = timeout;
+    Impl* watched = impl.get();
+    impl->watchdog = std::thread([watched] { watch(*watched); });
     return std::shared_ptr<ProcessGroupMPI>(new ProcessGroupMPI(rank, size, std::move(impl)));
 }
 
@@ -198,6 +234,12 @@ void ProcessGroupMPI::shutdown() {
     if (impl_->shut_down) return;
     impl_->shut_down = true;
     impl_->thread.stop();
+    {
+        std::lock_guard<std::mutex> lock(impl_->watchdog_mutex);
+        impl_->watchdog_stop = true;
+    }
+    impl_->watchdog_cv.notify_all();
+    if (impl_->watchdog.joinable()) impl_->watchdog.join();
     if (impl_->owns_mpi) MPI_Finalize();
 }
 
@@ -208,7 +250,7 @@ std::shared_ptr<Work> start(detail::CommThread& thread, detail::Collective c, co
                             std::function<void()> payload) {
     auto work = std::make_shared<Work>();
     detail::Header header = detail::make_header(c, described, op, root, local_error != nullptr);
-    thread.enqueue(work, [c, header, must, local_error, payload = std::move(payload)] {
+    thread.enqueue(work, detail::collective_name(c), [c, header, must, local_error, payload = std::move(payload)] {
         const char* name = detail::collective_name(c);
         std::vector<int64_t> all(static_cast<size_t>(g_size.load()) * detail::kHeaderLength);
         check_mpi(MPI_Allgather(header.data(), detail::kHeaderLength, MPI_INT64_T, all.data(), detail::kHeaderLength,

@@ -7,7 +7,7 @@ namespace ember::distributed {
 
 struct ProcessGroupMPI::Impl {};
 
-std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI() {
+std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI(std::chrono::milliseconds) {
     throw NotImplementedError(
         "ember::distributed::init_process_group(\"mpi\"): ember was built without MPI (CMake found no MPI, or "
         "EMBER_DISTRIBUTED=OFF); install libopenmpi-dev and openmpi-bin (scripts/setup.sh test) and rebuild");

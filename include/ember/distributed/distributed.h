@@ -10,6 +10,7 @@
 //
 // The synchronous forms return a completed Work (PyTorch returns None), so code written for the
 // async form runs unchanged. See docs/distributed.md.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +30,10 @@ bool is_nccl_available();
 // backend: "mpi" (CPU tensors). "nccl" is not built yet and throws. Rank and world size come from
 // MPI (mpirun's environment). Installs the handler that turns an uncaught exception on any rank
 // into MPI_Abort naming the rank, so the other ranks never hang (see docs/distributed.md).
-void init_process_group(const std::string& backend);
+// timeout: how long a collective may wait for the other ranks before the job is aborted with a
+// message naming this rank and the collective (torch.distributed's default, 30 minutes).
+void init_process_group(const std::string& backend,
+                        std::chrono::milliseconds timeout = ProcessGroupMPI::kDefaultTimeout);
 bool is_initialized();
 // Drains the default group's queued collectives, finalises MPI and forgets the group.
 void destroy_process_group();

@@ -13,6 +13,7 @@
 // root, shape, and a flag saying this rank's arguments were invalid), so mismatched shapes or
 // dtypes, or one rank's bad argument, become the same ember::Error on every rank instead of a
 // hang or garbage. Cost: one extra latency-bound MPI_Allgather of 128 bytes per collective.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -23,8 +24,12 @@ namespace ember::distributed {
 class ProcessGroupMPI : public ProcessGroup {
 public:
     // Initialises MPI (MPI_Init_thread, once per process) and makes the group over MPI_COMM_WORLD.
-    // Throws ember::Error when ember was built without MPI.
-    static std::shared_ptr<ProcessGroupMPI> createProcessGroupMPI();
+    // A collective that has not completed after `timeout` (a rank never joined it) makes the
+    // group's watchdog print which collective on which rank and call MPI_Abort, which ends the
+    // job. Throws ember::Error when ember was built without MPI.
+    static std::shared_ptr<ProcessGroupMPI> createProcessGroupMPI(std::chrono::milliseconds timeout = kDefaultTimeout);
+    // torch.distributed's default timeout: 30 minutes.
+    static constexpr std::chrono::milliseconds kDefaultTimeout{30 * 60 * 1000};
 
     ~ProcessGroupMPI() override;
     std::string getBackendName() const override { return "mpi"; }
