@@ -1,10 +1,12 @@
 // ember::distributed's collectives, run by ctest under mpiexec -n 2 and -n 3. Every rank checks
 // every result against values it computes alone: rank r's tensor is a known function of r, so the
 // expected reduction over ranks is a loop over r in float64. Returns non-zero when a check fails.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ember/distributed/distributed.h"
@@ -222,6 +224,16 @@ void test_async(int world) {
         check(works[i]->is_completed() && close(as_doubles(ts[i]), expected_reduce(ranks, ReduceOp::MAX, kDtypes[i])),
               std::string("async all_reduce ") + ember::dtype_name(kDtypes[i]));
     }
+    // The async call really returns before the collective ends: rank 1 joins 300 ms late, so
+    // the others' Work is still pending right after the call.
+    if (my_rank == 1) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Tensor late = ember::ones({3});
+    auto wl = dist::all_reduce(late, ReduceOp::SUM, true);
+    if (my_rank != 1)
+        check(!wl->is_completed() && !wl->is_success(), "an async all_reduce is pending while a rank is late");
+    wl->wait();
+    check(wl->is_completed() && wl->is_success() && close(as_doubles(late), std::vector<double>(3, world)),
+          "the late all_reduce completes");
     // A synchronous call returns a completed Work.
     Tensor s = make(my_rank, ember::kFloat32);
     check(dist::all_reduce(s)->is_completed(), "a synchronous all_reduce returns a completed Work");
