@@ -1,5 +1,7 @@
 #include "ember/distributed/work.h"
 
+#include "ember/tensor/error.h"
+
 namespace ember::distributed {
 
 bool Work::is_completed() const {
@@ -12,9 +14,14 @@ bool Work::is_success() const {
     return completed_ && !error_;
 }
 
-bool Work::wait() {
+bool Work::wait(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [this] { return completed_; });
+    if (timeout == kNoTimeout)
+        done_cv_.wait(lock, [this] { return completed_; });
+    else
+        EMBER_ENFORCE(done_cv_.wait_for(lock, timeout, [this] { return completed_; }), Error,
+                      "ember::distributed::Work::wait: the collective did not complete within ", timeout.count(),
+                      " ms (it is still running; its tensors stay in use)");
     if (error_) std::rethrow_exception(error_);
     return true;
 }

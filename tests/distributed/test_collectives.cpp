@@ -231,8 +231,13 @@ void test_async(int world) {
     auto wl = dist::all_reduce(late, ReduceOp::SUM, true);
     if (my_rank != 1)
         check(!wl->is_completed() && !wl->is_success(), "an async all_reduce is pending while a rank is late");
+    if (my_rank != 1)
+        expect_error<ember::Error>(
+            "Work::wait with a timeout", [&] { wl->wait(std::chrono::milliseconds(20)); },
+            "did not complete within 20 ms");
     wl->wait();
-    check(wl->is_completed() && wl->is_success() && close(as_doubles(late), std::vector<double>(3, world)),
+    check(wl->isCompleted() && wl->isSuccess() && wl->is_completed() && wl->is_success() &&
+              close(as_doubles(late), std::vector<double>(3, world)),
           "the late all_reduce completes");
     // A synchronous call returns a completed Work.
     Tensor s = make(my_rank, ember::kFloat32);
