@@ -4,7 +4,8 @@
 # through passwordless sudo); otherwise prints the command to run and exits 1.
 #
 #   ./scripts/setup.sh test                      also installs what the full test suite uses:
-#                                                libtorch (differential tests), clang's libFuzzer and Graphviz
+#                                                libtorch (differential tests), clang's libFuzzer, Graphviz
+#                                                and Open MPI (the distributed tests)
 #   EMBER_SETUP_OPTIONAL=1 ./scripts/setup.sh   also installs the benchmarks' references
 set -euo pipefail
 
@@ -13,8 +14,9 @@ set -euo pipefail
 required=(cmake ninja-build g++ catch2 nlohmann-json3-dev zlib1g-dev libpng-dev libcli11-dev dataset-fashion-mnist python3-numpy)
 # The test suite's references: libtorch for the differential tests (built only when found),
 # clang-format for the formatting check of .ci/run, clang with its libFuzzer runtime and OpenMP
-# for the fuzz targets (scripts/fuzz.sh), and Graphviz, whose `dot` must accept autograd's to_dot.
-testing=(libtorch-dev clang clang-format libclang-rt-14-dev libomp-dev graphviz)
+# for the fuzz targets (scripts/fuzz.sh), Graphviz, whose `dot` must accept autograd's to_dot, and
+# Open MPI for ember::distributed's mpi backend and its tests under mpiexec (built only when found).
+testing=(libtorch-dev clang clang-format libclang-rt-14-dev libomp-dev graphviz libopenmpi-dev openmpi-bin)
 # The benchmarks' references (not needed to build or test): OpenBLAS, libtorch, scikit-learn.
 optional=(libopenblas-dev libtorch-dev python3-sklearn)
 

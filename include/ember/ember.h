@@ -2,6 +2,7 @@
 // The umbrella header: #include <ember/ember.h> gives the whole public API.
 #include "ember/autograd/autograd.h"
 #include "ember/data/data.h"
+#include "ember/distributed/distributed.h"
 #include "ember/nn/nn.h"
 #include "ember/ops/ops.h"
 #include "ember/ops/window_ops.h"
