@@ -131,7 +131,8 @@ std::exception_ptr check_tensor(const char* collective, const char* role, const 
 std::exception_ptr check_op(const char* collective, ReduceOp op, const Tensor& t) {
     try {
         EMBER_ENFORCE(op != ReduceOp::AVG || t.is_floating_point(), DTypeError, where(collective),
-                      "ReduceOp::AVG needs a floating tensor, got ", t.scalar_type(), " ", t.sizes());
+                      "ReduceOp::AVG needs a floating tensor, got ", dtype_name(t.scalar_type()), " ",
+                      shape_str(t.sizes()));
     } catch (...) {
         return std::current_exception();
     }
@@ -146,8 +147,9 @@ std::exception_ptr check_list(const char* collective, const char* role, const st
         for (size_t r = 0; r < list.size(); ++r) {
             if (auto e = check_tensor(collective, role, list[r])) std::rethrow_exception(e);
             EMBER_ENFORCE(list[r].scalar_type() == like.scalar_type() && list[r].sizes() == like.sizes(), ShapeError,
-                          where(collective), role, "[", r, "] is ", list[r].scalar_type(), " ", list[r].sizes(),
-                          " but must match ", like.scalar_type(), " ", like.sizes());
+                          where(collective), role, "[", r, "] is ", dtype_name(list[r].scalar_type()), " ",
+                          shape_str(list[r].sizes()), " but must match ", dtype_name(like.scalar_type()), " ",
+                          shape_str(like.sizes()));
         }
     } catch (...) {
         return std::current_exception();
