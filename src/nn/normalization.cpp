@@ -180,35 +180,55 @@ Tensor functional::group_norm(const Tensor& input, const GroupNormFuncOptions& o
     return ember::group_norm(input, o.num_groups(), o.weight(), o.bias(), o.eps());
 }
 
-BatchNormImplBase::BatchNormImplBase(const char* name, const BatchNormOptions& o, int64_t min_dim, int64_t max_dim)
-    : Module(name), options(o), min_dim_(min_dim), max_dim_(max_dim) {
-    EMBER_ENFORCE(o.num_features() > 0, ValueError, name, ": num_features must be positive, got ", o.num_features());
-    if (o.affine()) {
-        weight = register_parameter("weight", empty({o.num_features()}));
-        bias = register_parameter("bias", empty({o.num_features()}));
+namespace {
+
+// The state batch and instance norm share (libtorch's NormImplBase): a per-channel weight and bias
+// when affine, running statistics when tracked; tensors not kept stay undefined.
+void register_norm_state(Module& m, const char* name, int64_t features, bool affine, bool track, Tensor& weight,
+                         Tensor& bias, Tensor& running_mean, Tensor& running_var, Tensor& num_batches_tracked) {
+    EMBER_ENFORCE(features > 0, ValueError, name, ": num_features must be positive, got ", features);
+    if (affine) {
+        weight = m.register_parameter("weight", empty({features}));
+        bias = m.register_parameter("bias", empty({features}));
     }
-    if (o.track_running_stats()) {
-        running_mean = register_buffer("running_mean", zeros({o.num_features()}));
-        running_var = register_buffer("running_var", ones({o.num_features()}));
-        num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, dtype(kInt64)));
+    if (track) {
+        running_mean = m.register_buffer("running_mean", zeros({features}));
+        running_var = m.register_buffer("running_var", ones({features}));
+        num_batches_tracked = m.register_buffer("num_batches_tracked", zeros({}, dtype(kInt64)));
     }
-    reset_parameters();
 }
 
-void BatchNormImplBase::reset_running_stats() {
-    if (!options.track_running_stats()) return;
+// Running statistics back to mean 0, variance 1, no batches (no-op when not tracked).
+void reset_norm_statistics(Tensor& running_mean, Tensor& running_var, Tensor& num_batches_tracked) {
+    if (!running_mean.defined()) return;
     NoGradGuard no_grad;
     running_mean.zero_();
     running_var.fill_(1);
     num_batches_tracked.zero_();
 }
 
-void BatchNormImplBase::reset_parameters() {
-    reset_running_stats();
-    if (!options.affine()) return;
+// The affine transform back to the identity (no-op when not affine).
+void reset_norm_affine(Tensor& weight, Tensor& bias) {
+    if (!weight.defined()) return;
     NoGradGuard no_grad;
     weight.fill_(1);
     bias.zero_();
+}
+
+}  // namespace
+
+BatchNormImplBase::BatchNormImplBase(const char* name, const BatchNormOptions& o, int64_t min_dim, int64_t max_dim)
+    : Module(name), options(o), min_dim_(min_dim), max_dim_(max_dim) {
+    register_norm_state(*this, name, o.num_features(), o.affine(), o.track_running_stats(), weight, bias, running_mean,
+                        running_var, num_batches_tracked);
+    reset_parameters();
+}
+
+void BatchNormImplBase::reset_running_stats() { reset_norm_statistics(running_mean, running_var, num_batches_tracked); }
+
+void BatchNormImplBase::reset_parameters() {
+    reset_running_stats();
+    reset_norm_affine(weight, bias);
 }
 
 Tensor BatchNormImplBase::forward(const Tensor& input) {
@@ -240,33 +260,18 @@ void BatchNormImplBase::pretty_print(std::ostream& os) const {
 
 InstanceNormImplBase::InstanceNormImplBase(const char* name, const InstanceNormOptions& o, int64_t spatial_dims)
     : Module(name), options(o), spatial_dims_(spatial_dims) {
-    EMBER_ENFORCE(o.num_features() > 0, ValueError, name, ": num_features must be positive, got ", o.num_features());
-    if (o.affine()) {
-        weight = register_parameter("weight", empty({o.num_features()}));
-        bias = register_parameter("bias", empty({o.num_features()}));
-    }
-    if (o.track_running_stats()) {
-        running_mean = register_buffer("running_mean", zeros({o.num_features()}));
-        running_var = register_buffer("running_var", ones({o.num_features()}));
-        num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, dtype(kInt64)));
-    }
+    register_norm_state(*this, name, o.num_features(), o.affine(), o.track_running_stats(), weight, bias, running_mean,
+                        running_var, num_batches_tracked);
     reset_parameters();
 }
 
 void InstanceNormImplBase::reset_running_stats() {
-    if (!options.track_running_stats()) return;
-    NoGradGuard no_grad;
-    running_mean.zero_();
-    running_var.fill_(1);
-    num_batches_tracked.zero_();
+    reset_norm_statistics(running_mean, running_var, num_batches_tracked);
 }
 
 void InstanceNormImplBase::reset_parameters() {
     reset_running_stats();
-    if (!options.affine()) return;
-    NoGradGuard no_grad;
-    weight.fill_(1);
-    bias.zero_();
+    reset_norm_affine(weight, bias);
 }
 
 Tensor InstanceNormImplBase::forward(const Tensor& input) {
