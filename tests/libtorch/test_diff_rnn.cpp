@@ -4,30 +4,15 @@
 // initial states; the outputs, final states, and the gradients of a random weighted sum with
 // respect to the input, the states and every parameter compared. float64 at 1e-10 relative;
 // some cases in float32 at 1e-4. Also the printed forms.
-#include "diff_values.h"
+#include "diff_pairs.h"
 
 namespace {
 
+using difftest::differ;
 using difftest::ETensor;
+using difftest::Rng;
 using difftest::TTensor;
-
-struct Rng {
-    std::mt19937_64 g;
-    explicit Rng(uint64_t seed) : g(seed) {}
-    int64_t i(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); }
-    bool p(double q) { return std::uniform_real_distribution<double>(0, 1)(g) < q; }
-    std::vector<double> data(int64_t n) {
-        std::vector<double> v(static_cast<std::size_t>(n));
-        for (double& x : v) x = std::uniform_real_distribution<double>(-1, 1)(g);
-        return v;
-    }
-};
-
-int64_t numel(const std::vector<int64_t>& s) {
-    int64_t n = 1;
-    for (int64_t v : s) n *= v;
-    return n;
-}
+using difftest::values_of;
 
 // The same values in both frameworks, as leaves requiring grad.
 struct Pair {
@@ -35,35 +20,10 @@ struct Pair {
     TTensor t;
 };
 Pair pair(Rng& r, const std::vector<int64_t>& s, bool f64) {
-    std::vector<double> d = r.data(numel(s));
+    std::vector<double> d = r.data(difftest::numel_of(s));
     ETensor e = ember::tensor(d, ember::dtype(ember::kFloat64)).reshape(s).to(f64 ? ember::kFloat64 : ember::kFloat32);
     TTensor t = torch::from_blob(d.data(), s, at::kDouble).clone().to(f64 ? at::kDouble : at::kFloat);
     return {e.detach().requires_grad_(), t.detach().requires_grad_()};
-}
-
-std::vector<double> values(const ETensor& e) {
-    ETensor c = e.to(ember::kFloat64).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-std::vector<double> values(const TTensor& t) {
-    TTensor c = t.to(at::kDouble).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-// Empty when they agree in shape and to `rtol` relative to the tensor's largest |value| (at least 1).
-std::string differ(const ETensor& e, const TTensor& t, double rtol) {
-    if (e.defined() != t.defined()) return std::string("defined: ember ") + (e.defined() ? "yes" : "no");
-    if (!e.defined()) return {};
-    std::vector<int64_t> se(e.sizes().begin(), e.sizes().end()), st(t.sizes().begin(), t.sizes().end());
-    if (se != st) return "shape " + ember::shape_str(se) + " vs " + ember::shape_str(st);
-    std::vector<double> a = values(e), b = values(t);
-    double scale = 1;
-    for (double v : b) scale = std::max(scale, std::abs(v));
-    for (std::size_t k = 0; k < a.size(); ++k)
-        if (!(std::abs(a[k] - b[k]) <= rtol * scale))
-            return "element " + std::to_string(k) + ": ember " + std::to_string(a[k]) + ", torch " +
-                   std::to_string(b[k]);
-    return {};
 }
 
 // Copies every parameter of the libtorch module into the ember parameter of the same name.
@@ -76,7 +36,7 @@ void copy_parameters(const torch::nn::Module& from, ember::nn::Module& to) {
         CATCH_INFO(item.key());
         CATCH_REQUIRE(tp.contains(item.key()));
         const TTensor& t = tp[item.key()];
-        std::vector<double> v = values(t);
+        std::vector<double> v = values_of(t);
         item.value().copy_(
             ember::tensor(v, ember::dtype(ember::kFloat64)).reshape(item.value().sizes()).to(item.value().dtype()));
     }
@@ -110,7 +70,7 @@ struct Weighted {
 };
 Weighted weighted(Rng& r, const ETensor& e, const TTensor& t) {
     std::vector<int64_t> s(t.sizes().begin(), t.sizes().end());
-    std::vector<double> w = r.data(numel(s));
+    std::vector<double> w = r.data(difftest::numel_of(s));
     ETensor we = ember::tensor(w, ember::dtype(ember::kFloat64)).reshape(s).to(e.dtype());
     TTensor wt = torch::from_blob(w.data(), s, at::kDouble).clone().to(t.scalar_type());
     return {(e * we).sum(), (t * wt).sum()};

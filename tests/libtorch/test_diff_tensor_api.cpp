@@ -1,67 +1,17 @@
 // Differential tests of the sorting, scan, mask, split, repeat, reorder and padding ops against
 // libtorch: random shapes and arguments, float64 data shared by both (distinct values, so sort and
 // topk have no ties), values, indices and the gradients of a random weighted sum compared.
-#include "diff_values.h"
+#include "diff_pairs.h"
 
 namespace {
 
+using difftest::differ;
 using difftest::ETensor;
+using difftest::leaf;
+using difftest::Leaf;
+using difftest::Rng;
 using difftest::TTensor;
-
-struct Rng {
-    std::mt19937_64 g;
-    explicit Rng(uint64_t seed) : g(seed) {}
-    int64_t i(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); }
-    bool p(double q) { return std::uniform_real_distribution<double>(0, 1)(g) < q; }
-    std::vector<double> data(int64_t n) {
-        std::vector<double> v(static_cast<std::size_t>(n));
-        for (double& x : v) x = std::uniform_real_distribution<double>(-1, 1)(g);
-        return v;
-    }
-};
-
-int64_t numel(const std::vector<int64_t>& s) {
-    int64_t n = 1;
-    for (int64_t v : s) n *= v;
-    return n;
-}
-
-struct Leaf {
-    ETensor e;
-    TTensor t;
-};
-Leaf leaf(Rng& r, const std::vector<int64_t>& s, bool grad = true) {
-    std::vector<double> d = r.data(numel(s));
-    Leaf l{ember::tensor(d, ember::dtype(ember::kFloat64)).reshape(s).clone(),
-           torch::from_blob(d.data(), s, at::kDouble).clone()};
-    l.e.requires_grad_(grad);
-    l.t.requires_grad_(grad);
-    return l;
-}
-
-std::vector<double> values(const ETensor& e) {
-    ETensor c = e.detach().to(ember::kFloat64).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-std::vector<double> values(const TTensor& t) {
-    TTensor c = t.detach().to(at::kDouble).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-std::string differ(const ETensor& e, const TTensor& t) {
-    if (e.defined() != t.defined()) return "defined differs";
-    if (!e.defined()) return {};
-    std::vector<int64_t> se(e.sizes().begin(), e.sizes().end()), st(t.sizes().begin(), t.sizes().end());
-    if (se != st) return "shape " + ember::shape_str(se) + " vs " + ember::shape_str(st);
-    std::vector<double> a = values(e), b = values(t);
-    double scale = 1;
-    for (double v : b) scale = std::max(scale, std::abs(v));
-    for (std::size_t k = 0; k < a.size(); ++k)
-        if (!(std::abs(a[k] - b[k]) <= 1e-10 * scale))
-            return "element " + std::to_string(k) + ": ember " + std::to_string(a[k]) + ", torch " +
-                   std::to_string(b[k]);
-    return {};
-}
+using difftest::values_of;
 
 // One op in both frameworks on the leaves: the output compared, then (for a differentiable
 // output) the leaves' gradients of sum(out * w) for random w.
@@ -82,7 +32,7 @@ void check(const std::string& what, Rng& r, std::vector<Leaf>& leaves, FE fe, FT
     CATCH_CHECK(d == "");
     if (!d.empty() || !to.requires_grad()) return;
     std::vector<int64_t> s(to.sizes().begin(), to.sizes().end());
-    std::vector<double> w = r.data(numel(s));
+    std::vector<double> w = r.data(difftest::numel_of(s));
     ETensor we = ember::tensor(w, ember::dtype(ember::kFloat64)).reshape(s);
     TTensor wt = torch::from_blob(w.data(), s, at::kDouble).clone();
     (eo * we).sum().backward();
@@ -148,7 +98,7 @@ CATCH_TEST_CASE("differential: masked_fill, masked_select, nonzero against libto
         std::vector<int64_t> ms(s.begin() + r.i(0, rank - 1), s.end());
         for (int64_t& v : ms)
             if (r.p(0.3)) v = 1;
-        std::vector<double> bits = r.data(numel(ms));
+        std::vector<double> bits = r.data(difftest::numel_of(ms));
         std::vector<int64_t> b;  // as int64, then compared with 0
         for (double v : bits) b.push_back(v > 0.2 ? 1 : 0);
         ETensor em = ember::tensor(b).reshape(ms) != 0.0;
