@@ -20,6 +20,7 @@
 #include "cuda/check.h"
 #include "cuda/index_math.h"
 #include "cuda/kernels.h"
+#include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "ember/tensor/dtype.h"
 
@@ -28,17 +29,6 @@ namespace ember::cuda {
 using namespace ember::kernels;
 
 namespace {
-
-constexpr int kThreads = 256;
-constexpr int64_t kMaxGrid = 65536;
-
-unsigned blocks_for(int64_t n) {
-    return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxGrid)));
-}
-
-#define EMBER_GRID_STRIDE(i, n)                                                            \
-    for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
-         i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
 __device__ __forceinline__ void report_bad(unsigned long long* bad, int64_t position) {
     atomicMin(bad, static_cast<unsigned long long>(position));

@@ -6,6 +6,7 @@
 
 #include "cuda/check.h"
 #include "cuda/kernels.h"
+#include "cuda/launch.h"
 #include "ember/tensor/dtype.h"
 #include "kernels/interp.h"
 
@@ -14,17 +15,6 @@ namespace ember::cuda {
 using namespace ember::kernels;
 
 namespace {
-
-constexpr int kThreads = 256;
-constexpr int64_t kMaxGrid = 65536;
-
-unsigned blocks_for(int64_t n) {
-    return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxGrid)));
-}
-
-#define EMBER_GRID_STRIDE(i, n)                                                            \
-    for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
-         i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
 template <typename T>
 __global__ void upsample_pixels(Upsample2d g, const T* x, T* y, int64_t total) {
