@@ -15,8 +15,9 @@ required=(cmake ninja-build g++ catch2 nlohmann-json3-dev zlib1g-dev libpng-dev 
 # The test suite's references: libtorch for the differential tests (built only when found),
 # clang-format for the formatting check of .ci/run, clang with its libFuzzer runtime and OpenMP
 # for the fuzz targets (scripts/fuzz.sh), Graphviz, whose `dot` must accept autograd's to_dot, and
-# Open MPI for ember::distributed's mpi backend and its tests under mpiexec (built only when found).
-testing=(libtorch-dev clang clang-format libclang-rt-14-dev libomp-dev graphviz libopenmpi-dev openmpi-bin)
+# Open MPI for ember::distributed's mpi backend and its tests under mpiexec (built only when found),
+# and ccache, which .ci/run's several builds of the same sources share.
+testing=(libtorch-dev clang clang-format libclang-rt-14-dev libomp-dev graphviz libopenmpi-dev openmpi-bin ccache)
 # The benchmarks' references (not needed to build or test): OpenBLAS, libtorch, scikit-learn.
 optional=(libopenblas-dev libtorch-dev python3-sklearn)
 
