@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "distributed/argument_checks.h"
 #include "distributed/collective_header.h"
 #include "distributed/comm_thread.h"
 #include "ember/ops/ops.h"
@@ -82,6 +83,11 @@ MPI_Datatype mpi_type(ScalarType t) {
         case ScalarType::Float64: return MPI_DOUBLE;
         case ScalarType::Int64: return MPI_INT64_T;
         case ScalarType::Bool: return MPI_C_BOOL;
+        case ScalarType::UInt8: return MPI_UINT8_T;
+        case ScalarType::Int32: return MPI_INT32_T;
+        // MPI has no 16-bit floats: moved as their bits; reductions go through float32 buffers.
+        case ScalarType::Float16:
+        case ScalarType::BFloat16: return MPI_UINT16_T;
     }
     throw Error("ember::distributed: unknown dtype");
 }
@@ -110,56 +116,18 @@ void divide_in_place(const Tensor& buffer, int world) {
     }
 }
 
-std::string where(const char* collective) {
-    return str_cat("ember::distributed::", collective, " (rank ", g_rank.load(), " of ", g_size.load(), "): ");
-}
-
-// The checks one rank can make alone; the error, if any, is sent to the others in the header.
-std::exception_ptr check_tensor(const char* collective, const char* role, const Tensor& t) {
-    try {
-        EMBER_ENFORCE(t.defined(), ValueError, where(collective), "the ", role, " tensor is undefined");
-        EMBER_ENFORCE(t.is_cpu(), DeviceError, where(collective), "the ", role, " tensor is on ", t.device(),
-                      ", but the mpi backend takes CPU tensors (the nccl backend will take CUDA tensors)");
-        EMBER_ENFORCE(t.numel() <= INT_MAX, ValueError, where(collective), "the ", role, " tensor has ", t.numel(),
-                      " elements; the mpi backend passes at most 2^31-1 per collective");
-    } catch (...) {
-        return std::current_exception();
-    }
-    return nullptr;
-}
-
-std::exception_ptr check_op(const char* collective, ReduceOp op, const Tensor& t) {
-    try {
-        EMBER_ENFORCE(op != ReduceOp::AVG || t.is_floating_point(), DTypeError, where(collective),
-                      "ReduceOp::AVG needs a floating tensor, got ", dtype_name(t.scalar_type()), " ",
-                      shape_str(t.sizes()));
-    } catch (...) {
-        return std::current_exception();
-    }
-    return nullptr;
-}
-
-std::exception_ptr check_list(const char* collective, const char* role, const std::vector<Tensor>& list,
-                              const Tensor& like) {
-    try {
-        EMBER_ENFORCE(static_cast<int>(list.size()) == g_size.load(), ValueError, where(collective), "the ", role,
-                      " list has ", list.size(), " tensors, expected one per rank (world size ", g_size.load(), ")");
-        for (size_t r = 0; r < list.size(); ++r) {
-            if (auto e = check_tensor(collective, role, list[r])) std::rethrow_exception(e);
-            EMBER_ENFORCE(list[r].scalar_type() == like.scalar_type() && list[r].sizes() == like.sizes(), ShapeError,
-                          where(collective), role, "[", r, "] is ", dtype_name(list[r].scalar_type()), " ",
-                          shape_str(list[r].sizes()), " but must match ", dtype_name(like.scalar_type()), " ",
-                          shape_str(like.sizes()));
-        }
-    } catch (...) {
-        return std::current_exception();
-    }
-    return nullptr;
-}
+// The checks a rank makes alone on its arguments (argument_checks.h).
+detail::ArgumentChecks checks() { return {"mpi", kCPU, g_rank.load(), g_size.load(), INT_MAX}; }
 
 // A contiguous buffer with t's values: t itself when it is contiguous, else a copy that the
 // collective's result is copied back from.
 Tensor contiguous_buffer(const Tensor& t) { return t.detach().contiguous(); }
+// MPI cannot add 16-bit floats: they are reduced as float32 (which also rounds once, at the end,
+// instead of after every rank's addition) and rounded back by copy_back.
+ScalarType reduction_dtype(ScalarType t) { return is_reduced_float(t) ? kFloat32 : t; }
+Tensor reduction_buffer(const Tensor& t) {
+    return is_reduced_float(t.scalar_type()) ? t.detach().to(kFloat32) : contiguous_buffer(t);
+}
 void copy_back(const Tensor& t, const Tensor& buffer) {
     if (!buffer.is_same(t) && buffer.raw_data_ptr() != t.raw_data_ptr()) t.detach().copy_(buffer);
 }
@@ -267,9 +235,9 @@ std::shared_ptr<Work> start(detail::CommThread& thread, detail::Collective c, co
 
 std::shared_ptr<Work> ProcessGroupMPI::allreduce(const Tensor& tensor, ReduceOp op) {
     const char* name = "all_reduce";
-    std::exception_ptr error = check_tensor(name, "input", tensor);
-    if (!error) error = check_op(name, op, tensor);
-    Tensor buffer = error ? Tensor() : contiguous_buffer(tensor);
+    std::exception_ptr error = checks().tensor(name, "input", tensor);
+    if (!error) error = checks().op(name, op, tensor);
+    Tensor buffer = error ? Tensor() : reduction_buffer(tensor);
     const int world = size_;
     return start(
         impl_->thread, detail::Collective::AllReduce, tensor, static_cast<int64_t>(op), 0, {true, true, false}, error,
@@ -284,14 +252,8 @@ std::shared_ptr<Work> ProcessGroupMPI::allreduce(const Tensor& tensor, ReduceOp 
 
 std::shared_ptr<Work> ProcessGroupMPI::broadcast(const Tensor& tensor, int src) {
     const char* name = "broadcast";
-    std::exception_ptr error = check_tensor(name, "input", tensor);
-    if (!error && (src < 0 || src >= size_)) {
-        try {
-            throw IndexError(str_cat(where(name), "src ", src, " is not a rank of a world of size ", size_));
-        } catch (...) {
-            error = std::current_exception();
-        }
-    }
+    std::exception_ptr error = checks().tensor(name, "input", tensor);
+    if (!error) error = checks().src(name, src);
     Tensor buffer = error ? Tensor() : contiguous_buffer(tensor);
     return start(impl_->thread, detail::Collective::Broadcast, tensor, 0, src, {true, false, true}, error, [=] {
         check_mpi(MPI_Bcast(buffer.raw_data_ptr(), static_cast<int>(buffer.numel()), mpi_type(buffer.scalar_type()),
@@ -303,8 +265,8 @@ std::shared_ptr<Work> ProcessGroupMPI::broadcast(const Tensor& tensor, int src) 
 
 std::shared_ptr<Work> ProcessGroupMPI::allgather(const std::vector<Tensor>& outputs, const Tensor& input) {
     const char* name = "all_gather";
-    std::exception_ptr error = check_tensor(name, "input", input);
-    if (!error) error = check_list(name, "outputs", outputs, input);
+    std::exception_ptr error = checks().tensor(name, "input", input);
+    if (!error) error = checks().list(name, "outputs", outputs, input);
     Tensor send = error ? Tensor() : contiguous_buffer(input);
     return start(impl_->thread, detail::Collective::AllGather, input, 0, 0, {true, false, false}, error, [=] {
         const int64_t n = send.numel();
@@ -321,17 +283,19 @@ std::shared_ptr<Work> ProcessGroupMPI::allgather(const std::vector<Tensor>& outp
 std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(const Tensor& output, const std::vector<Tensor>& inputs,
                                                       ReduceOp op) {
     const char* name = "reduce_scatter";
-    std::exception_ptr error = check_tensor(name, "output", output);
-    if (!error) error = check_op(name, op, output);
-    if (!error) error = check_list(name, "inputs", inputs, output);
+    std::exception_ptr error = checks().tensor(name, "output", output);
+    if (!error) error = checks().op(name, op, output);
+    if (!error) error = checks().list(name, "inputs", inputs, output);
     Tensor send, result;
     if (!error) {
         // MPI_Reduce_scatter_block takes the inputs back to back, rank order.
         const int64_t n = output.numel();
-        send = empty({n * static_cast<int64_t>(inputs.size())}, output.options());
+        const TensorOptions options = output.options().dtype(reduction_dtype(output.scalar_type()));
+        send = empty({n * static_cast<int64_t>(inputs.size())}, options);
         for (size_t r = 0; r < inputs.size(); ++r)
             send.narrow(0, static_cast<int64_t>(r) * n, n).view(output.sizes()).copy_(inputs[r].detach());
-        result = output.is_contiguous() ? output.detach() : empty(output.sizes(), output.options());
+        result = output.is_contiguous() && output.scalar_type() == options.dtype() ? output.detach()
+                                                                                   : empty(output.sizes(), options);
     }
     const int world = size_;
     return start(impl_->thread, detail::Collective::ReduceScatter, output, static_cast<int64_t>(op), 0,
