@@ -34,7 +34,13 @@ bool is_mpi_available() {
 #endif
 }
 
-bool is_nccl_available() { return false; }
+bool is_nccl_available() {
+#ifdef EMBER_WITH_NCCL
+    return true;
+#else
+    return false;
+#endif
+}
 
 void init_process_group(const std::string& backend, std::chrono::milliseconds timeout) {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -45,12 +51,12 @@ void init_process_group(const std::string& backend, std::chrono::milliseconds ti
         g_default = ProcessGroupMPI::createProcessGroupMPI(timeout);
         return;
     }
-    if (backend == "nccl")
-        throw NotImplementedError(
-            "ember::distributed::init_process_group(\"nccl\"): the nccl backend is not built in this ember yet; "
-            "use \"mpi\" for CPU tensors");
+    if (backend == "nccl") {
+        g_default = ProcessGroupNCCL::createProcessGroupNCCL(timeout);
+        return;
+    }
     throw ValueError(str_cat("ember::distributed::init_process_group: unknown backend \"", backend,
-                             "\"; ember has \"mpi\" (CPU tensors) and, later, \"nccl\" (CUDA tensors)"));
+                             "\"; ember has \"mpi\" (CPU tensors) and \"nccl\" (CUDA tensors)"));
 }
 
 bool is_initialized() {
@@ -67,6 +73,7 @@ void destroy_process_group() {
         group = std::move(g_default);
     }
     if (auto* mpi = dynamic_cast<ProcessGroupMPI*>(group.get())) mpi->shutdown();
+    if (auto* nccl = dynamic_cast<ProcessGroupNCCL*>(group.get())) nccl->shutdown();
 }
 
 std::shared_ptr<ProcessGroup> get_default_group() { return group_for("get_default_group"); }

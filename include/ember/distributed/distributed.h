@@ -17,6 +17,7 @@
 
 #include "ember/distributed/process_group.h"
 #include "ember/distributed/process_group_mpi.h"
+#include "ember/distributed/process_group_nccl.h"
 #include "ember/distributed/reduce_op.h"
 #include "ember/distributed/work.h"
 #include "ember/tensor/tensor.h"
@@ -27,7 +28,8 @@ namespace ember::distributed {
 bool is_mpi_available();
 bool is_nccl_available();
 
-// backend: "mpi" (CPU tensors). "nccl" is not built yet and throws. Rank and world size come from
+// backend: "mpi" (CPU tensors) or "nccl" (CUDA tensors, one GPU per rank; built when ember has
+// its CUDA backend, MPI and NCCL, else it throws saying so). Rank and world size come from
 // MPI (mpirun's environment). Installs the handler that turns an uncaught exception on any rank
 // into MPI_Abort naming the rank, so the other ranks never hang (see docs/distributed.md).
 // timeout: how long a collective may wait for the other ranks before the job is aborted with a
