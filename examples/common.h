@@ -159,6 +159,8 @@ inline std::vector<double> train_classifier(nn::Sequential& model, const Data& d
     if (ckpt.resuming()) {
         resumed = load_checkpoint(ckpt.resume, model, opt, ckpt.world_size);
         first_epoch = resumed.epoch;
+        EMBER_ENFORCE(first_epoch >= 1 && first_epoch <= epochs, ValueError, "--resume ", ckpt.resume,
+                      ": the checkpoint is in epoch ", first_epoch, ", this run has ", epochs, " epochs");
         if (resumed.extra.count("accuracy")) acc = resumed.extra.at("accuracy").to_vector<double>();
         std::cerr << label << ": resuming epoch " << first_epoch << " after batch " << resumed.step << "\n";
     }
