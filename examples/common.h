@@ -109,27 +109,88 @@ double accuracy(Model& model, const Tensor& x, const Tensor& y, Device device) {
     return static_cast<double>(correct) / static_cast<double>(n);
 }
 
+// ---- training checkpoints (docs/checkpoints.md) ----
+// --checkpoint-every N writes a checkpoint (model, optimizer, loop position, generator state) to
+// --checkpoint PATH after every N-th batch of the run; --resume PATH continues the run saved there
+// (the same command line otherwise), ending where the uninterrupted run would have ended.
+struct CheckpointOptions {
+    int64_t every = 0;   // batches between checkpoints; 0: none
+    std::string path;    // where they go; empty: <out>/checkpoint.safetensors
+    std::string resume;  // a checkpoint to continue from; empty: start afresh
+    // In a distributed run only rank 0 writes (writer = rank() == 0) and the world size is checked
+    // on resume.
+    bool writer = true;
+    int64_t world_size = 1;
+
+    bool resuming() const { return !resume.empty(); }
+    // Writes the checkpoint when batch number `done` (counted from the start of the run) is due.
+    void after_batch(int64_t done, const nn::Module& model, const optim::Optimizer& optimizer,
+                     TrainingState state) const {
+        if (every <= 0 || done % every != 0 || !writer) return;
+        state.world_size = world_size;
+        save_checkpoint(path, model, optimizer, state);
+    }
+};
+
+inline void add_checkpoint_options(CLI::App& app, CheckpointOptions& c) {
+    app.add_option("--checkpoint-every", c.every, "write a training checkpoint every N batches (0: never)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--checkpoint", c.path, "where --checkpoint-every writes (default <out>/checkpoint.safetensors)");
+    app.add_option("--resume", c.resume, "continue the run saved in this checkpoint");
+}
+// The default path, once --out is known.
+inline void resolve_checkpoint_path(CheckpointOptions& c, const CommonOptions& o) {
+    if (c.path.empty()) c.path = o.out + "/checkpoint.safetensors";
+}
+
 // Trains a classifier with Adam on cross-entropy, the learning rate decaying by `gamma` per epoch
 // (so the last epochs settle instead of jumping around); returns the test accuracy after each epoch.
 inline std::vector<double> train_classifier(nn::Sequential& model, const Data& d, int64_t epochs, double lr,
-                                            Device device, const std::string& label, uint64_t seed,
-                                            double gamma = 0.85) {
+                                            Device device, const std::string& label, uint64_t seed, double gamma = 0.85,
+                                            const CheckpointOptions& ckpt = {}) {
     optim::Adam opt(model->parameters(), optim::AdamOptions(lr));
+    // Chainable: each step multiplies the optimizer's current rate, which a checkpoint restores.
     optim::ExponentialLR schedule(opt, gamma);
     auto ds = std::make_shared<data::TensorDataset>(d.train.x, d.train.y);
     data::DataLoader loader(ds, data::DataLoaderOptions().batch_size(128).shuffle(true).seed(seed));
     std::vector<double> acc;
-    for (int64_t e = 1; e <= epochs; ++e) {
+    TrainingState resumed;
+    int64_t first_epoch = 1;
+    if (ckpt.resuming()) {
+        resumed = load_checkpoint(ckpt.resume, model, opt, ckpt.world_size);
+        first_epoch = resumed.epoch;
+        EMBER_ENFORCE(first_epoch >= 1 && first_epoch <= epochs, ValueError, "--resume ", ckpt.resume,
+                      ": the checkpoint is in epoch ", first_epoch, ", this run has ", epochs, " epochs");
+        if (resumed.extra.count("accuracy")) acc = resumed.extra.at("accuracy").to_vector<double>();
+        std::cerr << label << ": resuming epoch " << first_epoch << " after batch " << resumed.step << "\n";
+    }
+    for (int64_t e = first_epoch; e <= epochs; ++e) {
         model->train();
         data::ProgressBar bar(loader.size(), label + " epoch " + std::to_string(e) + "/" + std::to_string(epochs),
                               &std::cerr, "batches");
-        for (auto& batch : loader) {
-            Tensor logits = model(batch.data.to(device));
-            Tensor loss = nn::functional::cross_entropy(logits, batch.target.to(device));
+        loader.set_epoch(e - 1);  // epoch e's order is a function of (seed, e - 1)
+        TrainingState where;
+        where.epoch = e;
+        where.order = tensor(loader.epoch_order(e - 1));
+        where.extra["accuracy"] = tensor(acc, dtype(kFloat64));
+        auto it = loader.begin();
+        int64_t step = 0;
+        if (ckpt.resuming() && e == first_epoch) {
+            EMBER_ENFORCE(resumed.order.defined() && resumed.order.equal(where.order), ValueError, "--resume ",
+                          ckpt.resume, ": the checkpoint's epoch order is not this run's (another --seed or data?)");
+            for (; step < resumed.step; ++step) ++it;  // a batch is gathered only when dereferenced
+            bar.update(step);
+            set_rng_state(resumed.rng_state);  // dropout draws on as the interrupted run drew
+        }
+        for (; it != loader.end(); ++it) {
+            Tensor logits = model(it->data.to(device));
+            Tensor loss = nn::functional::cross_entropy(logits, it->target.to(device));
             opt.zero_grad();
             loss.backward();
             opt.step();
             bar.update(1, {{"loss", loss.item<double>()}});
+            where.step = ++step;
+            ckpt.after_batch((e - 1) * loader.size() + step, *model, opt, where);
         }
         bar.finish();
         schedule.step();

@@ -4,6 +4,9 @@
 //  - samples.png: visible states of 64 Gibbs chains after 1000 steps from random states
 //  - reconstruction error, pseudo-likelihood and an AIS estimate of the test log-likelihood.
 // Usage: rbm_fashion_mnist [--device cpu|cuda|auto] [--epochs N] [--hidden H] [--k K] [--pcd] [--out DIR]
+//                          [--checkpoint-every N [--checkpoint PATH]] [--resume PATH]
+// With CD-k a run killed and resumed with --resume (the same flags otherwise) trains the same RBM as
+// an uninterrupted run (docs/checkpoints.md); with --pcd the chains restart from the data.
 #include "common.h"
 
 using namespace ember;
@@ -15,13 +18,16 @@ int main(int argc, char** argv) try {
     opt.out = "out/rbm";
     int64_t hidden = 500, k = 1, ais_betas = 3000, ais_runs = 100;
     bool pcd = false;
+    demo::CheckpointOptions ckpt;
     demo::add_common(app, opt);
+    demo::add_checkpoint_options(app, ckpt);
     app.add_option("--hidden", hidden, "hidden units")->check(CLI::PositiveNumber);
     app.add_option("--k", k, "Gibbs steps per update (CD-k)")->check(CLI::PositiveNumber);
     app.add_flag("--pcd", pcd, "persistent contrastive divergence");
     app.add_option("--ais-betas", ais_betas, "AIS inverse temperatures");
     app.add_option("--ais-runs", ais_runs, "AIS runs");
     CLI11_PARSE(app, argc, argv);
+    demo::resolve_checkpoint_path(ckpt, opt);
 
     demo::Setup run = demo::setup(opt);
     const Device device = run.device;
@@ -36,6 +42,25 @@ int main(int argc, char** argv) try {
     o.k = k;
     o.persistent = pcd;
     o.lr = 0.05;
+    // Checkpoints from fit's per-batch callback; a resumed fit starts at the saved batch and loads
+    // the optimizer's state into the optimizer it makes.
+    const int64_t batches = (train.size(0) + o.batch_size - 1) / o.batch_size;
+    if (ckpt.every > 0)
+        o.on_batch = [&](const nn::RBMBatch& b) {
+            TrainingState s;
+            s.epoch = b.epoch;
+            s.step = b.step;
+            s.epoch_rng_state = b.epoch_rng_state;
+            ckpt.after_batch((b.epoch - 1) * batches + b.step, *rbm, b.optimizer, s);
+        };
+    if (ckpt.resuming()) {
+        const TrainingState s = load_checkpoint(ckpt.resume, rbm, nullptr, ckpt.world_size);
+        std::cerr << "resuming epoch " << s.epoch << " after batch " << s.step
+                  << (pcd ? " (--pcd: the persistent chains restart from the data)" : "") << "\n";
+        o.resume = nn::RBMResume{s.epoch, s.step, s.epoch_rng_state, s.rng_state, [&](optim::Optimizer& optimizer) {
+                                     load_checkpoint_optimizer(ckpt.resume, optimizer);
+                                 }};
+    }
     auto history = rbm->fit(train, o);
     for (const auto& e : history)
         std::cout << "epoch " << e.epoch << ": reconstruction error " << e.reconstruction_error << " (" << e.seconds

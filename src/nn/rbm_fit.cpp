@@ -17,6 +17,7 @@
 #include "ember/nn/layers.h"
 #include "ember/nn/optim/sgd.h"
 #include "ember/nn/rbm.h"
+#include "ember/ops/rng_state.h"
 
 namespace ember::nn {
 
@@ -222,17 +223,31 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
                   "RBM::fit: batch_size and k must be positive and epochs non-negative");
     if (o.optimizer) check_optimizer(*o.optimizer, *this);
     Tensor X = data.to(weight.dtype()).to(weight.device());
-    if (o.init_visible_bias_from_data) init_visible_bias(X);
+    const RBMResume* resume = o.resume ? &*o.resume : nullptr;
+    if (o.init_visible_bias_from_data && !resume) init_visible_bias(X);  // a resumed run loaded b
     const std::shared_ptr<optim::SGD> sgd = o.optimizer ? nullptr : guide_sgd(*this, o);
     optim::Optimizer& optimizer = o.optimizer ? *o.optimizer : *sgd;
     SparsityPenalty sparsity(o);
     const int64_t n = X.size(0), batches = ShuffledBatches::count(n, o.batch_size);
+    if (resume) {
+        EMBER_ENFORCE(resume->epoch >= 1 && resume->epoch <= o.epochs && resume->step >= 0 && resume->step <= batches,
+                      ValueError, "RBM::fit: cannot resume at epoch ", resume->epoch, ", batch ", resume->step,
+                      " of a run of ", o.epochs, " epochs of ", batches, " batches");
+        if (resume->restore_optimizer) resume->restore_optimizer(optimizer);
+    }
     std::vector<RBMEpoch> history;
-    for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    for (int64_t epoch = resume ? resume->epoch : 1; epoch <= o.epochs; ++epoch) {
         if (sgd) apply_guide_schedule(*sgd, o, epoch);
+        // Resuming inside this epoch: the same shuffle from the same generator state, then the
+        // generator as it was after batch `first` (docs/checkpoints.md).
+        const bool resumed = resume && epoch == resume->epoch;
+        if (resumed && resume->epoch_rng_state.defined()) set_rng_state(resume->epoch_rng_state);
+        const Tensor epoch_rng_state = o.on_batch ? get_rng_state() : Tensor();
         EpochMetrics metrics(*this, o, epoch, batches, X.is_cuda());
         const ShuffledBatches shuffled(X, o.batch_size);
-        for (int64_t b = 0; b < batches; ++b) {
+        const int64_t first = resumed ? resume->step : 0;
+        if (resumed && resume->rng_state.defined()) set_rng_state(resume->rng_state);
+        for (int64_t b = first; b < batches; ++b) {
             NoGradGuard no_grad;
             const PositivePhase pos = positive_phase(*this, shuffled[b]);
             const NegativePhase neg = negative_phase(*this, pos, o);
@@ -240,8 +255,10 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             sparsity.add_to_grad(*this, pos);
             optimizer.step();
             metrics.add(batch, pos.v.size(0));
+            if (o.on_batch) o.on_batch(RBMBatch{epoch, b + 1, epoch_rng_state, optimizer});
         }
-        history.push_back(metrics.finish(n));
+        // A resumed epoch's metrics cover the batches it ran (NaN when it resumed after its last).
+        history.push_back(metrics.finish(n - std::min(n, first * o.batch_size)));
         if (o.on_epoch) o.on_epoch(history.back());
         if (o.stop_reconstruction_error > 0 && history.back().reconstruction_error < o.stop_reconstruction_error) break;
     }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "ember/ops/rng_state.h"
 #include "kernels/philox.h"
 #include "ops/internal.h"
 
@@ -55,6 +56,23 @@ void manual_seed(uint64_t seed) {
     std::lock_guard<std::mutex> lock(g.mutex);
     g.seed = seed;
     g.offset = 0;
+}
+
+Tensor get_rng_state() {
+    GeneratorState& g = generator();
+    std::lock_guard<std::mutex> lock(g.mutex);
+    return tensor(std::vector<int64_t>{static_cast<int64_t>(g.seed), static_cast<int64_t>(g.offset)});
+}
+
+void set_rng_state(const Tensor& state) {
+    EMBER_ENFORCE(state.defined() && state.dtype() == kInt64 && state.is_cpu() && state.numel() == 2, ValueError,
+                  "set_rng_state: expected the int64 CPU tensor of 2 elements that get_rng_state() returns, got ",
+                  state.defined() ? describe(state) : std::string("an undefined tensor"));
+    const std::vector<int64_t> words = state.contiguous().view({2}).to_vector<int64_t>();
+    GeneratorState& g = generator();
+    std::lock_guard<std::mutex> lock(g.mutex);
+    g.seed = static_cast<uint64_t>(words[0]);
+    g.offset = static_cast<uint64_t>(words[1]);
 }
 
 Tensor& Tensor::uniform_(double from, double to) {

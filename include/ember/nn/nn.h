@@ -5,6 +5,7 @@
 #include "ember/nn/activation.h"
 #include "ember/nn/any_module.h"
 #include "ember/nn/aten_losses.h"
+#include "ember/nn/checkpoint.h"
 #include "ember/nn/clip_grad.h"
 #include "ember/nn/conv.h"
 #include "ember/nn/dbn.h"

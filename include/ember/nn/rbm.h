@@ -61,6 +61,25 @@ struct RBMEpoch {
     double seconds = 0;
 };
 
+// Where fit() is after a batch, for on_batch (e.g. to write a checkpoint: docs/checkpoints.md).
+struct RBMBatch {
+    int64_t epoch;                  // 1-based
+    int64_t step;                   // batches of this epoch done, this one included
+    const Tensor& epoch_rng_state;  // ember::get_rng_state() before this epoch's shuffle
+    optim::Optimizer& optimizer;    // the optimizer fit steps (the default SGD or options.optimizer)
+};
+
+// A point to resume fit() from, as a checkpoint saved from on_batch recorded it: the parameters
+// are the caller's to load first; fit then skips the visible-bias initialisation, starts at epoch
+// `epoch` after `step` of its batches (drawing the epoch's shuffle from `epoch_rng_state` again),
+// sets the generator to `rng_state` and calls restore_optimizer with its optimizer. Exact for
+// CD-k; PCD chains and the sparsity estimate are not part of it.
+struct RBMResume {
+    int64_t epoch = 1, step = 0;
+    Tensor epoch_rng_state, rng_state;
+    std::function<void(optim::Optimizer&)> restore_optimizer;
+};
+
 // How fit() trains. lr, final_lr, the momentum fields and weight_decay configure the default
 // optimizer; with `optimizer` set they are not used.
 struct RBMTrainOptions {
@@ -82,6 +101,8 @@ struct RBMTrainOptions {
     bool init_visible_bias_from_data = true;        // b = log(p / (1 - p)) from pixel means (guide, section 8)
     bool progress = true;                           // a progress bar per epoch (shuffling follows ember::manual_seed)
     std::function<void(const RBMEpoch&)> on_epoch;  // called after every epoch (e.g. to evaluate)
+    std::function<void(const RBMBatch&)> on_batch;  // called after every batch's update (e.g. to checkpoint)
+    std::optional<RBMResume> resume;                // continue a run from a checkpoint (RBMResume)
     // The optimizer fit steps after each batch's statistics. Null: a fresh optim::SGD per fit call,
     // lr and momentum as above in two param groups, W with weight_decay and the biases without.
     // It must hold exactly the RBM's parameters, e.g.
