@@ -127,6 +127,12 @@ void compare_training(const std::string& what, DistributedDataParallelOptions op
     check(ddp->stats().last_step_bytes == 4 * elements + 8 * tensors,
           what + ": stats().last_step_bytes = " + std::to_string(ddp->stats().last_step_bytes));
     check(ddp->stats().total_bytes == steps * (4 * elements + 8 * tensors), what + ": stats().total_bytes");
+    // Every parameter had its gradient, so the last hook completed the last bucket: all started
+    // during backward, none waited for the final callback.
+    const auto buckets = static_cast<int64_t>(ddp->bucket_parameter_names().size());
+    check(ddp->stats().last_step_buckets_overlapped == buckets,
+          what + ": " + std::to_string(ddp->stats().last_step_buckets_overlapped) + " of " + std::to_string(buckets) +
+              " buckets started during backward");
 }
 
 MakeOptimizer sgd(double lr) {

@@ -153,6 +153,7 @@ void Reducer::finalize_backward() {
             slice.zero_();
         --buckets_[p.bucket].pending;
     }
+    stats.last_step_buckets_overlapped = static_cast<int64_t>(next_bucket_);
     launch_ready_buckets();
     // One flag per parameter, summed over ranks: how many ranks had a gradient for it. With
     // find_unused_parameters, a gradient from an earlier no_sync backward counts too.

@@ -47,10 +47,11 @@ struct DistributedDataParallelOptions {
 
 // What the gradient synchronisation cost, for a user or a benchmark to read (not PyTorch API).
 struct DistributedDataParallelStats {
-    int64_t sync_steps = 0;             // backwards that all-reduced their gradients
-    int64_t last_step_bytes = 0;        // bytes all-reduced by the last of them (buckets, used flags)
-    double last_step_wait_seconds = 0;  // time its final callback waited for the all-reduces
-    int64_t total_bytes = 0;            // the same two, summed over sync_steps
+    int64_t sync_steps = 0;                    // backwards that all-reduced their gradients
+    int64_t last_step_bytes = 0;               // bytes all-reduced by the last of them (buckets, used flags)
+    double last_step_wait_seconds = 0;         // time its final callback waited for the all-reduces
+    int64_t last_step_buckets_overlapped = 0;  // its buckets started from hooks, during backward
+    int64_t total_bytes = 0;                   // the same two, summed over sync_steps
     double total_wait_seconds = 0;
 };
 
