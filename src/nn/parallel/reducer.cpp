@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_set>
 
 #include "ember/autograd/engine.h"
 #include "ember/autograd/grad_mode.h"
@@ -38,9 +37,9 @@ Reducer::Reducer(std::vector<Tensor> params, std::vector<std::string> names,
 Reducer::~Reducer() {
     for (Param& p : params_) {
         try {
-            p.tensor.remove_hook(p.hook);
+            if (p.hooked) p.tensor.remove_hook(p.hook);
         } catch (const Error&) {
-            // Never installed (the constructor of the module threw first).
+            // Already gone; a destructor must not throw.
         }
     }
     wait_all_quietly();
@@ -83,10 +82,12 @@ void Reducer::build_buckets(double cap_mb) {
 
 void Reducer::install_hooks() {
     std::weak_ptr<Reducer> self = weak_from_this();
-    for (std::size_t i = 0; i < params_.size(); ++i)
+    for (std::size_t i = 0; i < params_.size(); ++i) {
         params_[i].hook = params_[i].tensor.register_hook([self, i](const Tensor& grad) {
             if (std::shared_ptr<Reducer> reducer = self.lock()) reducer->on_gradient(i, grad);
         });
+        params_[i].hooked = true;
+    }
 }
 
 std::vector<std::vector<std::string>> Reducer::bucket_parameter_names() const {

@@ -40,6 +40,7 @@ private:
         std::size_t bucket = 0;
         int64_t offset = 0;  // of its slice in the bucket's flat buffer
         unsigned hook = 0;
+        bool hooked = false;      // `hook` is ours to remove
         bool ready = false;       // its gradient is in the bucket for this step
         bool used_local = false;  // a gradient arrived since the last sync (find_unused_parameters)
     };
