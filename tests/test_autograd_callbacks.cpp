@@ -81,7 +81,7 @@ TEST_CASE("queue_callback: under autograd::grad, from a computed tensor's hook, 
     REQUIRE(order == std::vector<std::string>{"inner", "inner backward returned", "outer"});
 }
 
-TEST_CASE("queue_callback outside a backward is an error; a throwing backward drops its callbacks",
+TEST_CASE("queue_callback outside a backward is an error, and a throwing backward drops its callbacks",
           "[autograd][callbacks]") {
     require_throws_with<ember::AutogradError>([] { Engine::get_default_engine().queue_callback([] {}); },
                                               {"queue_callback", "during backward pass"});

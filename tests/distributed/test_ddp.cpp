@@ -167,18 +167,24 @@ void test_buckets() {
 
 // Rank r uses `aux` when r is even; `never` is used by no rank. The reference is the mean over
 // ranks of each rank's loss, each rank's own forward, computed in one process.
-void test_find_unused() {
+void test_find_unused(double bucket_cap_mb) {
+    const std::string what = "find_unused (bucket_cap_mb " + std::to_string(bucket_cap_mb) + ")";
     Data data = make_data();
     Net ref = make_net(0, /*with_never=*/true);
-    DistributedDataParallel ddp(make_net(my_rank, true), DistributedDataParallelOptions().find_unused_parameters(true));
+    DistributedDataParallel ddp(
+        make_net(my_rank, true),
+        DistributedDataParallelOptions().find_unused_parameters(true).bucket_cap_mb(bucket_cap_mb));
     ddp->module->use_aux = my_rank % 2 == 0;
     ember::optim::SGD opt(ddp->parameters(), ember::optim::SGDOptions(0.1));
     ember::optim::SGD ref_opt(ref->parameters(), ember::optim::SGDOptions(0.1));
     for (int step = 0; step < 10; ++step) {
         opt.zero_grad();
         nn::functional::mse_loss(ddp(share(data.x, my_rank, world)), share(data.y, my_rank, world)).backward();
-        check(!ddp->module->never->weight.grad().defined(), "find_unused: a parameter no rank used keeps .grad unset");
-        check(ddp->module->aux->weight.grad().defined(), "find_unused: aux gets the average also where unused");
+        check(!ddp->module->never->weight.grad().defined(), what + ": a parameter no rank used keeps .grad unset");
+        check(ddp->module->aux->weight.grad().defined(), what + ": aux gets the average also where unused");
+        // never.bias, registered last, is bucket 0: it never gets a gradient, so no bucket may
+        // start before the final callback, although the later ones are complete (strict order).
+        check(ddp->stats().last_step_buckets_overlapped == 0, what + ": no bucket starts before bucket 0");
         opt.step();
         ref_opt.zero_grad();
         Tensor loss;
@@ -191,7 +197,7 @@ void test_find_unused() {
         ref_opt.step();
     }
     const double d = max_diff(*ddp->module, *ref);
-    check(d <= kTol, "find_unused: max |ddp - single process| = " + std::to_string(d));
+    check(d <= kTol, what + ": max |ddp - single process| = " + std::to_string(d));
 }
 
 // Without find_unused_parameters, `never` (unused on every rank) and `aux` (unused on rank 1) are an error on every
@@ -270,7 +276,8 @@ int main() {
     compare_training("SGD, no_sync over 2 micro-batches, a bucket per parameter",
                      DistributedDataParallelOptions().bucket_cap_mb(1e-6), sgd(0.1), 10, 2);
     test_buckets();
-    test_find_unused();
+    test_find_unused(25);
+    test_find_unused(1e-6);
     test_unused_is_an_error();
     test_buffers();
     test_errors();
