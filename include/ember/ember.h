@@ -4,6 +4,7 @@
 #include "ember/data/data.h"
 #include "ember/distributed/distributed.h"
 #include "ember/nn/nn.h"
+#include "ember/nn/parallel/distributed.h"
 #include "ember/ops/ops.h"
 #include "ember/ops/rng_state.h"
 #include "ember/ops/window_ops.h"

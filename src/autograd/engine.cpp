@@ -1,6 +1,7 @@
 // The backward engine: orders the graph topologically with explicit stacks (no recursion, so a
 // chain of 100,000 ops is fine), sums the gradients reaching each node, and runs the nodes.
 #include <cstdint>
+#include <functional>
 #include <unordered_map>
 
 #include "autograd/anomaly.h"
@@ -11,6 +12,29 @@
 namespace ember::autograd {
 
 namespace {
+
+// The final callbacks (Engine::queue_callback) of each backward running on this thread, innermost
+// last: a hook may run a backward of its own, whose callbacks are its own.
+thread_local std::vector<std::vector<std::function<void()>>*> callback_frames;
+
+// Opens a backward's callback list for its lifetime; run() calls them once the graph is done.
+class CallbackFrame {
+public:
+    CallbackFrame() { callback_frames.push_back(&callbacks_); }
+    ~CallbackFrame() { callback_frames.pop_back(); }
+    CallbackFrame(const CallbackFrame&) = delete;
+    CallbackFrame& operator=(const CallbackFrame&) = delete;
+    // By index, not iterator: a callback may queue another, which grows the list.
+    void run() {
+        for (std::size_t i = 0; i < callbacks_.size(); ++i) {
+            std::function<void()> callback = std::move(callbacks_[i]);
+            callback();
+        }
+    }
+
+private:
+    std::vector<std::function<void()>> callbacks_;
+};
 
 struct Capture {
     Node* node;
@@ -96,6 +120,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
                   bool create_graph, const std::vector<Capture>* captures, std::vector<Tensor>* captured) {
     NodeTable tasks;
     std::vector<std::shared_ptr<Node>> root_nodes;
+    CallbackFrame callbacks;
 
     for (std::size_t i = 0; i < roots.size(); ++i) {
         Edge e = gradient_edge(roots[i]);
@@ -225,9 +250,24 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
             if (--next.dependencies == 0) ready.push_back({e.fn, &next});
         }
     }
+    // The whole graph is processed (every .grad accumulated): the final callbacks run.
+    callbacks.run();
 }
 
 }  // namespace
+
+Engine& Engine::get_default_engine() {
+    static Engine engine;
+    return engine;
+}
+
+void Engine::queue_callback(std::function<void()> callback) {
+    EMBER_ENFORCE(!callback_frames.empty(), AutogradError,
+                  "Engine::queue_callback: no backward is running on this thread; final callbacks can only be "
+                  "installed during backward pass (from a tensor hook or a node)");
+    EMBER_ENFORCE(static_cast<bool>(callback), ValueError, "Engine::queue_callback: the callback is empty");
+    callback_frames.back()->push_back(std::move(callback));
+}
 
 void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors,
               std::optional<bool> retain_graph, bool create_graph) {

@@ -21,6 +21,17 @@ int main() {
             return 1;
         }
     }
+    // DistributedDataParallel is built too; without a process group it says how to get one.
+    try {
+        ember::nn::parallel::DistributedDataParallel ddp(ember::nn::Linear(2, 2));
+        std::printf("FAILED: DistributedDataParallel without a process group did not throw\n");
+        return 1;
+    } catch (const ember::Error& e) {
+        if (std::string(e.what()).find("init_process_group") == std::string::npos) {
+            std::printf("FAILED: unclear message: %s\n", e.what());
+            return 1;
+        }
+    }
     std::printf(
         "SKIPPED: ember was built without MPI (install libopenmpi-dev openmpi-bin); init_process_group "
         "says so\n");
