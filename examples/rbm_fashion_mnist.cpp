@@ -4,6 +4,7 @@
 //  - samples.png: visible states of 64 Gibbs chains after 1000 steps from random states
 //  - reconstruction error, pseudo-likelihood and an AIS estimate of the test log-likelihood.
 // Usage: rbm_fashion_mnist [--device cpu|cuda|auto] [--epochs N] [--hidden H] [--k K] [--pcd] [--out DIR]
+//        [--distributed]  (data-parallel training under mpirun -np N; rank 0 evaluates and writes)
 #include "common.h"
 
 using namespace ember;
@@ -14,8 +15,9 @@ int main(int argc, char** argv) try {
     opt.epochs = 10;
     opt.out = "out/rbm";
     int64_t hidden = 500, k = 1, ais_betas = 3000, ais_runs = 100;
-    bool pcd = false;
+    bool pcd = false, distributed = false;
     demo::add_common(app, opt);
+    demo::add_distributed(app, distributed);
     app.add_option("--hidden", hidden, "hidden units")->check(CLI::PositiveNumber);
     app.add_option("--k", k, "Gibbs steps per update (CD-k)")->check(CLI::PositiveNumber);
     app.add_flag("--pcd", pcd, "persistent contrastive divergence");
@@ -23,6 +25,8 @@ int main(int argc, char** argv) try {
     app.add_option("--ais-runs", ais_runs, "AIS runs");
     CLI11_PARSE(app, argc, argv);
 
+    demo::Distributed dist;
+    demo::start_distributed(dist, distributed);
     demo::Setup run = demo::setup(opt);
     const Device device = run.device;
     const demo::Data& d = run.data;
@@ -36,7 +40,12 @@ int main(int argc, char** argv) try {
     o.k = k;
     o.persistent = pcd;
     o.lr = 0.05;
+    o.process_group = dist.group();  // null: this process alone
+    o.progress = dist.is_main();
+    const auto fit_t0 = std::chrono::steady_clock::now();
     auto history = rbm->fit(train, o);
+    const double fit_seconds = demo::seconds_since(fit_t0);
+    if (!dist.is_main()) return 0;  // the parameters are rank 0's too; rank 0 evaluates and writes
     for (const auto& e : history)
         std::cout << "epoch " << e.epoch << ": reconstruction error " << e.reconstruction_error << " (" << e.seconds
                   << " s)\n";
@@ -73,6 +82,10 @@ int main(int argc, char** argv) try {
                      .add("example", "rbm_fashion_mnist")
                      .add("data", d.real ? "fashion-mnist" : "synthetic")
                      .add("device", device.str())
+                     .add("world_size", static_cast<double>(dist.world))
+                     .add("examples_per_second_per_rank", static_cast<double>(history.size()) *
+                                                              static_cast<double>(train.size(0)) / fit_seconds /
+                                                              static_cast<double>(dist.world))
                      .add("epochs", static_cast<double>(history.size()))
                      .add("train_reconstruction_error", history.empty() ? 0.0 : history.back().reconstruction_error)
                      .add("test_reconstruction_error", test_recon)
