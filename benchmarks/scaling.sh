@@ -33,7 +33,7 @@ MPI_FLAGS=(--oversubscribe)
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive OMPI_MCA_btl_vader_single_copy_mechanism=none
 ARGS=(--epochs "$EPOCHS" --rows "$ROWS")
 
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; commit $(git -C "$ROOT" rev-parse --short=12 HEAD)"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores; commit $(git -C "$ROOT" rev-parse --short=12 HEAD)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 one=$("$BIN" "${ARGS[@]}")
 echo "$one"

@@ -5,6 +5,7 @@
 #include "ember/distributed/distributed.h"
 #include "ember/nn/nn.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/rbm_statistics.h"
 #include "ember/ops/window_ops.h"
 #include "ember/tensor/cuda.h"
 #include "ember/tensor/indexing.h"
