@@ -22,19 +22,26 @@ int main(int argc, char** argv) try {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&] { return i + 1 < argc ? std::atoll(argv[++i]) : 0; };
-        if (a == "--distributed") distributed = true;
-        else if (a == "--epochs") epochs = value();
-        else if (a == "--rows") rows = value();
-        else if (a == "--batch") batch = value();
-        else if (a == "--hidden") hidden = value();
-        else throw ValueError("bench_rbm_scaling: unknown argument " + a);
+        if (a == "--distributed")
+            distributed = true;
+        else if (a == "--epochs")
+            epochs = value();
+        else if (a == "--rows")
+            rows = value();
+        else if (a == "--batch")
+            batch = value();
+        else if (a == "--hidden")
+            hidden = value();
+        else
+            throw ValueError("bench_rbm_scaling: unknown argument " + a);
     }
     if (distributed) distributed::init_process_group("mpi");
     const int rank = distributed ? distributed::rank() : 0, world = distributed ? distributed::world_size() : 1;
 
     manual_seed(1);
     const bool real = data::fashion_mnist_available(data::kFashionMnistRoot);
-    Tensor x = real ? data::fashion_mnist(data::kFashionMnistRoot, true).images : data::synthetic_fashion(rows, 1).images;
+    Tensor x =
+        real ? data::fashion_mnist(data::kFashionMnistRoot, true).images : data::synthetic_fashion(rows, 1).images;
     rows = std::min<int64_t>(rows, x.size(0));
     x = x.narrow(0, 0, rows).reshape({rows, -1}).contiguous();
 

@@ -88,8 +88,8 @@ void DataParallel::all_reduce(BatchStatistics& s) {
     s.grad_weight = take(s.grad_weight);
     s.grad_visible_bias = take(s.grad_visible_bias);
     s.grad_hidden_bias = take(s.grad_hidden_bias);
-    s.free_energy_gap = take(s.free_energy_gap);
-    s.reconstruction_error = take(s.reconstruction_error);
+    s.free_energy_gap = take(s.free_energy_gap).to(kFloat64);  // float64, as in one process
+    s.reconstruction_error = take(s.reconstruction_error).to(kFloat64);
     if (means) {
         s.mean_hidden = take(s.mean_hidden);
         s.mean_visible = take(s.mean_visible);
