@@ -26,10 +26,10 @@ namespace ember::nn {
 
 namespace {
 
-// ---- the steps of one mini-batch ----
-
 using detail::BatchStatistics;
 using detail::PositivePhase;
+
+// ---- the sparsity penalty (the steps before it are in rbm_batch.cpp) ----
 
 // The guide's sparsity target (section 11): q, the running mean of E[h | v0] over the batches,
 // is pulled towards the target by the penalty gradient cost * (q - target) on c and, times the
