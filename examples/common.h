@@ -244,4 +244,34 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// ---- --distributed: data-parallel RBM training over MPI (docs/distributed.md) ----
+// Run as  OMP_NUM_THREADS=1 mpirun -np 2 ./rbm_fashion_mnist --distributed  (add --allow-run-as-root
+// as root and --oversubscribe for more ranks than cores). Every rank loads the same data and
+// trains its shard of each batch; only rank 0 prints and writes files.
+struct Distributed {
+    bool enabled = false;
+    int rank = 0, world = 1;
+    bool is_main() const { return rank == 0; }
+    // The group for RBMTrainOptions::process_group (null without --distributed).
+    std::shared_ptr<distributed::ProcessGroup> group() const {
+        return enabled ? distributed::get_default_group() : nullptr;
+    }
+    Distributed() = default;
+    Distributed(const Distributed&) = delete;
+    Distributed& operator=(const Distributed&) = delete;
+    ~Distributed() {
+        if (enabled && distributed::is_initialized()) distributed::destroy_process_group();
+    }
+};
+inline void add_distributed(CLI::App& app, bool& flag) {
+    app.add_flag("--distributed", flag, "data-parallel RBM training over MPI (under mpirun; rank 0 reports)");
+}
+inline void start_distributed(Distributed& d, bool flag) {
+    if (!flag) return;
+    distributed::init_process_group("mpi");
+    d.enabled = true;
+    d.rank = distributed::rank();
+    d.world = distributed::world_size();
+}
+
 }  // namespace demo

@@ -5,6 +5,7 @@
 //  - reconstruction error, pseudo-likelihood and an AIS estimate of the test log-likelihood.
 // Usage: rbm_fashion_mnist [--device cpu|cuda|auto] [--epochs N] [--hidden H] [--k K] [--pcd] [--out DIR]
 //                          [--checkpoint-every N [--checkpoint PATH]] [--resume PATH]
+//                          [--distributed]  (data-parallel training under mpirun -np N; rank 0 evaluates and writes)
 // With CD-k a run killed and resumed with --resume (the same flags otherwise) trains the same RBM as
 // an uninterrupted run (docs/checkpoints.md); with --pcd the chains restart from the data.
 #include "common.h"
@@ -17,10 +18,11 @@ int main(int argc, char** argv) try {
     opt.epochs = 10;
     opt.out = "out/rbm";
     int64_t hidden = 500, k = 1, ais_betas = 3000, ais_runs = 100;
-    bool pcd = false;
+    bool pcd = false, distributed = false;
     demo::CheckpointOptions ckpt;
     demo::add_common(app, opt);
     demo::add_checkpoint_options(app, ckpt);
+    demo::add_distributed(app, distributed);
     app.add_option("--hidden", hidden, "hidden units")->check(CLI::PositiveNumber);
     app.add_option("--k", k, "Gibbs steps per update (CD-k)")->check(CLI::PositiveNumber);
     app.add_flag("--pcd", pcd, "persistent contrastive divergence");
@@ -29,6 +31,10 @@ int main(int argc, char** argv) try {
     CLI11_PARSE(app, argc, argv);
     demo::resolve_checkpoint_path(ckpt, opt);
 
+    demo::Distributed dist;
+    demo::start_distributed(dist, distributed);
+    ckpt.writer = dist.is_main();
+    ckpt.world_size = dist.world;
     demo::Setup run = demo::setup(opt);
     const Device device = run.device;
     const demo::Data& d = run.data;
@@ -61,7 +67,12 @@ int main(int argc, char** argv) try {
                                      load_checkpoint_optimizer(ckpt.resume, optimizer);
                                  }};
     }
+    o.process_group = dist.group();  // null: this process alone
+    o.progress = dist.is_main();
+    const auto fit_t0 = std::chrono::steady_clock::now();
     auto history = rbm->fit(train, o);
+    const double fit_seconds = demo::seconds_since(fit_t0);
+    if (!dist.is_main()) return 0;  // the parameters are rank 0's too; rank 0 evaluates and writes
     for (const auto& e : history)
         std::cout << "epoch " << e.epoch << ": reconstruction error " << e.reconstruction_error << " (" << e.seconds
                   << " s)\n";
@@ -98,6 +109,10 @@ int main(int argc, char** argv) try {
                      .add("example", "rbm_fashion_mnist")
                      .add("data", d.real ? "fashion-mnist" : "synthetic")
                      .add("device", device.str())
+                     .add("world_size", static_cast<double>(dist.world))
+                     .add("examples_per_second_per_rank", static_cast<double>(history.size()) *
+                                                              static_cast<double>(train.size(0)) / fit_seconds /
+                                                              static_cast<double>(dist.world))
                      .add("epochs", static_cast<double>(history.size()))
                      .add("train_reconstruction_error", history.empty() ? 0.0 : history.back().reconstruction_error)
                      .add("test_reconstruction_error", test_recon)

@@ -11,6 +11,7 @@
 #include "core_test_util.h"
 #include "ember/ember.h"
 #include "ember/nn/rbm.h"
+#include "ember/ops/rbm_statistics.h"
 
 using namespace ember;
 using core_test::require_throws_with;
@@ -156,6 +157,43 @@ TEST_CASE("rbm_cd_statistics gives bitwise the same results on 1 and 2 threads",
 #else
     WARN("built without OpenMP: one thread only");
 #endif
+}
+
+TEST_CASE("rbm_cd_statistics with the global counts: the shares of unequal row splits sum to the batch's",
+          "[rbm][rbm_fit]") {
+    // What a data-parallel rank computes (RBMTrainOptions::process_group): its rows of the 7 data
+    // and 5 model rows, divided by N = 7 and M = 5. Split into 3 parts, one without data rows.
+    manual_seed(8);
+    for (const Units& u : kAllUnits) {
+        nn::RBM rbm = random_rbm(6, 4, u, kFloat64);
+        const Tensor v0 = visible_data(7, 6, u.gv(), kFloat64), vk = visible_data(5, 6, u.gv(), kFloat64);
+        const auto [gw, gb, gc, gap, err] = run_op(*rbm, op_inputs(*rbm, v0, vk));
+        Tensor sw = zeros_like(gw), sb = zeros_like(gb), sc = zeros_like(gc);
+        double sgap = 0, serr = 0;
+        const int64_t data_at[] = {0, 4, 7, 7}, model_at[] = {0, 2, 3, 5};  // part p: [at[p], at[p + 1])
+        for (int p = 0; p < 3; ++p) {
+            const OpInputs in = op_inputs(*rbm, v0.narrow(0, data_at[p], data_at[p + 1] - data_at[p]),
+                                          vk.narrow(0, model_at[p], model_at[p + 1] - model_at[p]));
+            auto [pw, pb, pc, pgap, perr] =
+                rbm_cd_statistics(in.v0, in.h0, in.a0, in.vk, in.ak, in.a_rec, rbm->visible_bias, u.gv(), u.gh(), 7, 5);
+            sw = sw + pw;
+            sb = sb + pb;
+            sc = sc + pc;
+            sgap += pgap.item<double>();
+            serr += perr.item<double>();
+        }
+        CHECK(allclose(sw, gw, 1e-12, 1e-12));
+        CHECK(allclose(sb, gb, 1e-12, 1e-12));
+        CHECK(allclose(sc, gc, 1e-12, 1e-12));
+        CHECK(sgap == Approx(gap.item<double>()).epsilon(1e-12));
+        CHECK(serr == Approx(err.item<double>()).epsilon(1e-12));
+    }
+    manual_seed(9);
+    nn::RBM rbm = random_rbm(6, 4, kAllUnits[0], kFloat64);
+    const OpInputs in = op_inputs(*rbm, visible_data(3, 6, false, kFloat64), visible_data(2, 6, false, kFloat64));
+    require_throws_with<ValueError>(
+        [&] { rbm_cd_statistics(in.v0, in.h0, in.a0, in.vk, in.ak, in.a_rec, rbm->visible_bias, false, false, 2, 2); },
+        {"rbm_cd_statistics", "data_count >= max(n, 1)", "for n = 3"});
 }
 
 TEST_CASE("rbm_cd_statistics names the input, shapes and dtypes it rejects", "[rbm][rbm_fit][errors]") {

@@ -6,6 +6,7 @@
 #include "ember/nn/nn.h"
 #include "ember/nn/parallel/distributed.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/rbm_statistics.h"
 #include "ember/ops/rng_state.h"
 #include "ember/ops/window_ops.h"
 #include "ember/tensor/cuda.h"

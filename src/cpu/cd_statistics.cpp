@@ -72,7 +72,7 @@ void add_row(const CdStatisticsArgs& a, int64_t r, const Partials& s, T* tmp) {
     const int64_t n = a.n, nv = a.nv, nh = a.nh;
     const bool data_row = r < n;
     const int64_t i = data_row ? r : r - n;  // the row within its own tensor
-    const double w = kernels::cd_row_weight(r, n, a.m);
+    const double w = kernels::cd_row_weight(r, n, a.data_count, a.model_count);
     const T wt = static_cast<T>(w);
 
     // Hidden side: P's row w_r h_r, the hidden-bias gradient and the free-energy terms.
@@ -150,7 +150,7 @@ void cd_statistics(const CdStatisticsArgs& a) {
         err += sum.recon_err[k];
     }
     *a.free_energy_gap = gap;
-    *a.reconstruction_error = err / static_cast<double>(a.n);
+    *a.reconstruction_error = err / a.data_count;
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ constexpr int64_t kMaxGrid = 65536;  // grid-stride loops cover the rest
 template <typename Visible, typename Hidden, typename T>
 __global__ void __launch_bounds__(kWarp* kColRows) cd_columns(CdStatisticsArgs a, double* col_gap, double* col_err) {
     __shared__ double share[3][kColRows][kWarp];
-    const int64_t n = a.n, m = a.m, nv = a.nv, nh = a.nh, rows = n + m, cols = nh + nv;
+    const int64_t n = a.n, nv = a.nv, nh = a.nh, rows = n + a.m, cols = nh + nv;
     const T* h_data = static_cast<const T*>(a.h_data);
     const T* a_data = static_cast<const T*>(a.a_data);
     const T* a_model = static_cast<const T*>(a.a_model);
@@ -51,7 +51,7 @@ __global__ void __launch_bounds__(kWarp* kColRows) cd_columns(CdStatisticsArgs a
         if (o < nh) {
             const int64_t j = o;
             for (int64_t r = threadIdx.y; r < rows; r += kColRows) {
-                const double w = cd_row_weight(r, n, m);
+                const double w = cd_row_weight(r, n, a.data_count, a.model_count);
                 const T act = r < n ? a_data[r * nh + j] : a_model[(r - n) * nh + j];
                 const T h = r < n ? h_data[r * nh + j] : Hidden::mean(act);
                 const T p = h * static_cast<T>(w);
@@ -63,7 +63,7 @@ __global__ void __launch_bounds__(kWarp* kColRows) cd_columns(CdStatisticsArgs a
             const int64_t i = o - nh;
             const T b = static_cast<const T*>(a.visible_bias)[i];
             for (int64_t r = threadIdx.y; r < rows; r += kColRows) {
-                const double w = cd_row_weight(r, n, m);
+                const double w = cd_row_weight(r, n, a.data_count, a.model_count);
                 const T v = r < n ? v_data[r * nv + i] : v_model[(r - n) * nv + i];
                 V[r * nv + i] = v;
                 s0 += w * static_cast<double>(v);
@@ -95,9 +95,9 @@ __global__ void __launch_bounds__(kWarp* kColRows) cd_columns(CdStatisticsArgs a
     }
 }
 
-// gap = sum_o col_gap[o], err = sum_o col_err[o] / n: per-thread strided sums, then a fixed tree.
+// gap = sum_o col_gap[o], err = sum_o col_err[o] / data_count: per-thread strided sums, then a fixed tree.
 __global__ void __launch_bounds__(kTotalsBlock)
-    cd_totals(const double* col_gap, const double* col_err, int64_t cols, int64_t n, double* gap, double* err) {
+    cd_totals(const double* col_gap, const double* col_err, int64_t cols, double data_count, double* gap, double* err) {
     __shared__ double g[kTotalsBlock], e[kTotalsBlock];
     const int t = static_cast<int>(threadIdx.x);
     double sg = 0, se = 0;
@@ -117,7 +117,7 @@ __global__ void __launch_bounds__(kTotalsBlock)
     }
     if (t == 0) {
         *gap = g[0];
-        *err = e[0] / static_cast<double>(n);
+        *err = e[0] / data_count;
     }
 }
 
@@ -145,7 +145,7 @@ void cd_statistics_kernel(ScalarType dtype, const CdStatisticsArgs& args) {
         if (args.gaussian_hidden) return launch_columns<BernoulliUnits, GaussianUnits, T>(args, g, e);
         return launch_columns<BernoulliUnits, BernoulliUnits, T>(args, g, e);
     });
-    cd_totals<<<1, kTotalsBlock>>>(g, e, cols, args.n, args.free_energy_gap, args.reconstruction_error);
+    cd_totals<<<1, kTotalsBlock>>>(g, e, cols, args.data_count, args.free_energy_gap, args.reconstruction_error);
     EMBER_CUDA_CHECK_LAUNCH("cd_statistics_kernel (totals)");
 }
 

@@ -6,7 +6,10 @@
 // A mini-batch has n data rows v_r (the positive phase) and m model rows (the negative phase:
 // CD-k samples or persistent chains). Stacking them as rows r = 0 .. n + m - 1, each row enters
 // with the weight
-//   w_r = -1 / n (a data row),   w_r = +1 / m (a model row),
+//   w_r = -1 / N (a data row),   w_r = +1 / M (a model row),
+// where N = n and M = m for one process; a data-parallel rank passes the global batch's counts
+// N = sum of the ranks' n and M = sum of their m, so that its results are its share of the
+// global statistics and their sum over the ranks is the whole batch's.
 // and the gradient of loss = mean F(v_data) - mean F(v_model) is, with h_r = E[h | v_r],
 //   dL/dW = sum_r w_r h_r v_r^T = P^T V,   P = [w_r h_r] [n + m, nh],   V = [v_r] [n + m, nv],
 //   dL/dc = sum_r w_r h_r (the column sums of P),   dL/db = sum_r w_r v_r,
@@ -14,7 +17,7 @@
 // terms cancel since sum_r w_r = 0). The free energy of a row is
 //   F(v) = sum_i E_vis(v_i, b_i) - sum_j F_hid(a_j),   a = W v + c,
 // so the loss itself, the free-energy gap, is sum_r w_r (sum_j F_hid(a_rj) - sum_i E_vis(v_ri, b_i)).
-// The reconstruction error is sum_i (v_i - E[v_i | h = p(h | v)])^2 averaged over the data rows.
+// The reconstruction error is sum_i (v_i - E[v_i | h = p(h | v)])^2 summed over the data rows, / N.
 #include <cstdint>
 
 #include "ember/tensor/macros.h"
@@ -58,8 +61,8 @@ struct GaussianUnits {
 };
 
 // The weight w_r of stacked row r (see above).
-EMBER_HD inline double cd_row_weight(int64_t r, int64_t n, int64_t m) {
-    return r < n ? -1.0 / static_cast<double>(n) : 1.0 / static_cast<double>(m);
+EMBER_HD inline double cd_row_weight(int64_t r, int64_t n, double data_count, double model_count) {
+    return r < n ? -1.0 / data_count : 1.0 / model_count;
 }
 
 // One squared reconstruction difference (v - E[v | h]), in double.
@@ -72,8 +75,9 @@ EMBER_HD double squared_error(T v, T mean) {
 // What cd_statistics_kernel reads and writes; every tensor contiguous and of one floating dtype
 // (the op checks), on the kernel's device.
 struct CdStatisticsArgs {
-    int64_t n = 0, m = 0;    // data rows, model rows (both >= 1)
-    int64_t nv = 0, nh = 0;  // visible, hidden units
+    int64_t n = 0, m = 0;                    // data rows, model rows (n + m >= 1)
+    double data_count = 0, model_count = 0;  // N and M above, the divisors of the means (>= 1)
+    int64_t nv = 0, nh = 0;                  // visible, hidden units
     bool gaussian_visible = false, gaussian_hidden = false;
     const void* v_data = nullptr;            // [n, nv]
     const void* h_data = nullptr;            // [n, nh]: E[h | v_data], the hidden units' mean given a_data

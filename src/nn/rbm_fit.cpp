@@ -9,6 +9,8 @@
 //   update           optimizer.step(): PyTorch's SGD with momentum by default, or the user's;
 //   epoch metrics    the mean reconstruction error and free-energy gap, and the stopping rule.
 // Everything runs under NoGradGuard: the gradient is formed directly, no graph is recorded.
+// The steps before the update are in rbm_batch.cpp; with options.process_group each rank runs
+// them on its shard of the batch and one all-reduce sums the shares (rbm_data_parallel.cpp).
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -18,65 +20,17 @@
 #include "ember/nn/optim/sgd.h"
 #include "ember/nn/rbm.h"
 #include "ember/ops/rng_state.h"
+#include "nn/rbm_batch.h"
+#include "nn/rbm_data_parallel.h"
 
 namespace ember::nn {
 
 namespace {
 
-// ---- the steps of one mini-batch ----
+using detail::BatchStatistics;
+using detail::PositivePhase;
 
-struct PositivePhase {
-    Tensor v;  // v0 [n, nv], the data batch
-    Tensor a;  // a0 = v0 W^T + c [n, nh]
-    Tensor h;  // h0 = E[h | v0]: sigmoid(a0), or a0 for Gaussian hidden units
-};
-
-struct NegativePhase {
-    Tensor v;        // vk [m, nv]: the negative samples (m = n for CD-k, the chain count for PCD)
-    Tensor a;        // ak = vk W^T + c [m, nh]
-    Tensor a_recon;  // h0 W + b [n, nv]: the pre-activation of the reconstruction p(v | h0)
-};
-
-struct BatchMetrics {
-    Tensor free_energy_gap, reconstruction_error;  // 0-dim float64 on the data's device
-};
-
-PositivePhase positive_phase(const RBMImpl& rbm, const Tensor& v0) {
-    Tensor a0 = functional::linear(v0, rbm.weight, rbm.hidden_bias);
-    return {v0, a0, rbm.gaussian_hidden() ? a0 : sigmoid(a0)};
-}
-
-// The same samples and random draws as rbm.negative_samples(v0, k, persistent, n_chains). For CD
-// the first step's visible product and the reconstruction's share one product over the rows
-// [h sample; h0].
-NegativePhase negative_phase(RBMImpl& rbm, const PositivePhase& pos, const RBMTrainOptions& o) {
-    const int64_t n = pos.v.size(0);
-    NegativePhase neg;
-    if (o.persistent) {
-        neg.v = rbm.negative_samples(pos.v, o.k, true, o.n_chains);
-        neg.a_recon = addmm(rbm.visible_bias, pos.h, rbm.weight);
-    } else {
-        Tensor hs = rbm.gaussian_hidden() ? pos.h + randn_like(pos.h) : bernoulli(pos.h);
-        Tensor av = addmm(rbm.visible_bias, cat({hs, pos.h}), rbm.weight);  // [2 n, nv]
-        Tensor a_sample = av.narrow(0, 0, n);
-        neg.a_recon = av.narrow(0, n, n);
-        neg.v = rbm.gaussian() ? a_sample + randn_like(a_sample) : sigmoid_bernoulli(a_sample);
-        if (o.k > 1) neg.v = rbm.gibbs(neg.v, o.k - 1);
-    }
-    neg.a = functional::linear(neg.v, rbm.weight, rbm.hidden_bias);
-    return neg;
-}
-
-// Sets each parameter's .grad to the gradient of mean F(v0) - mean F(vk), the CD loss of
-// contrastive_divergence_loss(), and returns the batch's metrics.
-BatchMetrics cd_statistics(RBMImpl& rbm, const PositivePhase& pos, const NegativePhase& neg) {
-    auto [grad_w, grad_b, grad_c, gap, err] = rbm_cd_statistics(
-        pos.v, pos.h, pos.a, neg.v, neg.a, neg.a_recon, rbm.visible_bias, rbm.gaussian(), rbm.gaussian_hidden());
-    rbm.weight.set_grad(grad_w);
-    rbm.visible_bias.set_grad(grad_b);
-    rbm.hidden_bias.set_grad(grad_c);
-    return {gap, err};
-}
+// ---- the sparsity penalty (the steps before it are in rbm_batch.cpp) ----
 
 // The guide's sparsity target (section 11): q, the running mean of E[h | v0] over the batches,
 // is pulled towards the target by the penalty gradient cost * (q - target) on c and, times the
@@ -84,13 +38,13 @@ BatchMetrics cd_statistics(RBMImpl& rbm, const PositivePhase& pos, const Negativ
 class SparsityPenalty {
 public:
     explicit SparsityPenalty(const RBMTrainOptions& o) : o_(o) {}
-    void add_to_grad(RBMImpl& rbm, const PositivePhase& pos) {
-        if (o_.sparsity_target <= 0) return;
-        Tensor h = pos.h.mean({0});
+    bool enabled() const { return o_.sparsity_target > 0; }
+    // h, v: the batch means of E[h | v0] and of v0.
+    void add_to_grad(RBMImpl& rbm, const Tensor& h, const Tensor& v) {
         q_ = q_.defined() ? q_ * o_.sparsity_decay + h * (1 - o_.sparsity_decay) : h;
         Tensor delta = (q_ - o_.sparsity_target) * o_.sparsity_cost;
         rbm.hidden_bias.grad().add_(delta);
-        rbm.weight.grad().add_(outer(delta, pos.v.mean({0})));
+        rbm.weight.grad().add_(outer(delta, v));
     }
 
 private:
@@ -151,8 +105,12 @@ public:
         if (X.is_cuda()) shuffled_ = X.index_select(0, perm_);
     }
     static int64_t count(int64_t rows, int64_t batch_size) { return (rows + batch_size - 1) / batch_size; }
-    Tensor operator[](int64_t b) const {
-        const int64_t start = b * batch_size_, len = std::min(batch_size_, X_.size(0) - start);
+    // The rows of batch b.
+    int64_t rows(int64_t b) const { return std::min(batch_size_, X_.size(0) - b * batch_size_); }
+    Tensor operator[](int64_t b) const { return slice(b, 0, rows(b)); }
+    // Rows [offset, offset + len) of batch b (a data-parallel rank's shard).
+    Tensor slice(int64_t b, int64_t offset, int64_t len) const {
+        const int64_t start = b * batch_size_ + offset;
         return shuffled_.defined() ? shuffled_.narrow(0, start, len) : X_.index_select(0, perm_.narrow(0, start, len));
     }
 
@@ -174,7 +132,7 @@ public:
                          str_cat("RBM ", rbm.n_visible(), "-", rbm.n_hidden(), " epoch ", epoch, "/", o.epochs),
                          &std::cerr, "batches");
     }
-    void add(const BatchMetrics& m, int64_t rows) {
+    void add(const BatchStatistics& m, int64_t rows) {
         const double w = static_cast<double>(rows);
         if (on_device_) {
             Tensor e = m.reconstruction_error * w, g = m.free_energy_gap * w;
@@ -214,6 +172,38 @@ private:
     Tensor err_acc_, gap_acc_;
 };
 
+// A data-parallel rank's share of batch b's statistics (rbm_data_parallel.h), all-reduced into the
+// batch's. The rank takes its shard of the batch's rows and, for PCD with n_chains, of the chains;
+// a rank with neither (a last batch shorter than the world) contributes zeros.
+BatchStatistics data_parallel_batch(RBMImpl& rbm, detail::DataParallel& dp, const ShuffledBatches& batches, int64_t b,
+                                    const RBMTrainOptions& o, bool with_means) {
+    const int64_t rows = batches.rows(b);
+    const detail::Shard shard = detail::shard_of(rows, dp.rank(), dp.world());
+    const bool fixed_chains = o.persistent && o.n_chains > 0;
+    const int64_t chains = fixed_chains ? detail::shard_of(o.n_chains, dp.rank(), dp.world()).size : shard.size;
+    BatchStatistics s;
+    if (shard.size == 0 && chains == 0) {
+        const TensorOptions t = rbm.weight.options();
+        s = {zeros_like(rbm.weight),
+             zeros_like(rbm.visible_bias),
+             zeros_like(rbm.hidden_bias),
+             zeros({}, t.dtype(kFloat64)),
+             zeros({}, t.dtype(kFloat64)),
+             Tensor(),
+             Tensor()};
+        if (with_means) {
+            s.mean_hidden = zeros_like(rbm.hidden_bias);
+            s.mean_visible = zeros_like(rbm.visible_bias);
+        }
+    } else {
+        const PositivePhase pos = detail::positive_phase(rbm, batches.slice(b, shard.start, shard.size));
+        const detail::NegativePhase neg = detail::negative_phase(rbm, pos, o.k, o.persistent, chains);
+        s = detail::batch_statistics(rbm, pos, neg, rows, fixed_chains ? o.n_chains : rows, with_means);
+    }
+    dp.all_reduce(s);
+    return s;
+}
+
 }  // namespace
 
 std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o) {
@@ -222,9 +212,22 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
     EMBER_ENFORCE(o.batch_size > 0 && o.epochs >= 0 && o.k >= 1, ValueError,
                   "RBM::fit: batch_size and k must be positive and epochs non-negative");
     if (o.optimizer) check_optimizer(*o.optimizer, *this);
+    std::optional<detail::DataParallel> dp;
+    if (o.process_group) {
+        dp.emplace(o.process_group);
+        dp->check(data.size(0), o);
+    }
     Tensor X = data.to(weight.dtype()).to(weight.device());
     const RBMResume* resume = o.resume ? &*o.resume : nullptr;
+    // A checkpoint holds one rank's generator, and fit draws its streams' seed when it starts:
+    // a data-parallel run cannot resume bit for bit yet, so it refuses instead of drifting.
+    EMBER_ENFORCE(!(resume && dp), NotImplementedError,
+                  "RBM::fit: resuming a data-parallel fit (process_group set) is not supported yet");
     if (o.init_visible_bias_from_data && !resume) init_visible_bias(X);  // a resumed run loaded b
+    if (dp) {
+        dp->broadcast_parameters(*this);  // every rank starts from rank 0's parameters
+        dp->draw_seed();
+    }
     const std::shared_ptr<optim::SGD> sgd = o.optimizer ? nullptr : guide_sgd(*this, o);
     optim::Optimizer& optimizer = o.optimizer ? *o.optimizer : *sgd;
     SparsityPenalty sparsity(o);
@@ -244,21 +247,39 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
         if (resumed && resume->epoch_rng_state.defined()) set_rng_state(resume->epoch_rng_state);
         const Tensor epoch_rng_state = o.on_batch ? get_rng_state() : Tensor();
         EpochMetrics metrics(*this, o, epoch, batches, X.is_cuda());
+        if (dp) dp->seed_shuffle(epoch);
         const ShuffledBatches shuffled(X, o.batch_size);
+        if (dp) dp->seed_sampling(epoch);
         const int64_t first = resumed ? resume->step : 0;
         if (resumed && resume->rng_state.defined()) set_rng_state(resume->rng_state);
         for (int64_t b = first; b < batches; ++b) {
             NoGradGuard no_grad;
-            const PositivePhase pos = positive_phase(*this, shuffled[b]);
-            const NegativePhase neg = negative_phase(*this, pos, o);
-            const BatchMetrics batch = cd_statistics(*this, pos, neg);
-            sparsity.add_to_grad(*this, pos);
+            BatchStatistics stats;
+            Tensor mean_h, mean_v;  // for the sparsity penalty
+            if (dp) {
+                stats = data_parallel_batch(*this, *dp, shuffled, b, o, sparsity.enabled());
+                mean_h = stats.mean_hidden;
+                mean_v = stats.mean_visible;
+            } else {
+                const PositivePhase pos = detail::positive_phase(*this, shuffled[b]);
+                stats = detail::batch_statistics(*this, pos,
+                                                 detail::negative_phase(*this, pos, o.k, o.persistent, o.n_chains));
+                if (sparsity.enabled()) {
+                    mean_h = pos.h.mean({0});
+                    mean_v = pos.v.mean({0});
+                }
+            }
+            weight.set_grad(stats.grad_weight);
+            visible_bias.set_grad(stats.grad_visible_bias);
+            hidden_bias.set_grad(stats.grad_hidden_bias);
+            if (sparsity.enabled()) sparsity.add_to_grad(*this, mean_h, mean_v);
             optimizer.step();
-            metrics.add(batch, pos.v.size(0));
+            metrics.add(stats, shuffled.rows(b));
             if (o.on_batch) o.on_batch(RBMBatch{epoch, b + 1, epoch_rng_state, optimizer});
         }
         // A resumed epoch's metrics cover the batches it ran (NaN when it resumed after its last).
         history.push_back(metrics.finish(n - std::min(n, first * o.batch_size)));
+        if (dp) history.back().allreduce_seconds = dp->take_allreduce_seconds();
         if (o.on_epoch) o.on_epoch(history.back());
         if (o.stop_reconstruction_error > 0 && history.back().reconstruction_error < o.stop_reconstruction_error) break;
     }

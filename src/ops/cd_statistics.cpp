@@ -2,6 +2,7 @@
 // one fused op. The math is in kernels/cd_statistics.h; each backend's cd_statistics_kernel runs
 // it, and the weight gradient is one product over the stacked rows, P^T V.
 #include "kernels/cd_statistics.h"
+#include "ember/ops/rbm_statistics.h"
 #include "ops/internal.h"
 
 namespace ember {
@@ -31,7 +32,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(const Tenso
                                                                      const Tensor& a_data, const Tensor& v_model,
                                                                      const Tensor& a_model, const Tensor& a_recon,
                                                                      const Tensor& visible_bias, bool gaussian_visible,
-                                                                     bool gaussian_hidden) {
+                                                                     bool gaussian_hidden, int64_t data_count,
+                                                                     int64_t model_count) {
     const std::pair<const Tensor*, const char*> inputs[] = {{&v_data, "v_data"},
                                                             {&h_data, "h_data"},
                                                             {&a_data, "a_data"},
@@ -46,13 +48,26 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(const Tenso
                       dtype_name(v_data.dtype()), ", got ", name, " ", describe(*t));
         check_same_device(kOp, v_data, *t);
     }
-    EMBER_ENFORCE(v_data.dim() == 2 && v_data.size(0) > 0 && v_data.size(1) > 0, ShapeError, kOp,
-                  ": expected v_data of shape [n, n_visible] with n >= 1, got ", describe(v_data));
+    EMBER_ENFORCE(v_data.dim() == 2 && v_data.size(1) > 0, ShapeError, kOp,
+                  ": expected v_data of shape [n, n_visible], got ", describe(v_data));
     EMBER_ENFORCE(h_data.dim() == 2 && h_data.size(1) > 0, ShapeError, kOp,
                   ": expected h_data of shape [n, n_hidden], got ", describe(h_data));
-    EMBER_ENFORCE(v_model.dim() == 2 && v_model.size(0) > 0, ShapeError, kOp,
-                  ": expected v_model of shape [m, n_visible] with m >= 1, got ", describe(v_model));
+    EMBER_ENFORCE(v_model.dim() == 2, ShapeError, kOp, ": expected v_model of shape [m, n_visible], got ",
+                  describe(v_model));
     const int64_t n = v_data.size(0), nv = v_data.size(1), nh = h_data.size(1), m = v_model.size(0);
+    if (data_count == 0 && model_count == 0) {  // one process: the means over this call's rows
+        EMBER_ENFORCE(n > 0, ShapeError, kOp, ": expected v_data of shape [n, n_visible] with n >= 1, got ",
+                      describe(v_data));
+        EMBER_ENFORCE(m > 0, ShapeError, kOp, ": expected v_model of shape [m, n_visible] with m >= 1, got ",
+                      describe(v_model));
+        data_count = n;
+        model_count = m;
+    }
+    EMBER_ENFORCE(n + m > 0, ShapeError, kOp, ": expected data or model rows, got v_data ", describe(v_data),
+                  " and v_model ", describe(v_model));
+    EMBER_ENFORCE(data_count >= std::max<int64_t>(n, 1) && model_count >= std::max<int64_t>(m, 1), ValueError, kOp,
+                  ": expected data_count >= max(n, 1) and model_count >= max(m, 1) (the global batch's counts), got ",
+                  data_count, " and ", model_count, " for n = ", n, " and m = ", m);
     check_shape(h_data, "h_data", n, nh, "v_data's rows");
     check_shape(a_data, "a_data", n, nh, "h_data's shape");
     check_shape(v_model, "v_model", m, nv, "v_data's visible units");
@@ -73,6 +88,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(const Tenso
     kernels::CdStatisticsArgs args;
     args.n = n;
     args.m = m;
+    args.data_count = static_cast<double>(data_count);
+    args.model_count = static_cast<double>(model_count);
     args.nv = nv;
     args.nh = nh;
     args.gaussian_visible = gaussian_visible;
@@ -93,6 +110,15 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(const Tenso
     EMBER_KERNEL(device, cd_statistics_kernel, dt, args);
     Tensor grad_w = mm(P.t(), V);  // sum_r w_r h_r v_r^T: [nh, nv], the layout of RBM::weight
     return {grad_w, grad_b, grad_c, gap, err};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> rbm_cd_statistics(const Tensor& v_data, const Tensor& h_data,
+                                                                     const Tensor& a_data, const Tensor& v_model,
+                                                                     const Tensor& a_model, const Tensor& a_recon,
+                                                                     const Tensor& visible_bias, bool gaussian_visible,
+                                                                     bool gaussian_hidden) {
+    return rbm_cd_statistics(v_data, h_data, a_data, v_model, a_model, a_recon, visible_bias, gaussian_visible,
+                             gaussian_hidden, 0, 0);
 }
 
 }  // namespace ember

@@ -22,7 +22,9 @@ public:
                      HiddenUnits top_hidden = HiddenUnits::Bernoulli);
 
     // Greedy layer-wise pretraining; returns each layer's history. options_per_layer may hold one
-    // entry (used for every layer) or one per layer.
+    // entry (used for every layer) or one per layer. With a process_group in the options each
+    // layer trains data-parallel, and every rank computes the next layer's input from the whole
+    // data set itself (its parameters being equal on every rank).
     std::vector<std::vector<RBMEpoch>> pretrain(const Tensor& data,
                                                 const std::vector<RBMTrainOptions>& options_per_layer);
     // Hidden probabilities of the top layer (a deterministic up pass), or of layer `upto` (1-based).

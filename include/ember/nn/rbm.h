@@ -28,6 +28,7 @@
 #include <optional>
 #include <vector>
 
+#include "ember/distributed/process_group.h"
 #include "ember/nn/module.h"
 #include "ember/nn/optim/optimizer.h"
 
@@ -59,6 +60,8 @@ struct RBMEpoch {
                                       // each batch reconstructed by the model before its update
     double free_energy_gap = 0;       // mean F(data) - mean F(model samples), the training loss
     double seconds = 0;
+    double allreduce_seconds = 0;  // data-parallel: of `seconds`, the time in the statistics' all-reduce
+                                   // (waiting for the slowest rank included); 0 in one process
 };
 
 // Where fit() is after a batch, for on_batch (e.g. to write a checkpoint: docs/checkpoints.md).
@@ -111,6 +114,18 @@ struct RBMTrainOptions {
     // carries over from one fit call to the next, as in a PyTorch loop (the PCD chains too; the
     // sparsity estimate starts afresh with each call).
     std::shared_ptr<optim::Optimizer> optimizer;
+    // Data-parallel training (docs/distributed.md): null trains in this process alone. With a group
+    // (e.g. distributed::get_default_group() after init_process_group("mpi")) every rank calls fit
+    // with the same whole data set and options; each global batch of the one shuffled order is
+    // split into contiguous shards, one per rank (sizes differing by at most one), each rank forms
+    // its shard's CD statistics, one all-reduce sums them, and every rank takes the same optimizer
+    // step, so the parameters stay bitwise equal. fit starts from rank 0's parameters (broadcast
+    // after the visible-bias initialisation). PCD: each rank keeps its shard of the chains
+    // (n_chains 0 or at least the world size). Random numbers: a seed s drawn from rank 0's
+    // generator is broadcast; epoch e shuffles with randperm after manual_seed(stream(s, e, 0)) on
+    // every rank, then rank r samples after manual_seed(stream(s, e, r + 1)), so a run is
+    // deterministic for a given world size. Needs batch_size and the data's rows >= world size.
+    std::shared_ptr<distributed::ProcessGroup> process_group;
 };
 
 class RBMImpl : public Module {
