@@ -244,10 +244,11 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// ---- --distributed: data-parallel RBM training over MPI (docs/distributed.md) ----
+// ---- --distributed: data-parallel training over MPI (docs/distributed.md) ----
 // Run as  OMP_NUM_THREADS=1 mpirun -np 2 ./rbm_fashion_mnist --distributed  (add --allow-run-as-root
 // as root and --oversubscribe for more ranks than cores). Every rank loads the same data and
-// trains its shard of each batch; only rank 0 prints and writes files.
+// trains its shard of each batch (RBMs through RBMTrainOptions::process_group, the autograd demos
+// through DistributedDataParallel, examples/ddp.h); only rank 0 prints and writes files.
 struct Distributed {
     bool enabled = false;
     int rank = 0, world = 1;
@@ -264,7 +265,7 @@ struct Distributed {
     }
 };
 inline void add_distributed(CLI::App& app, bool& flag) {
-    app.add_flag("--distributed", flag, "data-parallel RBM training over MPI (under mpirun; rank 0 reports)");
+    app.add_flag("--distributed", flag, "data-parallel training over MPI (under mpirun -np N; rank 0 reports)");
 }
 inline void start_distributed(Distributed& d, bool flag) {
     if (!flag) return;
