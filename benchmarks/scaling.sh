@@ -41,7 +41,14 @@ fi
 ninja -C "$BUILD" "$TARGET" >/dev/null
 BIN="$BUILD/benchmarks/$TARGET"
 
-MPI_FLAGS=(--oversubscribe)
+# One rank per core, bound to it: unbound, a rank's communication thread spinning in MPI lands on
+# the core where the other rank computes (measured: 1.3x instead of 1.5x on 2 cores). More ranks
+# than cores are oversubscribed and left unbound.
+if (( RANKS <= $(nproc) )); then
+    MPI_FLAGS=(--bind-to core)
+else
+    MPI_FLAGS=(--oversubscribe --bind-to none)
+fi
 [[ $(id -u) == 0 ]] && MPI_FLAGS+=(--allow-run-as-root)
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive OMPI_MCA_btl_vader_single_copy_mechanism=none
 
