@@ -51,7 +51,8 @@ int main(int argc, char** argv) try {
     // Fine-tuning is not data-parallel here (that is DistributedDataParallel's job): rank 0 goes on alone.
     if (!dist.is_main()) return 0;
     double pretrain_examples = 0;  // rows seen by the RBMs, all layers
-    for (const auto& h : histories) pretrain_examples += static_cast<double>(h.size()) * static_cast<double>(d.train.x.size(0));
+    for (const auto& h : histories)
+        pretrain_examples += static_cast<double>(h.size()) * static_cast<double>(d.train.x.size(0));
     for (std::size_t l = 0; l < histories.size(); ++l)
         if (!histories[l].empty())
             std::cout << "RBM " << l << ": reconstruction error " << histories[l].back().reconstruction_error
