@@ -31,6 +31,11 @@ Reducer::Reducer(std::vector<Tensor> params, std::vector<std::string> names,
         p.name = std::move(names[i]);
         params_.push_back(std::move(p));
     }
+    for (const Param& p : params_)
+        EMBER_ENFORCE(p.tensor.device() == params_.front().tensor.device(), DeviceError,
+                      "DistributedDataParallel: parameter ", p.name, " is on ", p.tensor.device(), " but ",
+                      params_.front().name, " is on ", params_.front().tensor.device(),
+                      "; a wrapped module lives on one device (move it with ->to(device) before wrapping)");
     build_buckets(options.bucket_cap_mb());
 }
 
@@ -73,7 +78,9 @@ void Reducer::build_buckets(double cap_mb) {
             params_[k].offset = numel;
             numel += params_[k].tensor.numel();
         }
-        bucket.flat = zeros({numel}, TensorOptions().dtype(params_[groups[b].front()].tensor.dtype()));
+        // On the parameters' device: CPU buffers for the mpi backend, GPU buffers for nccl.
+        const Tensor& first = params_[groups[b].front()].tensor;
+        bucket.flat = zeros({numel}, TensorOptions().dtype(first.dtype()).device(first.device()));
         bucket.params = groups[b];
         bucket.pending = groups[b].size();
         buckets_.push_back(std::move(bucket));
@@ -159,9 +166,11 @@ void Reducer::finalize_backward() {
     // One flag per parameter, summed over ranks: how many ranks had a gradient for it. With
     // find_unused_parameters, a gradient from an earlier no_sync backward counts too.
     const int64_t n = static_cast<int64_t>(params_.size());
-    Tensor flags = zeros({n}, TensorOptions().dtype(kInt64));
-    int64_t* f = flags.data_ptr<int64_t>();
-    for (int64_t i = 0; i < n; ++i) f[i] = (find_unused_ ? params_[i].used_local : params_[i].ready) ? 1 : 0;
+    Tensor local_flags = zeros({n}, TensorOptions().dtype(kInt64));
+    for (int64_t i = 0; i < n; ++i)
+        local_flags.data_ptr<int64_t>()[i] = (find_unused_ ? params_[i].used_local : params_[i].ready) ? 1 : 0;
+    // The flags travel on the buckets' device, which is the one the backend takes.
+    Tensor flags = buckets_.empty() ? local_flags : local_flags.to(buckets_.front().flat.device());
     std::shared_ptr<distributed::Work> flags_work = group_->allreduce(flags, distributed::ReduceOp::SUM);
     step_bytes_ += flags.nbytes();
 
@@ -173,6 +182,8 @@ void Reducer::finalize_backward() {
         reset_step();
         throw;
     }
+    flags = flags.cpu();
+    const int64_t* f = flags.data_ptr<int64_t>();
     stats.last_step_wait_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     stats.total_wait_seconds += stats.last_step_wait_seconds;
     stats.last_step_bytes = step_bytes_;

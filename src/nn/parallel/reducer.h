@@ -1,7 +1,7 @@
 #pragma once
 // DistributedDataParallel's gradient reducer: the buckets, the per-parameter hooks that fill them
 // and start their all-reduces, and the backward's final callback that waits and writes .grad.
-// PyTorch's torch/csrc/distributed/c10d/reducer.cpp, cut down to one process group and CPU tensors.
+// PyTorch's torch/csrc/distributed/c10d/reducer.cpp, cut down to one process group and one device.
 #include <cstddef>
 #include <memory>
 #include <string>
