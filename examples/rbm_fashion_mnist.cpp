@@ -6,8 +6,8 @@
 // Usage: rbm_fashion_mnist [--device cpu|cuda|auto] [--epochs N] [--hidden H] [--k K] [--pcd] [--out DIR]
 //                          [--checkpoint-every N [--checkpoint PATH]] [--resume PATH]
 //                          [--distributed]  (data-parallel training under mpirun -np N; rank 0 evaluates and writes)
-// With CD-k a run killed and resumed with --resume (the same flags otherwise) trains the same RBM as
-// an uninterrupted run (docs/checkpoints.md); with --pcd the chains restart from the data.
+// A run killed and resumed with --resume (the same flags otherwise) trains the same RBM as an
+// uninterrupted run, with CD-k or --pcd (the checkpoint holds the persistent chains; docs/checkpoints.md).
 #include "common.h"
 
 using namespace ember;
@@ -57,15 +57,22 @@ int main(int argc, char** argv) try {
             s.epoch = b.epoch;
             s.step = b.step;
             s.epoch_rng_state = b.epoch_rng_state;
+            if (rbm->persistent_chains().defined()) s.extra["pcd_chains"] = rbm->persistent_chains();
+            if (b.sparsity_estimate.defined()) s.extra["sparsity_estimate"] = b.sparsity_estimate;
             ckpt.after_batch((b.epoch - 1) * batches + b.step, *rbm, b.optimizer, s);
         };
     if (ckpt.resuming()) {
         const TrainingState s = load_checkpoint(ckpt.resume, rbm, nullptr, ckpt.world_size);
-        std::cerr << "resuming epoch " << s.epoch << " after batch " << s.step
-                  << (pcd ? " (--pcd: the persistent chains restart from the data)" : "") << "\n";
-        o.resume = nn::RBMResume{s.epoch, s.step, s.epoch_rng_state, s.rng_state, [&](optim::Optimizer& optimizer) {
-                                     load_checkpoint_optimizer(ckpt.resume, optimizer);
-                                 }};
+        std::cerr << "resuming epoch " << s.epoch << " after batch " << s.step << "\n";
+        auto saved = [&](const char* name) { return s.extra.count(name) ? s.extra.at(name) : Tensor(); };
+        o.resume =
+            nn::RBMResume{s.epoch,
+                          s.step,
+                          s.epoch_rng_state,
+                          s.rng_state,
+                          [&](optim::Optimizer& optimizer) { load_checkpoint_optimizer(ckpt.resume, optimizer); },
+                          saved("pcd_chains"),
+                          saved("sparsity_estimate")};
     }
     o.process_group = dist.group();  // null: this process alone
     o.progress = dist.is_main();

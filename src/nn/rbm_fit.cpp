@@ -47,6 +47,10 @@ public:
         rbm.weight.grad().add_(outer(delta, v));
     }
 
+    // The running mean q, for checkpoints, and its restoration on resume.
+    const Tensor& estimate() const { return q_; }
+    void restore(Tensor q) { q_ = std::move(q); }
+
 private:
     const RBMTrainOptions& o_;
     Tensor q_;
@@ -237,6 +241,8 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
                       ValueError, "RBM::fit: cannot resume at epoch ", resume->epoch, ", batch ", resume->step,
                       " of a run of ", o.epochs, " epochs of ", batches, " batches");
         if (resume->restore_optimizer) resume->restore_optimizer(optimizer);
+        if (resume->chains.defined()) set_persistent_chains(resume->chains.to(X.options()));
+        if (resume->sparsity_estimate.defined()) sparsity.restore(resume->sparsity_estimate.to(X.options()));
     }
     std::vector<RBMEpoch> history;
     for (int64_t epoch = resume ? resume->epoch : 1; epoch <= o.epochs; ++epoch) {
@@ -275,7 +281,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             if (sparsity.enabled()) sparsity.add_to_grad(*this, mean_h, mean_v);
             optimizer.step();
             metrics.add(stats, shuffled.rows(b));
-            if (o.on_batch) o.on_batch(RBMBatch{epoch, b + 1, epoch_rng_state, optimizer});
+            if (o.on_batch) o.on_batch(RBMBatch{epoch, b + 1, epoch_rng_state, optimizer, sparsity.estimate()});
         }
         // A resumed epoch's metrics cover the batches it ran (NaN when it resumed after its last).
         history.push_back(metrics.finish(n - std::min(n, first * o.batch_size)));

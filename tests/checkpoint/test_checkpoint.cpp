@@ -231,3 +231,61 @@ TEST_CASE("RBM::fit: resuming from a checkpoint taken in on_batch ends with the 
     r.resume->step = 11;
     require_throws_with<ValueError>([&] { no_momentum->fit(data, r); }, {"RBM::fit", "cannot resume", "batch 11"});
 }
+
+TEST_CASE("RBM::fit: PCD with the sparsity penalty resumes exactly when the chains and the estimate are saved",
+          "[checkpoint][rbm]") {
+    manual_seed(12);
+    const Tensor data = bernoulli(full({95, 12}, 0.3));
+    const std::string path = temp_path("rbm_pcd.ckpt");
+    auto options = [] {
+        nn::RBMTrainOptions o;
+        o.epochs = 3;
+        o.batch_size = 10;
+        o.persistent = true;
+        o.sparsity_target = 0.1;
+        o.sparsity_cost = 0.5;
+        o.progress = false;
+        return o;
+    };
+
+    manual_seed(6);
+    nn::RBM reference(12, 7);
+    nn::RBMTrainOptions o = options();
+    o.on_batch = [&](const nn::RBMBatch& b) {
+        if (b.epoch == 2 && b.step == 4) {
+            TrainingState s;
+            s.epoch = b.epoch;
+            s.step = b.step;
+            s.epoch_rng_state = b.epoch_rng_state;
+            s.extra["pcd_chains"] = reference->persistent_chains();
+            s.extra["sparsity_estimate"] = b.sparsity_estimate;
+            save_checkpoint(path, *reference, b.optimizer, s);
+        }
+    };
+    reference->fit(data, o);
+
+    auto resume_from = [&](nn::RBM& rbm, bool with_chains) {
+        const TrainingState s = load_checkpoint(path, rbm, nullptr);
+        REQUIRE(s.extra.count("pcd_chains") == 1);
+        REQUIRE(s.extra.count("sparsity_estimate") == 1);
+        nn::RBMTrainOptions r = options();
+        r.resume = nn::RBMResume{s.epoch,
+                                 s.step,
+                                 s.epoch_rng_state,
+                                 s.rng_state,
+                                 [&](optim::Optimizer& opt) { load_checkpoint_optimizer(path, opt); },
+                                 with_chains ? s.extra.at("pcd_chains") : Tensor(),
+                                 s.extra.at("sparsity_estimate")};
+        rbm->fit(data, r);
+    };
+    manual_seed(6);
+    nn::RBM resumed(12, 7);
+    resume_from(resumed, true);
+    require_same(*reference, *resumed);
+
+    // Chains restarted from the data instead: another result, so the test sees the chains.
+    manual_seed(6);
+    nn::RBM restarted(12, 7);
+    resume_from(restarted, false);
+    CHECK_FALSE(restarted->weight.equal(reference->weight));
+}

@@ -70,17 +70,23 @@ struct RBMBatch {
     int64_t step;                   // batches of this epoch done, this one included
     const Tensor& epoch_rng_state;  // ember::get_rng_state() before this epoch's shuffle
     optim::Optimizer& optimizer;    // the optimizer fit steps (the default SGD or options.optimizer)
+    // The sparsity penalty's running mean q of E[h | v0] (undefined without the penalty); PCD's
+    // chains are the RBM's persistent_chains().
+    const Tensor& sparsity_estimate;
 };
 
 // A point to resume fit() from, as a checkpoint saved from on_batch recorded it: the parameters
 // are the caller's to load first; fit then skips the visible-bias initialisation, starts at epoch
 // `epoch` after `step` of its batches (drawing the epoch's shuffle from `epoch_rng_state` again),
-// sets the generator to `rng_state` and calls restore_optimizer with its optimizer. Exact for
-// CD-k; PCD chains and the sparsity estimate are not part of it.
+// sets the generator to `rng_state` and calls restore_optimizer with its optimizer. With
+// `chains` (the RBM's persistent_chains() at the checkpoint) PCD continues its chains, and with
+// `sparsity_estimate` (RBMBatch's) the penalty its running mean: then the resumed run is exact
+// for PCD and the sparsity penalty too.
 struct RBMResume {
     int64_t epoch = 1, step = 0;
     Tensor epoch_rng_state, rng_state;
     std::function<void(optim::Optimizer&)> restore_optimizer;
+    Tensor chains, sparsity_estimate;
 };
 
 // How fit() trains. lr, final_lr, the momentum fields and weight_decay configure the default
@@ -160,6 +166,9 @@ public:
     // persistent chains (PCD: `n_chains` chains, 0 meaning one per row of v_data; they start from
     // the data and are re-initialised when their number, dtype or device changes).
     Tensor negative_samples(const Tensor& v_data, int64_t k, bool persistent, int64_t n_chains = 0);
+    // PCD's persistent chains (undefined before the first persistent step), for checkpoints.
+    const Tensor& persistent_chains() const { return chains_; }
+    void set_persistent_chains(Tensor chains) { chains_ = std::move(chains); }
     // mean F(v_data) - mean F(v_model): its gradient is the CD/PCD update (v_model is detached).
     Tensor contrastive_divergence_loss(const Tensor& v_data, const Tensor& v_model) const;
 
