@@ -11,13 +11,15 @@ namespace ember::nn::detail {
 
 namespace {
 
-// A collective on a CPU copy when t lives on a GPU (the mpi backend takes CPU tensors), written back.
+// The collective on t where the backend takes it (CPU tensors for mpi, CUDA tensors for nccl): on
+// t itself, or on a copy on that device written back into t.
 template <typename Collective>
-void on_host(Tensor t, Collective&& collective) {  // t: a handle (shares the storage)
-    if (!t.is_cuda()) return collective(t);
-    Tensor host = t.to(kCPU);
-    collective(host);
-    t.copy_(host);
+void on_backend_device(const distributed::ProcessGroup& group, Tensor t, Collective&& collective) {
+    const DeviceType wanted = group.getBackendName() == "nccl" ? kCUDA : kCPU;
+    if (t.device().type == wanted) return collective(t);
+    Tensor staged = t.to(Device(wanted));
+    collective(staged);
+    t.copy_(staged);
 }
 
 // The seed of stream k of epoch e: k = 0 is the shuffle every rank shares, k = r + 1 rank r's.
@@ -39,7 +41,7 @@ DataParallel::DataParallel(std::shared_ptr<distributed::ProcessGroup> group) : g
 void DataParallel::check(int64_t rows, const RBMTrainOptions& o) const {
     // max and -min of the ranks' row counts in one collective
     Tensor t = tensor(std::vector<int64_t>{rows, -rows});
-    group_->allreduce(t, distributed::ReduceOp::MAX)->wait();
+    on_backend_device(*group_, t, [&](const Tensor& x) { group_->allreduce(x, distributed::ReduceOp::MAX)->wait(); });
     const int64_t most = t[0].item<int64_t>(), least = -t[1].item<int64_t>();
     EMBER_ENFORCE(most == least, ValueError, "RBM::fit: every rank must pass the same data set, got between ", least,
                   " and ", most, " rows on the ", world(), " ranks");
@@ -53,12 +55,12 @@ void DataParallel::check(int64_t rows, const RBMTrainOptions& o) const {
 void DataParallel::broadcast_parameters(RBMImpl& rbm) const {
     NoGradGuard no_grad;
     for (const Tensor& p : {rbm.weight, rbm.visible_bias, rbm.hidden_bias})
-        on_host(p, [&](const Tensor& t) { group_->broadcast(t, 0)->wait(); });
+        on_backend_device(*group_, p, [&](const Tensor& t) { group_->broadcast(t, 0)->wait(); });
 }
 
 void DataParallel::draw_seed() {
     Tensor s = randint(0, int64_t{1} << 62, {1});  // every rank draws; rank 0's is kept
-    group_->broadcast(s, 0)->wait();
+    on_backend_device(*group_, s, [&](const Tensor& x) { group_->broadcast(x, 0)->wait(); });
     seed_ = static_cast<uint64_t>(s[0].item<int64_t>());
 }
 
@@ -76,7 +78,8 @@ void DataParallel::all_reduce(BatchStatistics& s) {
     }
     Tensor flat = cat(parts);
     const auto start = std::chrono::steady_clock::now();
-    on_host(flat, [&](const Tensor& t) { group_->allreduce(t, distributed::ReduceOp::SUM)->wait(); });
+    on_backend_device(*group_, flat,
+                      [&](const Tensor& t) { group_->allreduce(t, distributed::ReduceOp::SUM)->wait(); });
     allreduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // The results are views of the one buffer.
     int64_t at = 0;

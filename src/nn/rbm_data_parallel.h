@@ -35,7 +35,8 @@ public:
     void seed_sampling(int64_t epoch) const;
     // Collective: each rank's share of the batch statistics becomes their sum over the ranks, by
     // one all-reduce of one flat buffer [dW | db | dc | gap | error | (mean h | mean v)] in the
-    // parameters' dtype (staged through the host for a CUDA model); the gap and the error come
+    // parameters' dtype (staged through the host for a CUDA model on the mpi backend; nccl takes
+    // it on the GPU); the gap and the error come
     // back as 0-dim float64 tensors, the others as views of the buffer.
     void all_reduce(BatchStatistics& s);
     // Seconds spent in all_reduce since the last call.
