@@ -46,6 +46,17 @@ TEST_CASE("Scalar: kinds, conversions and item()", "[tensor_api][scalar]") {
     REQUIRE(t.isBoolean());
     REQUIRE(t.toBool());
     REQUIRE(ember::tensor(9).item<int64_t>() == 9);
+    // Every integer dtype gives an integral Scalar, every floating one a floating Scalar (libtorch).
+    for (auto dt : {ember::kInt32, ember::kUInt8}) {
+        ember::Scalar i = ember::tensor({int64_t{7}}).to(dt).item();
+        REQUIRE(i.isIntegral(false));
+        REQUIRE(i.toLong() == 7);
+    }
+    for (auto dt : {ember::kFloat16, ember::kBFloat16}) {
+        ember::Scalar h = ember::tensor({1.5}).to(dt).item();
+        REQUIRE(h.isFloatingPoint());
+        REQUIRE(h.toDouble() == 1.5);
+    }
     std::ostringstream os;
     os << a << " " << n << " " << t;
     REQUIRE(os.str() == "2.5 -3 true");

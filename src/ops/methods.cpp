@@ -42,10 +42,15 @@ template Half Tensor::item<Half>() const;
 template BFloat16 Tensor::item<BFloat16>() const;
 
 Scalar Tensor::item() const {
+    // As libtorch's: an integral Scalar for the integer dtypes, a floating one for the others.
     switch (dtype()) {
         case kFloat32:
-        case kFloat64: return Scalar(item<double>());
-        case kInt64: return Scalar(item<int64_t>());
+        case kFloat64:
+        case kFloat16:
+        case kBFloat16: return Scalar(item<double>());
+        case kInt64:
+        case kInt32:
+        case kUInt8: return Scalar(item<int64_t>());
         case kBool: return Scalar(item<bool>());
     }
     return Scalar(item<double>());

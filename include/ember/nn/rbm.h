@@ -86,7 +86,8 @@ struct RBMResume {
     int64_t epoch = 1, step = 0;
     Tensor epoch_rng_state, rng_state;
     std::function<void(optim::Optimizer&)> restore_optimizer;
-    Tensor chains, sparsity_estimate;
+    // {}: an aggregate initialisation that stops before these draws no -Wmissing-field-initializers.
+    Tensor chains{}, sparsity_estimate{};
 };
 
 // How fit() trains. lr, final_lr, the momentum fields and weight_decay configure the default
