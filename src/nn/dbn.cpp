@@ -1,5 +1,7 @@
 #include "ember/nn/dbn.h"
 
+#include "nn/rbm_check.h"
+
 namespace ember::nn {
 
 DBNImpl::DBNImpl(std::vector<int64_t> s, VisibleUnits visible, HiddenUnits top_hidden)
@@ -19,6 +21,11 @@ DBNImpl::DBNImpl(std::vector<int64_t> s, VisibleUnits visible, HiddenUnits top_h
 std::vector<std::vector<RBMEpoch>> DBNImpl::pretrain(const Tensor& data, const std::vector<RBMTrainOptions>& opts) {
     EMBER_ENFORCE(opts.size() == 1 || opts.size() == rbms.size(), ValueError, "DBN::pretrain: expected 1 or ",
                   rbms.size(), " option sets, got ", opts.size());
+    // The first layer's fit checks the data too; checking here names the DBN (the deeper layers'
+    // inputs are sigmoid outputs, which fit checks again, cheaply, in case a layer diverged).
+    std::string name = "DBN(";
+    for (std::size_t i = 0; i < sizes.size(); ++i) name += (i ? "-" : "") + std::to_string(sizes[i]);
+    detail::check_visible_values(*rbms[0], data, name + ")::pretrain (layer 1, " + detail::rbm_name(*rbms[0]) + ")");
     std::vector<std::vector<RBMEpoch>> histories;
     Tensor input = data;
     for (std::size_t l = 0; l < rbms.size(); ++l) {

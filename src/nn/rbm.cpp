@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ember/nn/layers.h"
+#include "nn/rbm_check.h"
 
 namespace ember::nn {
 
@@ -85,6 +86,7 @@ Tensor RBMImpl::gibbs(const Tensor& v, int64_t k) const {
 
 Tensor RBMImpl::free_energy(const Tensor& v) const {
     check_visible(*this, v, "free_energy");
+    detail::check_visible_values(*this, v, detail::rbm_name(*this) + "::free_energy");
     return free_energy_given(v, functional::linear(v, weight, hidden_bias));
 }
 
@@ -106,6 +108,8 @@ Tensor RBMImpl::reconstruct(const Tensor& v) const {
 }
 
 double RBMImpl::reconstruction_error(const Tensor& v) const {
+    check_visible(*this, v, "reconstruction_error");
+    detail::check_visible_values(*this, v, detail::rbm_name(*this) + "::reconstruction_error");
     NoGradGuard no_grad;
     Tensor d = v - reconstruct(v);
     return (d * d).sum({1}).mean().item<double>();
@@ -115,8 +119,13 @@ double RBMImpl::pseudo_likelihood(const Tensor& v, bool exact) const {
     EMBER_ENFORCE(!gaussian(), NotImplementedError,
                   "RBM::pseudo_likelihood: defined here for Bernoulli visible units only");
     check_visible(*this, v, "pseudo_likelihood");
+    detail::check_visible_values(*this, v, detail::rbm_name(*this) + "::pseudo_likelihood");
     NoGradGuard no_grad;
     Tensor x = v.to(weight.dtype());
+    // The data is checked once above; the flipped copies are as fine as it is.
+    auto free_energy = [&](const Tensor& u) {
+        return free_energy_given(u, functional::linear(u, weight, hidden_bias));
+    };
     Tensor f = free_energy(x);
     const int64_t n = x.size(0), nv = n_visible();
     // log p(v_i | v_-i) = log sigmoid(F(v with bit i flipped) - F(v)).
@@ -154,7 +163,13 @@ Tensor RBMImpl::negative_samples(const Tensor& v_data, int64_t k, bool persisten
 }
 
 Tensor RBMImpl::contrastive_divergence_loss(const Tensor& v_data, const Tensor& v_model) const {
-    return free_energy(v_data).mean() - free_energy(v_model.detach()).mean();
+    // Called once per batch of a user's training loop: the shapes are checked, the values not
+    // (that would read a scalar back to the host every batch); free_energy() checks them.
+    check_visible(*this, v_data, "contrastive_divergence_loss");
+    check_visible(*this, v_model, "contrastive_divergence_loss");
+    const Tensor vm = v_model.detach();
+    return free_energy_given(v_data, functional::linear(v_data, weight, hidden_bias)).mean() -
+           free_energy_given(vm, functional::linear(vm, weight, hidden_bias)).mean();
 }
 
 RBMImpl::Update RBMImpl::explicit_update(const Tensor& v0, const Tensor& vk) const {

@@ -5,6 +5,7 @@
 
 #include "ember/nn/layers.h"
 #include "ember/nn/rbm.h"
+#include "nn/rbm_check.h"
 
 namespace ember::nn {
 
@@ -83,6 +84,7 @@ double rbm_log_partition_exact(const RBMImpl& rbm, int64_t max_units) {
 }
 
 double rbm_log_likelihood(const RBMImpl& rbm, const Tensor& data, double log_z) {
+    detail::check_visible_values(rbm, data, detail::rbm_name(rbm) + " rbm_log_likelihood");
     NoGradGuard g;
     Params64 P = params64(rbm);
     Tensor v = data.to(kFloat64).to(P.W.device());
@@ -94,6 +96,7 @@ AISResult rbm_log_partition_ais(const RBMImpl& rbm, const AISOptions& o, const T
     EMBER_ENFORCE(!rbm.gaussian_hidden(), NotImplementedError,
                   "rbm_log_partition_ais: Gaussian hidden units are not supported (enumerate the visible layer with "
                   "rbm_log_partition_exact when it is small)");
+    if (data.defined()) detail::check_visible_values(rbm, data, detail::rbm_name(rbm) + " rbm_log_partition_ais");
     NoGradGuard g;
     Params64 P = params64(rbm);
     const int64_t nv = rbm.n_visible(), nh = rbm.n_hidden();

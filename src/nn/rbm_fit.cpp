@@ -12,7 +12,9 @@
 // The steps before the update are in rbm_batch.cpp; with options.process_group each rank runs
 // them on its shard of the batch and one all-reduce sums the shares (rbm_data_parallel.cpp).
 #include <chrono>
+#include <cmath>
 #include <iostream>
+#include <limits>
 #include <optional>
 
 #include "ember/data/progress.h"
@@ -21,6 +23,7 @@
 #include "ember/nn/rbm.h"
 #include "ember/ops/rng_state.h"
 #include "nn/rbm_batch.h"
+#include "nn/rbm_check.h"
 #include "nn/rbm_data_parallel.h"
 
 namespace ember::nn {
@@ -208,6 +211,46 @@ BatchStatistics data_parallel_batch(RBMImpl& rbm, detail::DataParallel& dp, cons
     return s;
 }
 
+// ---- monitoring and divergence (once per epoch) ----
+
+// Hinton's guide, section 6: mean F(held-out) - mean F(training subset), both of m rows (m the
+// smaller of the two sets; the first m rows of each, fixed for the run). With the partition
+// function cancelling, it is the log-likelihood ratio of the two sets: it grows once the model
+// overfits the training data. Two reads to the host per epoch.
+class HeldOutGap {
+public:
+    HeldOutGap(const Tensor& train, const Tensor& held_out) {
+        if (!held_out.defined()) return;
+        const int64_t m = std::min(train.size(0), held_out.size(0));
+        train_ = train.narrow(0, 0, m);
+        held_out_ = held_out.to(train.options()).narrow(0, 0, m);
+    }
+    double operator()(const RBMImpl& rbm) const {
+        if (!train_.defined() || train_.size(0) == 0) return std::numeric_limits<double>::quiet_NaN();
+        NoGradGuard no_grad;
+        return rbm.free_energy(held_out_).mean().item<double>() - rbm.free_energy(train_).mean().item<double>();
+    }
+
+private:
+    Tensor train_, held_out_;
+};
+
+// A diverged run stops with an error instead of returning NaN weights: the parameters (one
+// reduction) and the epoch's measures, which are on the host already.
+void check_epoch(const RBMImpl& rbm, const RBMEpoch& e, bool ran_batches, bool monitored) {
+    detail::check_parameters_finite(rbm, e.epoch);
+    const auto check = [&](double value, const char* measure) {
+        EMBER_ENFORCE(std::isfinite(value), ValueError, detail::rbm_name(rbm), "::fit: training diverged at epoch ",
+                      e.epoch, ": the ", measure, " is ", value,
+                      "; lower the learning rate (or use a smaller momentum or weight decay)");
+    };
+    if (ran_batches) {  // a run resumed after an epoch's last batch has NaN measures by construction
+        check(e.reconstruction_error, "reconstruction error");
+        check(e.free_energy_gap, "free-energy gap");
+    }
+    if (monitored) check(e.free_energy_gap_heldout, "held-out free-energy gap");
+}
+
 }  // namespace
 
 std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o) {
@@ -215,7 +258,13 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
                   "RBM::fit: expected visible states of shape [N, ", n_visible(), "], got ", describe(data));
     EMBER_ENFORCE(o.batch_size > 0 && o.epochs >= 0 && o.k >= 1, ValueError,
                   "RBM::fit: batch_size and k must be positive and epochs non-negative");
+    EMBER_ENFORCE(o.weight_decay_l1 >= 0, ValueError, "RBM::fit: weight_decay_l1 must be non-negative, got ",
+                  o.weight_decay_l1);
     if (o.optimizer) check_optimizer(*o.optimizer, *this);
+    // Once for the whole data set (one reduction), not per batch.
+    const std::string name = detail::rbm_name(*this);
+    detail::check_visible_values(*this, data, name + "::fit");
+    if (o.monitor_data.defined()) detail::check_visible_values(*this, o.monitor_data, name + "::fit", "monitor_data");
     std::optional<detail::DataParallel> dp;
     if (o.process_group) {
         dp.emplace(o.process_group);
@@ -235,6 +284,7 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
     const std::shared_ptr<optim::SGD> sgd = o.optimizer ? nullptr : guide_sgd(*this, o);
     optim::Optimizer& optimizer = o.optimizer ? *o.optimizer : *sgd;
     SparsityPenalty sparsity(o);
+    const HeldOutGap held_out_gap(X, o.monitor_data);
     const int64_t n = X.size(0), batches = ShuffledBatches::count(n, o.batch_size);
     if (resume) {
         EMBER_ENFORCE(resume->epoch >= 1 && resume->epoch <= o.epochs && resume->step >= 0 && resume->step <= batches,
@@ -279,6 +329,9 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
             visible_bias.set_grad(stats.grad_visible_bias);
             hidden_bias.set_grad(stats.grad_hidden_bias);
             if (sparsity.enabled()) sparsity.add_to_grad(*this, mean_h, mean_v);
+            // L1 decay on W: the subgradient of l1 * sum |W_ij| (sign(0) = 0), on every rank alike
+            // (the parameters and so sign(W) are equal there).
+            if (o.weight_decay_l1 > 0) weight.grad().add_(sign(weight) * o.weight_decay_l1);
             optimizer.step();
             metrics.add(stats, shuffled.rows(b));
             if (o.on_batch) o.on_batch(RBMBatch{epoch, b + 1, epoch_rng_state, optimizer, sparsity.estimate()});
@@ -286,7 +339,10 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
         // A resumed epoch's metrics cover the batches it ran (NaN when it resumed after its last).
         history.push_back(metrics.finish(n - std::min(n, first * o.batch_size)));
         if (dp) history.back().allreduce_seconds = dp->take_allreduce_seconds();
+        history.back().free_energy_gap_heldout = held_out_gap(*this);
+        check_epoch(*this, history.back(), first < batches, o.monitor_data.defined() && n > 0);
         if (o.on_epoch) o.on_epoch(history.back());
+        if (o.should_stop && o.should_stop(history.back())) break;
         if (o.stop_reconstruction_error > 0 && history.back().reconstruction_error < o.stop_reconstruction_error) break;
     }
     for (const Tensor& p : {weight, visible_bias, hidden_bias}) p.set_grad(Tensor());  // as zero_grad() leaves them

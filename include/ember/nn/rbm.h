@@ -24,6 +24,7 @@
 // learning-rate schedule; or any ember::optim optimizer the caller builds over rbm->parameters()
 // and passes as RBMTrainOptions::optimizer.
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -59,6 +60,10 @@ struct RBMEpoch {
     double reconstruction_error = 0;  // mean over the epoch of sum_i (v_i - p(v_i | h(v)))^2 per example,
                                       // each batch reconstructed by the model before its update
     double free_energy_gap = 0;       // mean F(data) - mean F(model samples), the training loss
+    // With RBMTrainOptions::monitor_data: mean F(held-out) - mean F(a training subset of the same
+    // size), after the epoch's updates (Hinton's guide, section 6). It grows as the model overfits;
+    // NaN without monitor data.
+    double free_energy_gap_heldout = std::numeric_limits<double>::quiet_NaN();
     double seconds = 0;
     double allreduce_seconds = 0;  // data-parallel: of `seconds`, the time in the statistics' all-reduce
                                    // (waiting for the slowest rank included); 0 in one process
@@ -104,6 +109,9 @@ struct RBMTrainOptions {
     double final_momentum = 0.9;  // ... then this (Hinton's practical guide, section 9)
     int64_t momentum_switch_epoch = 5;
     double weight_decay = 2e-4;  // L2 on W only, not on the biases (guide, section 10)
+    // L1 on W only: the subgradient weight_decay_l1 * sign(W) is added to W's gradient before every
+    // step (with the default optimizer or options.optimizer alike); it drives small weights to 0.
+    double weight_decay_l1 = 0;
     double sparsity_target = 0;  // 0 disables the sparsity penalty (guide, section 11)
     double sparsity_cost = 0.1;
     double sparsity_decay = 0.95;                   // running estimate q <- decay q + (1 - decay) mean(h)
@@ -111,6 +119,11 @@ struct RBMTrainOptions {
     bool init_visible_bias_from_data = true;        // b = log(p / (1 - p)) from pixel means (guide, section 8)
     bool progress = true;                           // a progress bar per epoch (shuffling follows ember::manual_seed)
     std::function<void(const RBMEpoch&)> on_epoch;  // called after every epoch (e.g. to evaluate)
+    // Called after on_epoch; returning true ends training after this epoch (early stopping, as
+    // Lightning's trainer.should_stop or Keras' model.stop_training), the epoch kept in the history.
+    std::function<bool(const RBMEpoch&)> should_stop{};
+    // Held-out rows (same width as the data) for RBMEpoch::free_energy_gap_heldout; undefined: none.
+    Tensor monitor_data{};
     std::function<void(const RBMBatch&)> on_batch;  // called after every batch's update (e.g. to checkpoint)
     std::optional<RBMResume> resume;                // continue a run from a checkpoint (RBMResume)
     // The optimizer fit steps after each batch's statistics. Null: a fresh optim::SGD per fit call,
@@ -181,8 +194,13 @@ public:
     Update explicit_update(const Tensor& v_data, const Tensor& v_model) const;
 
     // Trains with CD-k or PCD (see the top of this file for the steps of a batch); stops after
-    // `epochs` or when the epoch's reconstruction error falls below stop_reconstruction_error.
-    // Returns per-epoch metrics and leaves the parameters' .grad undefined.
+    // `epochs`, when the epoch's reconstruction error falls below stop_reconstruction_error, or
+    // when should_stop says so. Returns per-epoch metrics and leaves the parameters' .grad undefined.
+    // Throws ValueError on NaN/Inf data (or, for Bernoulli visible units, values outside [0, 1]),
+    // naming the row, column and value, and when training diverges (NaN/Inf parameters, free-energy
+    // gap or reconstruction error at the end of an epoch), naming the epoch and the measure.
+    // The evaluations (free_energy, reconstruction_error, pseudo_likelihood, AIS's data) check
+    // their data the same way.
     std::vector<RBMEpoch> fit(const Tensor& data, const RBMTrainOptions& options = {});
 
     Tensor forward(const Tensor& v) const { return hidden_probs(v); }
