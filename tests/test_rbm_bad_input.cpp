@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "ember/ember.h"
 #include "ember/nn/dbn.h"
@@ -136,4 +137,25 @@ TEST_CASE("a diverging fit stops with an error naming the epoch instead of retur
     // The measure is named: the parameters, or one of the epoch's measures.
     CHECK((msg.find("parameters") != std::string::npos || msg.find("reconstruction error") != std::string::npos ||
            msg.find("free-energy gap") != std::string::npos));
+}
+
+TEST_CASE("NaN in the parameters stops fit at the end of that epoch, naming the parameter", "[rbm][rbm_bad]") {
+    // A weight made NaN after the first batch of epoch 3 (as an overflowing update would): the
+    // per-epoch check names epoch 3 and W; epochs 1 and 2 finished normally.
+    manual_seed(5);
+    Tensor data = bernoulli(full({12, 4}, 0.5));
+    nn::RBM rbm(4, 3);
+    nn::RBMTrainOptions o = quiet(6);
+    o.batch_size = 4;
+    o.on_batch = [&](const nn::RBMBatch& b) {
+        if (b.epoch == 3 && b.step == 1) {
+            NoGradGuard g;
+            rbm->weight.select(0, 0).select(0, 1).fill_(std::numeric_limits<double>::quiet_NaN());
+        }
+    };
+    std::vector<int64_t> finished;
+    o.on_epoch = [&](const nn::RBMEpoch& e) { finished.push_back(e.epoch); };
+    CHECK_THAT(value_error([&] { rbm->fit(data, o); }),
+               Contains("RBM(4, 3, Bernoulli visible)::fit: training diverged at epoch 3: the parameters (weight)"));
+    CHECK(finished == std::vector<int64_t>{1, 2});
 }

@@ -106,7 +106,7 @@ TEST_CASE("monitor_data gives the held-out free-energy gap, NaN without it", "[r
     for (const auto& e : history) CHECK(std::isnan(e.free_energy_gap_heldout));
     o.monitor_data = held;
     std::vector<double> gaps;
-    o.on_epoch = [&](const nn::RBMEpoch& e) {
+    o.on_epoch = [&](const nn::RBMEpoch&) {
         // After the epoch's updates: mean F(held-out) - mean F(the first 10 training rows).
         gaps.push_back(rbm->free_energy(held).mean().item<double>() -
                        rbm->free_energy(train.narrow(0, 0, 10)).mean().item<double>());

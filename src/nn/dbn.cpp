@@ -23,9 +23,10 @@ std::vector<std::vector<RBMEpoch>> DBNImpl::pretrain(const Tensor& data, const s
                   rbms.size(), " option sets, got ", opts.size());
     // The first layer's fit checks the data too; checking here names the DBN (the deeper layers'
     // inputs are sigmoid outputs, which fit checks again, cheaply, in case a layer diverged).
-    std::string name = "DBN(";
-    for (std::size_t i = 0; i < sizes.size(); ++i) name += (i ? "-" : "") + std::to_string(sizes[i]);
-    detail::check_visible_values(*rbms[0], data, name + ")::pretrain (layer 1, " + detail::rbm_name(*rbms[0]) + ")");
+    std::string name = str_cat("DBN(", sizes[0]);
+    for (std::size_t i = 1; i < sizes.size(); ++i) name += str_cat("-", sizes[i]);
+    detail::check_visible_values(*rbms[0], data,
+                                 str_cat(name, ")::pretrain (layer 1, ", detail::rbm_name(*rbms[0]), ")"));
     std::vector<std::vector<RBMEpoch>> histories;
     Tensor input = data;
     for (std::size_t l = 0; l < rbms.size(); ++l) {
