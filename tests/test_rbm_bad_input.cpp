@@ -158,4 +158,5 @@ TEST_CASE("NaN in the parameters stops fit at the end of that epoch, naming the 
     CHECK_THAT(value_error([&] { rbm->fit(data, o); }),
                Contains("RBM(4, 3, Bernoulli visible)::fit: training diverged at epoch 3: the parameters (weight)"));
     CHECK(finished == std::vector<int64_t>{1, 2});
+    CHECK_FALSE(rbm->weight.grad().defined());  // the error path leaves .grad as a return does
 }

@@ -123,4 +123,8 @@ TEST_CASE("monitor_data gives the held-out free-energy gap, NaN without it", "[r
     const double want =
         rbm->free_energy(big.narrow(0, 0, 40)).mean().item<double>() - rbm->free_energy(train).mean().item<double>();
     CHECK(history.back().free_energy_gap_heldout == Approx(want).epsilon(1e-12));
+    // Held-out data with no rows: nothing to compare, NaN (and no divergence error).
+    o.monitor_data = zeros({0, 6}, dtype(kFloat64));
+    history = rbm->fit(train, o);
+    CHECK(std::isnan(history.back().free_energy_gap_heldout));
 }

@@ -5,9 +5,12 @@
 //                    and ak = vk W^T + c;
 //   statistics       the gradient of mean F(v0) - mean F(vk) (negative minus positive statistics:
 //                    dL/dW = p(h|vk)^T vk / m - p(h|v0)^T v0 / n, ...) into the parameters' .grad,
-//                    in one fused op (ember::rbm_cd_statistics), plus the sparsity penalty;
+//                    in one fused op (ember::rbm_cd_statistics), plus the sparsity penalty and
+//                    the L1 subgradient l1 * sign(W);
 //   update           optimizer.step(): PyTorch's SGD with momentum by default, or the user's;
-//   epoch metrics    the mean reconstruction error and free-energy gap, and the stopping rule.
+//   epoch metrics    the mean reconstruction error and free-energy gap, the held-out gap, the
+//                    divergence check, on_epoch, should_stop and the stopping rule.
+// The data is checked for NaN/Inf (and [0, 1] for Bernoulli units) once, before the first epoch.
 // Everything runs under NoGradGuard: the gradient is formed directly, no graph is recorded.
 // The steps before the update are in rbm_batch.cpp; with options.process_group each rank runs
 // them on its shard of the batch and one all-reduce sums the shares (rbm_data_parallel.cpp).
@@ -216,19 +219,22 @@ BatchStatistics data_parallel_batch(RBMImpl& rbm, detail::DataParallel& dp, cons
 // Hinton's guide, section 6: mean F(held-out) - mean F(training subset), both of m rows (m the
 // smaller of the two sets; the first m rows of each, fixed for the run). With the partition
 // function cancelling, it is the log-likelihood ratio of the two sets: it grows once the model
-// overfits the training data. Two reads to the host per epoch.
+// overfits the training data. One read to the host per epoch (both sets were checked on entry,
+// so the difference is taken as contrastive_divergence_loss(held-out, train), which checks no values).
 class HeldOutGap {
 public:
     HeldOutGap(const Tensor& train, const Tensor& held_out) {
         if (!held_out.defined()) return;
         const int64_t m = std::min(train.size(0), held_out.size(0));
+        if (m == 0) return;
         train_ = train.narrow(0, 0, m);
         held_out_ = held_out.to(train.options()).narrow(0, 0, m);
     }
+    bool active() const { return train_.defined(); }
     double operator()(const RBMImpl& rbm) const {
-        if (!train_.defined() || train_.size(0) == 0) return std::numeric_limits<double>::quiet_NaN();
+        if (!active()) return std::numeric_limits<double>::quiet_NaN();
         NoGradGuard no_grad;
-        return rbm.free_energy(held_out_).mean().item<double>() - rbm.free_energy(train_).mean().item<double>();
+        return rbm.contrastive_divergence_loss(held_out_, train_).item<double>();
     }
 
 private:
@@ -294,6 +300,14 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
         if (resume->chains.defined()) set_persistent_chains(resume->chains.to(X.options()));
         if (resume->sparsity_estimate.defined()) sparsity.restore(resume->sparsity_estimate.to(X.options()));
     }
+    // fit leaves .grad undefined, as zero_grad() does, when it returns and when a divergence or a
+    // callback throws.
+    struct ClearGrads {
+        RBMImpl& rbm;
+        ~ClearGrads() {
+            for (const Tensor& p : {rbm.weight, rbm.visible_bias, rbm.hidden_bias}) p.set_grad(Tensor());
+        }
+    } clear_grads{*this};
     std::vector<RBMEpoch> history;
     for (int64_t epoch = resume ? resume->epoch : 1; epoch <= o.epochs; ++epoch) {
         if (sgd) apply_guide_schedule(*sgd, o, epoch);
@@ -340,12 +354,11 @@ std::vector<RBMEpoch> RBMImpl::fit(const Tensor& data, const RBMTrainOptions& o)
         history.push_back(metrics.finish(n - std::min(n, first * o.batch_size)));
         if (dp) history.back().allreduce_seconds = dp->take_allreduce_seconds();
         history.back().free_energy_gap_heldout = held_out_gap(*this);
-        check_epoch(*this, history.back(), first < batches, o.monitor_data.defined() && n > 0);
+        check_epoch(*this, history.back(), first < batches, held_out_gap.active());
         if (o.on_epoch) o.on_epoch(history.back());
         if (o.should_stop && o.should_stop(history.back())) break;
         if (o.stop_reconstruction_error > 0 && history.back().reconstruction_error < o.stop_reconstruction_error) break;
     }
-    for (const Tensor& p : {weight, visible_bias, hidden_bias}) p.set_grad(Tensor());  // as zero_grad() leaves them
     return history;
 }
 
