@@ -42,6 +42,21 @@ void require_same(const nn::Module& a, const nn::Module& b) {
     }
 }
 
+// Fits `rbm` with `o`, writing a checkpoint to `path` after batch 4 of epoch 2 (with PCD's chains
+// and the sparsity estimate as extras when the run has them), as the RBM demo does.
+void fit_checkpointing(nn::RBM& rbm, const Tensor& data, nn::RBMTrainOptions o, const std::string& path) {
+    o.on_batch = [&](const nn::RBMBatch& b) {
+        if (b.epoch != 2 || b.step != 4) return;
+        TrainingState s;
+        s.epoch = b.epoch;
+        s.step = b.step;
+        s.epoch_rng_state = b.epoch_rng_state;
+        if (rbm->persistent_chains().defined()) s.extra["pcd_chains"] = rbm->persistent_chains();
+        if (b.sparsity_estimate.defined()) s.extra["sparsity_estimate"] = b.sparsity_estimate;
+        save_checkpoint(path, *rbm, b.optimizer, s);
+    };
+    rbm->fit(data, o);
+}
 }  // namespace
 
 TEST_CASE("save_checkpoint/load_checkpoint: model, optimizer, loop state and generator come back", "[checkpoint]") {
@@ -198,17 +213,7 @@ TEST_CASE("RBM::fit: resuming from a checkpoint taken in on_batch ends with the 
 
     manual_seed(5);
     nn::RBM reference(12, 7);
-    nn::RBMTrainOptions o = options();
-    o.on_batch = [&](const nn::RBMBatch& b) {
-        if (b.epoch == 2 && b.step == 4) {
-            TrainingState s;
-            s.epoch = b.epoch;
-            s.step = b.step;
-            s.epoch_rng_state = b.epoch_rng_state;
-            save_checkpoint(path, *reference, b.optimizer, s);
-        }
-    };
-    reference->fit(data, o);
+    fit_checkpointing(reference, data, options(), path);
 
     manual_seed(5);
     nn::RBM resumed(12, 7);
@@ -250,19 +255,7 @@ TEST_CASE("RBM::fit: PCD with the sparsity penalty resumes exactly when the chai
 
     manual_seed(6);
     nn::RBM reference(12, 7);
-    nn::RBMTrainOptions o = options();
-    o.on_batch = [&](const nn::RBMBatch& b) {
-        if (b.epoch == 2 && b.step == 4) {
-            TrainingState s;
-            s.epoch = b.epoch;
-            s.step = b.step;
-            s.epoch_rng_state = b.epoch_rng_state;
-            s.extra["pcd_chains"] = reference->persistent_chains();
-            s.extra["sparsity_estimate"] = b.sparsity_estimate;
-            save_checkpoint(path, *reference, b.optimizer, s);
-        }
-    };
-    reference->fit(data, o);
+    fit_checkpointing(reference, data, options(), path);
 
     auto resume_from = [&](nn::RBM& rbm, bool with_chains) {
         const TrainingState s = load_checkpoint(path, rbm, nullptr);
