@@ -2,7 +2,7 @@
 // The value checks of ember::distributed's collectives, shared by the mpi test (CPU tensors) and
 // the nccl test (CUDA tensors). Every rank checks every result against values it computes alone:
 // rank r's tensor is a known function of r, so the expected reduction over ranks is a loop over r
-// in float64. `device` says where the tensors live; `failures` counts the failed checks.
+// in float64. `device` says where the tensors live; rank_checks.h counts the failed checks.
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -11,37 +11,19 @@
 
 #include "ember/distributed/distributed.h"
 #include "ember/ember.h"
+#include "rank_checks.h"
 
 namespace dist = ember::distributed;
 using dist::ReduceOp;
 using ember::Tensor;
 
 namespace collective_checks {
-inline int failures = 0;
-inline int my_rank = -1;
+using rank_checks::check;
+using rank_checks::expect_error;
+using rank_checks::failures;
+using rank_checks::my_rank;
 // Where the tensors live: the CPU for the mpi backend, the GPU for nccl.
 inline ember::Device device(ember::kCPU);
-
-inline void check(bool ok, const std::string& what) {
-    if (!ok) {
-        ++failures;
-        std::fprintf(stderr, "FAILED on rank %d: %s\n", my_rank, what.c_str());
-    }
-}
-
-// Expects `call` to throw ErrorType with `needle` in its message.
-template <typename ErrorType>
-inline void expect_error(const std::string& what, const std::function<void()>& call, const std::string& needle) {
-    try {
-        call();
-        check(false, what + ": no error was thrown");
-    } catch (const ErrorType& e) {
-        check(std::string(e.what()).find(needle) != std::string::npos,
-              what + ": message \"" + e.what() + "\" lacks \"" + needle + "\"");
-    } catch (const std::exception& e) {
-        check(false, what + ": wrong error type: " + e.what());
-    }
-}
 
 inline const std::vector<ember::ScalarType> kDtypes = {ember::kFloat32, ember::kFloat64, ember::kInt64,
                                                        ember::kBool,    ember::kUInt8,   ember::kInt32,

@@ -12,39 +12,22 @@
 #include "ember/ember.h"
 #include "nn/rbm_batch.h"
 #include "nn/rbm_data_parallel.h"
+#include "rank_checks.h"
 
 namespace dist = ember::distributed;
 namespace detail = ember::nn::detail;
 using ember::Tensor;
 
 namespace {
-int failures = 0;
-int my_rank = -1;
-
-void check(bool ok, const std::string& what) {
-    if (!ok) {
-        ++failures;
-        std::fprintf(stderr, "FAILED on rank %d: %s\n", my_rank, what.c_str());
-    }
-}
+using rank_checks::check;
+using rank_checks::expect_error;
+using rank_checks::failures;
+using rank_checks::my_rank;
 
 void check_close(const Tensor& got, const Tensor& want, const std::string& what, double tol = 2e-5) {
     const double err = (got.to(ember::kFloat64) - want.to(ember::kFloat64)).abs().max().item<double>();
     const double scale = 1 + want.to(ember::kFloat64).abs().max().item<double>();
     check(err <= tol * scale, what + ": max difference " + std::to_string(err));
-}
-
-template <typename ErrorType>
-void expect_error(const std::string& what, const std::function<void()>& call, const std::string& needle) {
-    try {
-        call();
-        check(false, what + ": no error was thrown");
-    } catch (const ErrorType& e) {
-        check(std::string(e.what()).find(needle) != std::string::npos,
-              what + ": message \"" + e.what() + "\" lacks \"" + needle + "\"");
-    } catch (const std::exception& e) {
-        check(false, what + ": wrong error type: " + e.what());
-    }
 }
 
 // True when every rank holds bitwise the same values of t.
